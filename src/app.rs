@@ -1,0 +1,89 @@
+//! Builds the HTTP server; shared by `main` and the tests, so the tests exercise
+//! the production routes, middleware and error handling.
+
+use crate::config::Settings;
+use crate::error::GraphError;
+use crate::tenant::Tenant;
+use crate::{db, middleware, routes};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use sqlx::PgPool;
+use std::net::TcpListener;
+use url::Url;
+
+/// What every handler may reach, shared by all workers.
+pub struct AppState {
+    pub pool: PgPool,
+    pub public_base_url: Option<Url>,
+    pub max_body_bytes: usize,
+    pub default_tenant: Tenant,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("could not prepare the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("could not apply the migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not listen on the configured address: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Creates the database if it is missing, applies the migrations, and binds the
+    /// listener; the server runs once awaited.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        db::ensure_database(&settings.database).await?;
+        let pool = db::pool(&settings);
+        db::migrate(&pool).await?;
+        Ok(Self::with_pool(settings, pool)?)
+    }
+
+    /// Binds the listener and builds the server over an existing pool.
+    pub fn with_pool(settings: Settings, pool: PgPool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            public_base_url: settings.public_base_url,
+            max_body_bytes: settings.max_body_bytes,
+            default_tenant: Tenant::new(settings.default_tenant_id),
+        });
+        let max_body_bytes = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_body_bytes))
+                .configure(routes::configure)
+                .default_service(web::to(unknown_route))
+                .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(middleware::request_context))
+        })
+        .workers(settings.workers)
+        .listen(listener)?
+        .run();
+        tracing::info!(address = %settings.listen, port, "serving");
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, GraphError> {
+    Err(GraphError::not_found(format!(
+        "No resource exists at '{}'.",
+        request.path()
+    )))
+}

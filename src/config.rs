@@ -1,0 +1,247 @@
+//! Typed settings from the environment (and `.env`, read by `main`), each with a
+//! default. `.env.example` lists every one.
+
+use sqlx::postgres::PgConnectOptions;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+use url::Url;
+use uuid::Uuid;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/lifecycle_workflows";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Not `Debug`: the database options hold the password.
+#[derive(Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: the service's database; created at start if missing.
+    pub database: PgConnectOptions,
+    /// `LCW_LISTEN`: the address to serve on.
+    pub listen: SocketAddr,
+    /// `LCW_LOG_FORMAT`: `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// `LCW_PUBLIC_BASE_URL`: the scheme and host clients reach the service at, for
+    /// `Location` and `@odata.*` URLs behind a proxy; otherwise taken from each request.
+    pub public_base_url: Option<Url>,
+    /// `LCW_MAX_BODY_BYTES`: the largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `LCW_DB_POOL_SIZE`: the most database connections the service holds.
+    pub db_pool_size: u32,
+    /// `LCW_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a connection
+    /// before it is answered 503.
+    pub db_acquire_timeout: Duration,
+    /// `LCW_DEFAULT_TENANT_ID`: the tenant every request acts in.
+    pub default_tenant_id: Uuid,
+    /// `LCW_WORKERS`: HTTP worker threads.
+    pub workers: usize,
+}
+
+/// A setting that is present but not valid; it names the setting, never its value
+/// (which may hold a password).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, which returns a setting's raw value.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |setting: &'static str| lookup(setting).filter(|value| !value.trim().is_empty());
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        Ok(Self {
+            database: parse_database_url(&database_url)?,
+            listen: parse_or(
+                get("LCW_LISTEN"),
+                "LCW_LISTEN",
+                "127.0.0.1:8080".parse().ok(),
+            )?,
+            log_format: match get("LCW_LOG_FORMAT").as_deref() {
+                None | Some("pretty") => LogFormat::Pretty,
+                Some("json") => LogFormat::Json,
+                Some(_) => return Err(invalid("LCW_LOG_FORMAT", "expected 'pretty' or 'json'")),
+            },
+            public_base_url: get("LCW_PUBLIC_BASE_URL")
+                .map(|value| parse_public_base_url(&value))
+                .transpose()?,
+            max_body_bytes: positive(
+                parse_or(
+                    get("LCW_MAX_BODY_BYTES"),
+                    "LCW_MAX_BODY_BYTES",
+                    Some(1 << 20),
+                )?,
+                "LCW_MAX_BODY_BYTES",
+            )?,
+            db_pool_size: positive(
+                parse_or(get("LCW_DB_POOL_SIZE"), "LCW_DB_POOL_SIZE", Some(10))?,
+                "LCW_DB_POOL_SIZE",
+            )?,
+            db_acquire_timeout: Duration::from_millis(positive(
+                parse_or(
+                    get("LCW_DB_ACQUIRE_TIMEOUT_MS"),
+                    "LCW_DB_ACQUIRE_TIMEOUT_MS",
+                    Some(5000),
+                )?,
+                "LCW_DB_ACQUIRE_TIMEOUT_MS",
+            )?),
+            default_tenant_id: parse_or(
+                get("LCW_DEFAULT_TENANT_ID"),
+                "LCW_DEFAULT_TENANT_ID",
+                Some(Uuid::nil()),
+            )?,
+            workers: positive(
+                parse_or(
+                    get("LCW_WORKERS"),
+                    "LCW_WORKERS",
+                    std::thread::available_parallelism()
+                        .map(usize::from)
+                        .ok()
+                        .or(Some(1)),
+                )?,
+                "LCW_WORKERS",
+            )?,
+        })
+    }
+}
+
+fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+fn parse_or<T: FromStr>(
+    value: Option<String>,
+    setting: &'static str,
+    default: Option<T>,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match (value, default) {
+        (Some(value), _) => value.trim().parse().map_err(|error: T::Err| {
+            invalid(
+                setting,
+                format!("'{}' is not valid ({error})", value.trim()),
+            )
+        }),
+        (None, Some(default)) => Ok(default),
+        (None, None) => Err(invalid(setting, "has no default and is not set")),
+    }
+}
+
+fn positive<T: PartialOrd + Default>(value: T, setting: &'static str) -> Result<T, ConfigError> {
+    if value > T::default() {
+        Ok(value)
+    } else {
+        Err(invalid(setting, "must be greater than zero"))
+    }
+}
+
+fn parse_database_url(value: &str) -> Result<PgConnectOptions, ConfigError> {
+    let setting = "DATABASE_URL";
+    let scheme = Url::parse(value)
+        .map(|url| url.scheme().to_owned())
+        .unwrap_or_default();
+    if !matches!(scheme.as_str(), "postgres" | "postgresql") {
+        return Err(invalid(setting, "not a postgres:// URL"));
+    }
+    PgConnectOptions::from_str(value).map_err(|_| invalid(setting, "not a valid Postgres URL"))
+}
+
+fn parse_public_base_url(value: &str) -> Result<Url, ConfigError> {
+    let setting = "LCW_PUBLIC_BASE_URL";
+    let url = Url::parse(value)
+        .map_err(|error| invalid(setting, format!("'{value}' is not a URL ({error})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid(
+            setting,
+            format!("'{value}' is not an http(s) URL with a host"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            setting,
+            format!("'{value}' must not have a query or fragment"),
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn every_setting_has_a_default() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(
+            settings.database.get_database(),
+            Some("lifecycle_workflows")
+        );
+        assert_eq!(settings.log_format, LogFormat::Pretty);
+        assert_eq!(settings.max_body_bytes, 1_048_576);
+        assert_eq!(settings.db_pool_size, 10);
+        assert_eq!(settings.default_tenant_id, Uuid::nil());
+        assert!(settings.public_base_url.is_none());
+    }
+
+    #[test]
+    fn invalid_settings_are_named() {
+        let cases = [
+            ("LCW_LISTEN", "localhost"),
+            ("LCW_LOG_FORMAT", "xml"),
+            ("LCW_PUBLIC_BASE_URL", "ftp://example.com"),
+            ("LCW_MAX_BODY_BYTES", "-1"),
+            ("LCW_MAX_BODY_BYTES", "0"),
+            ("LCW_DB_POOL_SIZE", "many"),
+            ("LCW_DB_ACQUIRE_TIMEOUT_MS", "0"),
+            ("LCW_DEFAULT_TENANT_ID", "tenant"),
+            ("LCW_WORKERS", "0"),
+            ("DATABASE_URL", "mysql://localhost"),
+            ("DATABASE_URL", "postgres://localhost:port/db"),
+        ];
+        for (setting, value) in cases {
+            let Err(error) = settings(&[(setting, value)]) else {
+                panic!("{setting}={value} was accepted");
+            };
+            assert_eq!(error.setting, setting, "{value}");
+            assert!(error.to_string().contains(setting));
+        }
+    }
+
+    #[test]
+    fn database_errors_do_not_echo_the_url() {
+        for url in [
+            "mysql://user:hunter2@localhost",
+            "postgres://user:hunter2@localhost:port/db",
+        ] {
+            let Err(error) = settings(&[("DATABASE_URL", url)]) else {
+                panic!("{url} was accepted");
+            };
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+        }
+    }
+}

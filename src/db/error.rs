@@ -1,0 +1,45 @@
+//! Database errors as Graph errors. Violations are told apart by constraint name
+//! (every constraint in `migrations/` is named), never by message text.
+
+use crate::error::GraphError;
+
+impl From<sqlx::Error> for GraphError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(cause = %error, "database unavailable");
+                GraphError::unavailable()
+            }
+            sqlx::Error::Database(database) => match database.constraint() {
+                Some(constraint) => {
+                    from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))
+                }
+                None => GraphError::internal(&error),
+            },
+            _ => GraphError::internal(&error),
+        }
+    }
+}
+
+/// The client error a violated constraint means, where it means one. Writes rely on
+/// these constraints rather than on a read before the write, so the rules hold
+/// under concurrent requests and the success path stays one statement.
+fn from_constraint(constraint: &str) -> Option<GraphError> {
+    let error = match constraint {
+        "workflows_live_display_name_key" => GraphError::conflict(
+            "A live workflow with this displayName already exists in the tenant.",
+        ),
+        "task_processing_results_task_fkey" => GraphError::invalid_request(
+            "Invalid value for property 'task': it is not a task of this workflow.",
+        ),
+        // A parent removed between the request's lookup and its write.
+        "runs_workflow_fkey"
+        | "tasks_workflow_fkey"
+        | "user_processing_results_run_fkey"
+        | "task_processing_results_user_processing_result_fkey" => {
+            GraphError::not_found("A parent of the resource no longer exists.")
+        }
+        _ => return None,
+    };
+    Some(error)
+}

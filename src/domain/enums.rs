@@ -1,0 +1,245 @@
+//! Graph's enumerations. Members listed after `unknownFutureValue` in Graph's
+//! metadata are *evolvable*: clients that did not opt in with
+//! `Prefer: include-unknown-enum-members` see them as `unknownFutureValue`.
+//! `unknownFutureValue` itself is a rendering sentinel, never a stored value, so it
+//! is not a member here and a client cannot send it.
+
+use serde::{de, Deserialize, Deserializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// The wire name shown for an evolvable member to a client that did not opt in.
+pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
+
+/// Whether the request opted in to see evolvable enum members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvolvableMembers {
+    Hidden,
+    Shown,
+}
+
+/// A stored value that is not a member of its enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownMember {
+    pub enum_name: &'static str,
+    pub value: String,
+}
+
+impl fmt::Display for UnknownMember {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}' is not a member of {}", self.value, self.enum_name)
+    }
+}
+
+impl std::error::Error for UnknownMember {}
+
+macro_rules! graph_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident = $graph_name:literal {
+            $($variant:ident = $wire:literal),+ ;
+            evolvable { $($evolvable:ident = $evolvable_wire:literal),* }
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            $($evolvable,)*
+        }
+
+        impl $name {
+            pub const GRAPH_NAME: &'static str = $graph_name;
+            const MEMBERS: &'static [($name, &'static str)] =
+                &[$(($name::$variant, $wire),)+ $(($name::$evolvable, $evolvable_wire),)*];
+
+            /// The stored (and opted-in wire) name of the member.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $($name::$evolvable => $evolvable_wire,)*
+                }
+            }
+
+            pub fn is_evolvable(self) -> bool {
+                !matches!(self, $($name::$variant)|+)
+            }
+
+            /// The name a client sees, given whether it opted in to evolvable members.
+            pub fn wire_name(self, evolvable: EvolvableMembers) -> &'static str {
+                if self.is_evolvable() && evolvable == EvolvableMembers::Hidden {
+                    UNKNOWN_FUTURE_VALUE
+                } else {
+                    self.as_str()
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownMember;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Self::MEMBERS
+                    .iter()
+                    .find(|(_, wire)| *wire == value)
+                    .map(|(member, _)| *member)
+                    .ok_or_else(|| UnknownMember { enum_name: $graph_name, value: value.to_owned() })
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                value.parse().map_err(|_| {
+                    let expected: Vec<&str> = Self::MEMBERS.iter().map(|(_, wire)| *wire).collect();
+                    de::Error::custom(format!(
+                        "'{value}' is not a member of {}; expected one of: {}",
+                        $graph_name,
+                        expected.join(", ")
+                    ))
+                })
+            }
+        }
+    };
+}
+
+graph_enum! {
+    /// `lifecycleWorkflowProcessingStatus`.
+    ProcessingStatus = "lifecycleWorkflowProcessingStatus" {
+        Queued = "queued",
+        InProgress = "inProgress",
+        Completed = "completed",
+        CompletedWithErrors = "completedWithErrors",
+        Canceled = "canceled",
+        Failed = "failed";
+        evolvable { Canceling = "canceling", Quarantined = "quarantined" }
+    }
+}
+
+graph_enum! {
+    /// `workflowExecutionType`.
+    WorkflowExecutionType = "workflowExecutionType" {
+        Scheduled = "scheduled",
+        OnDemand = "onDemand";
+        evolvable { ActivatedWithScope = "activatedWithScope" }
+    }
+}
+
+graph_enum! {
+    /// `lifecycleWorkflowCategory`; also the members of the flags enum
+    /// `lifecycleTaskCategory`.
+    WorkflowCategory = "lifecycleWorkflowCategory" {
+        Joiner = "joiner",
+        Leaver = "leaver";
+        evolvable { Mover = "mover" }
+    }
+}
+
+/// `lifecycleTaskCategory`: a non-empty set of categories, written as a comma list
+/// (`"joiner,leaver"`), kept in the enum's member order without repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskCategory(Vec<WorkflowCategory>);
+
+impl TaskCategory {
+    pub fn single(category: WorkflowCategory) -> Self {
+        Self(vec![category])
+    }
+
+    /// The stored form: member names joined by commas.
+    pub fn to_stored(&self) -> String {
+        self.join(|member| member.as_str())
+    }
+
+    pub fn wire_name(&self, evolvable: EvolvableMembers) -> String {
+        self.join(|member| member.wire_name(evolvable))
+    }
+
+    fn join(&self, name: impl Fn(WorkflowCategory) -> &'static str) -> String {
+        let mut names: Vec<&str> = self.0.iter().map(|member| name(*member)).collect();
+        names.dedup();
+        names.join(",")
+    }
+}
+
+impl FromStr for TaskCategory {
+    type Err = UnknownMember;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let unknown = || UnknownMember {
+            enum_name: "lifecycleTaskCategory",
+            value: value.to_owned(),
+        };
+        let mut members = value
+            .split(',')
+            .map(|name| {
+                name.trim()
+                    .parse::<WorkflowCategory>()
+                    .map_err(|_| unknown())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        members.sort_by_key(|member| {
+            WorkflowCategory::MEMBERS
+                .iter()
+                .position(|(m, _)| m == member)
+        });
+        members.dedup();
+        Ok(Self(members))
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskCategory {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        value.parse().map_err(|_| {
+            de::Error::custom(format!(
+                "'{value}' is not a comma list of joiner, leaver, mover (lifecycleTaskCategory)"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evolvable_members_are_hidden_unless_shown() {
+        assert_eq!(
+            ProcessingStatus::Canceling.wire_name(EvolvableMembers::Hidden),
+            UNKNOWN_FUTURE_VALUE
+        );
+        assert_eq!(
+            ProcessingStatus::Canceling.wire_name(EvolvableMembers::Shown),
+            "canceling"
+        );
+        assert_eq!(
+            ProcessingStatus::Failed.wire_name(EvolvableMembers::Hidden),
+            "failed"
+        );
+        assert_eq!(
+            WorkflowExecutionType::ActivatedWithScope.wire_name(EvolvableMembers::Hidden),
+            UNKNOWN_FUTURE_VALUE
+        );
+    }
+
+    #[test]
+    fn names_round_trip_and_the_sentinel_is_not_a_member() {
+        for (member, wire) in ProcessingStatus::MEMBERS {
+            assert_eq!(wire.parse::<ProcessingStatus>().unwrap(), *member);
+        }
+        assert!("unknownFutureValue".parse::<ProcessingStatus>().is_err());
+        assert!("Failed".parse::<ProcessingStatus>().is_err());
+    }
+
+    #[test]
+    fn task_category_is_a_normalised_comma_list() {
+        let category: TaskCategory = "mover,joiner,joiner".parse().unwrap();
+        assert_eq!(category.to_stored(), "joiner,mover");
+        assert_eq!(
+            category.wire_name(EvolvableMembers::Hidden),
+            "joiner,unknownFutureValue"
+        );
+        assert!("".parse::<TaskCategory>().is_err());
+        assert!("joiner,boss".parse::<TaskCategory>().is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! The keys that address an entity in the hierarchy: one type per depth, each
+//! holding every ancestor's id, as the URL does.
+
+use super::workflow::Tree;
+use serde::Deserialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowKey {
+    pub workflow_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunKey {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProcessingResultKey {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+    pub user_processing_result_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskProcessingResultKey {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+    pub user_processing_result_id: Uuid,
+    pub task_processing_result_id: Uuid,
+}
+
+/// `…/taskProcessingResults/{p}/task/taskProcessingResults/{sameTaskResultId}`:
+/// a result of the same task as result `p`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SameTaskResultKey {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+    pub user_processing_result_id: Uuid,
+    pub task_processing_result_id: Uuid,
+    pub same_task_result_id: Uuid,
+}
+
+impl UserProcessingResultKey {
+    pub fn run(self) -> RunKey {
+        RunKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+        }
+    }
+}
+
+impl SameTaskResultKey {
+    /// The key of the result whose task is meant.
+    pub fn origin(self) -> TaskProcessingResultKey {
+        TaskProcessingResultKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+            user_processing_result_id: self.user_processing_result_id,
+            task_processing_result_id: self.task_processing_result_id,
+        }
+    }
+}
+
+/// Where a request points: a tree and a chain of ids down the hierarchy, as deep as
+/// the URL goes. Used to say which part of an address does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Address {
+    pub tree: Tree,
+    pub workflow_id: Uuid,
+    pub run_id: Option<Uuid>,
+    pub user_processing_result_id: Option<Uuid>,
+    pub task_processing_result_id: Option<Uuid>,
+}
+
+impl Address {
+    pub fn workflow(tree: Tree, key: WorkflowKey) -> Self {
+        Self {
+            tree,
+            workflow_id: key.workflow_id,
+            run_id: None,
+            user_processing_result_id: None,
+            task_processing_result_id: None,
+        }
+    }
+
+    pub fn run(tree: Tree, key: RunKey) -> Self {
+        Self {
+            run_id: Some(key.run_id),
+            ..Self::workflow(
+                tree,
+                WorkflowKey {
+                    workflow_id: key.workflow_id,
+                },
+            )
+        }
+    }
+
+    pub fn user_processing_result(tree: Tree, key: UserProcessingResultKey) -> Self {
+        Self {
+            user_processing_result_id: Some(key.user_processing_result_id),
+            ..Self::run(tree, key.run())
+        }
+    }
+
+    pub fn task_processing_result(tree: Tree, key: TaskProcessingResultKey) -> Self {
+        Self {
+            task_processing_result_id: Some(key.task_processing_result_id),
+            ..Self::user_processing_result(
+                tree,
+                UserProcessingResultKey {
+                    workflow_id: key.workflow_id,
+                    run_id: key.run_id,
+                    user_processing_result_id: key.user_processing_result_id,
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Validated domain values and records: no HTTP, no SQL.
+
+pub mod enums;
+pub mod keys;
+pub mod reference;
+pub mod run;
+pub mod task_processing_result;
+pub mod timestamp;
+pub mod user_processing_result;
+pub mod validation;
+pub mod workflow;

@@ -1,0 +1,59 @@
+//! Runs of a workflow.
+
+use super::enums::{ProcessingStatus, WorkflowExecutionType};
+use super::validation::{check_completed_after_started, ValidationError};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A validated run to create.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub processing_status: ProcessingStatus,
+    pub workflow_execution_type: WorkflowExecutionType,
+    pub scheduled_date_time: DateTime<Utc>,
+    pub started_date_time: Option<DateTime<Utc>>,
+    pub completed_date_time: Option<DateTime<Utc>>,
+}
+
+impl NewRun {
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        check_completed_after_started(
+            self.started_date_time.as_ref(),
+            self.completed_date_time.as_ref(),
+        )?;
+        Ok(self)
+    }
+}
+
+/// A stored run, with the counters derived from what is stored beneath it.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub workflow_id: Uuid,
+    pub id: Uuid,
+    pub processing_status: ProcessingStatus,
+    pub workflow_execution_type: WorkflowExecutionType,
+    pub scheduled_date_time: DateTime<Utc>,
+    pub started_date_time: Option<DateTime<Utc>>,
+    pub completed_date_time: Option<DateTime<Utc>>,
+    pub last_updated_date_time: DateTime<Utc>,
+    pub users: UserCounters,
+    pub tasks: TaskCounters,
+}
+
+/// Counts of the userProcessingResults of a run: successful ones completed, failed
+/// ones failed or completed with errors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserCounters {
+    pub total: i64,
+    pub successful: i64,
+    pub failed: i64,
+}
+
+/// Counts of taskProcessingResults: failed ones failed, unprocessed ones queued or in
+/// progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskCounters {
+    pub total: i64,
+    pub failed: i64,
+    pub unprocessed: i64,
+}

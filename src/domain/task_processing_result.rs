@@ -1,0 +1,59 @@
+//! The processing of one task for one user.
+
+use super::enums::ProcessingStatus;
+use super::validation::{check_completed_after_started, ValidationError};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// The longest failureReason a result may carry, in characters.
+pub const MAX_FAILURE_REASON_CHARS: usize = 4000;
+
+/// A validated taskProcessingResult to create; its task and subject come from where
+/// it is created.
+#[derive(Debug, Clone)]
+pub struct NewTaskProcessingResult {
+    pub created_date_time: DateTime<Utc>,
+    pub processing_status: ProcessingStatus,
+    pub started_date_time: Option<DateTime<Utc>>,
+    pub completed_date_time: Option<DateTime<Utc>>,
+    pub failure_reason: Option<String>,
+    pub processing_info: Option<String>,
+}
+
+impl NewTaskProcessingResult {
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        check_completed_after_started(
+            self.started_date_time.as_ref(),
+            self.completed_date_time.as_ref(),
+        )?;
+        if let Some(chars) = self
+            .failure_reason
+            .as_deref()
+            .map(|reason| reason.chars().count())
+            .filter(|chars| *chars > MAX_FAILURE_REASON_CHARS)
+        {
+            return Err(ValidationError::new(
+                "failureReason",
+                format!("must be at most {MAX_FAILURE_REASON_CHARS} characters, not {chars}"),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// A stored taskProcessingResult, with the keys of the parents it sits under.
+#[derive(Debug, Clone)]
+pub struct TaskProcessingResult {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+    pub user_processing_result_id: Uuid,
+    pub id: Uuid,
+    pub task_id: Uuid,
+    pub subject_id: Uuid,
+    pub created_date_time: DateTime<Utc>,
+    pub processing_status: ProcessingStatus,
+    pub started_date_time: Option<DateTime<Utc>>,
+    pub completed_date_time: Option<DateTime<Utc>>,
+    pub failure_reason: Option<String>,
+    pub processing_info: Option<String>,
+}

@@ -1,0 +1,78 @@
+use std::fmt;
+
+/// A request value that breaks a rule of the API; it names the property at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub property: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(property: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            property: property.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Invalid value for property '{}': {}",
+            self.property, self.message
+        )
+    }
+}
+
+/// Checks the optional `@odata.type` annotation of a body against the type it must
+/// name. Graph accepts the name with or without its leading `#`.
+pub fn check_odata_type(given: Option<&str>, expected: &str) -> Result<(), ValidationError> {
+    match given {
+        None => Ok(()),
+        Some(name) if name.strip_prefix('#').unwrap_or(name) == expected => Ok(()),
+        Some(name) => Err(ValidationError::new(
+            "@odata.type",
+            format!("'{name}' is not '#{expected}'"),
+        )),
+    }
+}
+
+/// Rejects a completion that precedes the start.
+pub fn check_completed_after_started<T: PartialOrd>(
+    started: Option<&T>,
+    completed: Option<&T>,
+) -> Result<(), ValidationError> {
+    match (started, completed) {
+        (Some(started), Some(completed)) if completed < started => Err(ValidationError::new(
+            "completedDateTime",
+            "must not be earlier than startedDateTime",
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odata_type_accepts_both_spellings_and_rejects_other_types() {
+        let expected = "microsoft.graph.identityGovernance.run";
+        assert!(check_odata_type(None, expected).is_ok());
+        assert!(check_odata_type(Some(expected), expected).is_ok());
+        assert!(
+            check_odata_type(Some("#microsoft.graph.identityGovernance.run"), expected).is_ok()
+        );
+        let err = check_odata_type(Some("#microsoft.graph.user"), expected).unwrap_err();
+        assert_eq!(err.property, "@odata.type");
+    }
+
+    #[test]
+    fn completion_before_start_is_rejected() {
+        assert!(check_completed_after_started(Some(&2), Some(&1)).is_err());
+        assert!(check_completed_after_started(Some(&1), Some(&1)).is_ok());
+        assert!(check_completed_after_started(None, Some(&1)).is_ok());
+    }
+}

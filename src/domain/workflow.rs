@@ -1,0 +1,253 @@
+//! Workflows and their tasks.
+
+use super::enums::{TaskCategory, WorkflowCategory};
+use super::validation::ValidationError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A workflow holds 1 to 25 tasks.
+pub const MAX_TASKS: usize = 25;
+/// The longest displayName a workflow may have, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
+
+/// Which of the two trees an address is in: a workflow is in exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    Live,
+    Deleted,
+}
+
+impl Tree {
+    pub fn is_deleted(self) -> bool {
+        self == Tree::Deleted
+    }
+}
+
+/// `workflowExecutionConditions`, polymorphic by `@odata.type`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "@odata.type", deny_unknown_fields)]
+pub enum ExecutionConditions {
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.onDemandExecutionOnly",
+        alias = "microsoft.graph.identityGovernance.onDemandExecutionOnly"
+    )]
+    OnDemandExecutionOnly {},
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+        alias = "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions"
+    )]
+    TriggerAndScopeBasedConditions {
+        scope: SubjectSet,
+        trigger: ExecutionTrigger,
+    },
+}
+
+/// `subjectSet`: who a trigger-based workflow applies to.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "@odata.type", deny_unknown_fields)]
+pub enum SubjectSet {
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.ruleBasedSubjectSet",
+        alias = "microsoft.graph.identityGovernance.ruleBasedSubjectSet"
+    )]
+    RuleBased { rule: String },
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.groupBasedSubjectSet",
+        alias = "microsoft.graph.identityGovernance.groupBasedSubjectSet"
+    )]
+    GroupBased { groups: Vec<GroupRef> },
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRef {
+    pub id: Uuid,
+}
+
+/// `workflowExecutionTrigger`: when a trigger-based workflow runs.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "@odata.type", deny_unknown_fields)]
+pub enum ExecutionTrigger {
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
+        alias = "microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
+        rename_all = "camelCase"
+    )]
+    TimeBasedAttribute {
+        time_based_attribute: TimeBasedAttribute,
+        #[serde(deserialize_with = "offset_in_days")]
+        offset_in_days: i32,
+    },
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.attributeChangeTrigger",
+        alias = "microsoft.graph.identityGovernance.attributeChangeTrigger",
+        rename_all = "camelCase"
+    )]
+    AttributeChange {
+        trigger_attributes: Vec<TriggerAttribute>,
+    },
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.membershipChangeTrigger",
+        alias = "microsoft.graph.identityGovernance.membershipChangeTrigger",
+        rename_all = "camelCase"
+    )]
+    MembershipChange { change_type: MembershipChangeType },
+    #[serde(
+        rename = "#microsoft.graph.identityGovernance.userInactivityTrigger",
+        alias = "microsoft.graph.identityGovernance.userInactivityTrigger",
+        rename_all = "camelCase"
+    )]
+    UserInactivity { inactivity_period_in_days: u32 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TimeBasedAttribute {
+    EmployeeHireDate,
+    EmployeeLeaveDateTime,
+    CreatedDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MembershipChangeType {
+    Add,
+    Remove,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerAttribute {
+    pub name: String,
+}
+
+fn offset_in_days<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
+    let days = i32::deserialize(deserializer)?;
+    if (-180..=180).contains(&days) {
+        Ok(days)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "offsetInDays must be between -180 and 180, not {days}"
+        )))
+    }
+}
+
+/// `keyValuePair`: a task argument.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskArgument {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// A validated workflow to create, with its tasks in execution order.
+#[derive(Debug, Clone)]
+pub struct NewWorkflow {
+    pub category: WorkflowCategory,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub is_enabled: bool,
+    pub is_scheduling_enabled: bool,
+    pub execution_conditions: ExecutionConditions,
+    pub tasks: Vec<NewTask>,
+}
+
+impl NewWorkflow {
+    /// Checks the rules that span properties: a displayName of 1..=256 characters,
+    /// 1..=25 tasks, and scheduling only on an enabled workflow.
+    pub fn validate(self) -> Result<Self, ValidationError> {
+        check_display_name("displayName", &self.display_name, MAX_DISPLAY_NAME_CHARS)?;
+        if self.tasks.is_empty() || self.tasks.len() > MAX_TASKS {
+            return Err(ValidationError::new(
+                "tasks",
+                format!(
+                    "a workflow has 1 to {MAX_TASKS} tasks, not {}",
+                    self.tasks.len()
+                ),
+            ));
+        }
+        if self.is_scheduling_enabled && !self.is_enabled {
+            return Err(ValidationError::new(
+                "isSchedulingEnabled",
+                "can only be true when isEnabled is true",
+            ));
+        }
+        for (index, task) in self.tasks.iter().enumerate() {
+            check_display_name(
+                &format!("tasks[{index}].displayName"),
+                &task.display_name,
+                usize::MAX,
+            )?;
+        }
+        Ok(self)
+    }
+}
+
+fn check_display_name(property: &str, name: &str, max_chars: usize) -> Result<(), ValidationError> {
+    let chars = name.chars().count();
+    if name.trim().is_empty() {
+        Err(ValidationError::new(property, "must not be empty"))
+    } else if chars > max_chars {
+        Err(ValidationError::new(
+            property,
+            format!("must be at most {max_chars} characters, not {chars}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A task to create with its workflow. Without a category it takes the workflow's.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub display_name: String,
+    pub description: Option<String>,
+    pub task_definition_id: Uuid,
+    pub category: Option<TaskCategory>,
+    pub continue_on_error: bool,
+    pub is_enabled: bool,
+    pub arguments: Vec<TaskArgument>,
+}
+
+/// A stored workflow with its tasks.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub id: Uuid,
+    pub category: WorkflowCategory,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub is_enabled: bool,
+    pub is_scheduling_enabled: bool,
+    pub execution_conditions: ExecutionConditions,
+    pub created_date_time: DateTime<Utc>,
+    pub last_modified_date_time: DateTime<Utc>,
+    pub deleted_date_time: Option<DateTime<Utc>>,
+    pub next_schedule_run_date_time: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub tasks: Vec<Task>,
+}
+
+impl Workflow {
+    pub fn tree(&self) -> Tree {
+        if self.deleted_date_time.is_some() {
+            Tree::Deleted
+        } else {
+            Tree::Live
+        }
+    }
+}
+
+/// A stored task of a workflow.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: Uuid,
+    pub execution_sequence: i32,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub task_definition_id: Uuid,
+    pub category: TaskCategory,
+    pub continue_on_error: bool,
+    pub is_enabled: bool,
+    pub arguments: Vec<TaskArgument>,
+}

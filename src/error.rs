@@ -1,0 +1,206 @@
+//! The one error type of the service and Graph's error body.
+//!
+//! Handlers and extractors return [`GraphError`]; the request-context middleware
+//! (`middleware.rs`) writes the body of every error response, because only it knows
+//! the request id that `innerError` must carry. It also turns framework responses
+//! without a body of ours (a 405 from the router, say) into Graph errors by status.
+
+use crate::domain::validation::ValidationError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// Graph's error codes. They are API: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    ItemNotFound,
+    NotAllowed,
+    Conflict,
+    RequestTooLarge,
+    UnsupportedMediaType,
+    GeneralException,
+    ServiceNotAvailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalidRequest",
+            ErrorCode::ItemNotFound => "itemNotFound",
+            ErrorCode::NotAllowed => "notAllowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RequestTooLarge => "requestTooLarge",
+            ErrorCode::UnsupportedMediaType => "unsupportedMediaType",
+            ErrorCode::GeneralException => "generalException",
+            ErrorCode::ServiceNotAvailable => "serviceNotAvailable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl GraphError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::ItemNotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    pub fn too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::RequestTooLarge,
+            format!("The request body is larger than the limit of {limit_bytes} bytes."),
+        )
+    }
+
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            message,
+        )
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceNotAvailable,
+            "The service is temporarily unavailable; retry after the time in Retry-After.",
+        )
+    }
+
+    /// A failure that is the service's fault. The cause is logged (inside the
+    /// request's span, so with its request id) and never shown to the client.
+    pub fn internal(cause: &dyn fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::GeneralException,
+            "An internal error occurred.",
+        )
+    }
+
+    /// The Graph error for a response the framework produced without one of ours.
+    pub fn from_status(status: StatusCode, method: &str) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::not_found("The requested resource does not exist."),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(
+                status,
+                ErrorCode::NotAllowed,
+                format!("The method {method} is not allowed on this resource."),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                status,
+                ErrorCode::RequestTooLarge,
+                "The request is larger than the service accepts.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::unsupported_media_type("The request's Content-Type is not supported.")
+            }
+            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(),
+            status if status.is_client_error() => Self::new(
+                status,
+                ErrorCode::InvalidRequest,
+                "The request is not valid.",
+            ),
+            _ => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::GeneralException,
+                "An internal error occurred.",
+            ),
+        }
+    }
+
+    /// Graph's error body, with the request's identifiers in `innerError`.
+    pub fn body<'a>(
+        &'a self,
+        request_id: &'a str,
+        client_request_id: Option<&'a str>,
+    ) -> ErrorBody<'a> {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.as_str(),
+                message: &self.message,
+                inner_error: InnerError {
+                    date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    request_id,
+                    client_request_id,
+                },
+            },
+        }
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl ResponseError for GraphError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Status and headers only: the middleware writes the body.
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.code == ErrorCode::ServiceNotAvailable {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        response.finish()
+    }
+}
+
+impl From<ValidationError> for GraphError {
+    fn from(error: ValidationError) -> Self {
+        Self::invalid_request(error.to_string())
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'static str,
+    message: &'a str,
+    #[serde(rename = "innerError")]
+    inner_error: InnerError<'a>,
+}
+
+#[derive(Serialize)]
+struct InnerError<'a> {
+    date: String,
+    #[serde(rename = "request-id")]
+    request_id: &'a str,
+    #[serde(rename = "client-request-id", skip_serializing_if = "Option::is_none")]
+    client_request_id: Option<&'a str>,
+}

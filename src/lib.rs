@@ -1,0 +1,12 @@
+//! Microsoft Graph's Lifecycle Workflows API on PostgreSQL.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+pub mod telemetry;
+pub mod tenant;
+pub mod wire;

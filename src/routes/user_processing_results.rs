@@ -1,0 +1,139 @@
+//! userProcessingResults of a run, in both trees.
+
+use super::body::{GraphJson, IdRef};
+use super::not_found;
+use crate::app::AppState;
+use crate::db;
+use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
+use crate::domain::keys::{Address, RunKey, UserProcessingResultKey};
+use crate::domain::reference;
+use crate::domain::timestamp;
+use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcessingResult};
+use crate::domain::validation::{check_odata_type, ValidationError};
+use crate::domain::workflow::Tree;
+use crate::error::GraphError;
+use crate::tenant::Tenant;
+use crate::wire::{EntityAddress, UserProcessingResultJson, Wire};
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The body of `POST …/userProcessingResults`. The counters are the service's:
+/// accepted and ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserProcessingResultBody {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    subject: Option<IdRef>,
+    #[serde(rename = "subject@odata.bind")]
+    subject_bind: Option<String>,
+    processing_status: ProcessingStatus,
+    workflow_execution_type: WorkflowExecutionType,
+    #[serde(deserialize_with = "timestamp::deserialize")]
+    scheduled_date_time: DateTime<Utc>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    workflow_version: Option<i32>,
+    #[serde(default, rename = "id")]
+    _id: Option<IgnoredAny>,
+    #[serde(default, rename = "totalTasksCount")]
+    _total_tasks_count: Option<IgnoredAny>,
+    #[serde(default, rename = "failedTasksCount")]
+    _failed_tasks_count: Option<IgnoredAny>,
+    #[serde(default, rename = "totalUnprocessedTasksCount")]
+    _total_unprocessed_tasks_count: Option<IgnoredAny>,
+}
+
+impl UserProcessingResultBody {
+    fn into_domain(self) -> Result<NewUserProcessingResult, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.userProcessingResult",
+        )?;
+        NewUserProcessingResult {
+            subject_id: reference::resolve(
+                "subject",
+                "users",
+                self.subject.map(|subject| subject.id),
+                self.subject_bind.as_deref(),
+            )?,
+            processing_status: self.processing_status,
+            workflow_execution_type: self.workflow_execution_type,
+            scheduled_date_time: self.scheduled_date_time,
+            started_date_time: self.started_date_time,
+            completed_date_time: self.completed_date_time,
+            workflow_version: self.workflow_version,
+        }
+        .validate()
+    }
+}
+
+fn address(tree: Tree, result: &UserProcessingResult) -> EntityAddress {
+    EntityAddress::workflow(tree, result.workflow_id)
+        .then("runs", result.run_id)
+        .then("userProcessingResults", result.id)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<RunKey>,
+    wire: Wire,
+    body: GraphJson<UserProcessingResultBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let result = body.0.into_domain()?;
+    match db::user_processing_results::create(
+        &state.pool,
+        tenant,
+        tree,
+        key,
+        Uuid::now_v7(),
+        &result,
+    )
+    .await?
+    {
+        Some(created) => wire.created(
+            &address(tree, &created),
+            UserProcessingResultJson::new(&created, wire.evolvable),
+        ),
+        None => Err(not_found(&state, tenant, Address::run(tree, key), || {
+            GraphError::not_found(format!("The run '{}' no longer exists.", key.run_id))
+        })
+        .await),
+    }
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<UserProcessingResultKey>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    match db::user_processing_results::find(&state.pool, tenant, tree, key).await? {
+        Some(result) => wire.ok(
+            &address(tree, &result),
+            UserProcessingResultJson::new(&result, wire.evolvable),
+        ),
+        None => Err(not_found(
+            &state,
+            tenant,
+            Address::user_processing_result(tree, key),
+            || {
+                GraphError::not_found(format!(
+                    "The userProcessingResult '{}' no longer exists.",
+                    key.user_processing_result_id
+                ))
+            },
+        )
+        .await),
+    }
+}

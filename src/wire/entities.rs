@@ -1,0 +1,208 @@
+//! The JSON shape of each entity: every property present, absent values as `null`,
+//! timestamps in UTC, evolvable enum members shown only to clients that opted in.
+
+use crate::domain::enums::EvolvableMembers;
+use crate::domain::run::Run;
+use crate::domain::task_processing_result::TaskProcessingResult;
+use crate::domain::timestamp;
+use crate::domain::user_processing_result::UserProcessingResult;
+use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A navigation property rendered inline as `{"id": …}`.
+#[derive(Serialize)]
+pub struct IdRef {
+    id: Uuid,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowJson<'a> {
+    id: Uuid,
+    category: &'static str,
+    display_name: &'a str,
+    description: Option<&'a str>,
+    is_enabled: bool,
+    is_scheduling_enabled: bool,
+    execution_conditions: &'a ExecutionConditions,
+    #[serde(serialize_with = "timestamp::serialize")]
+    created_date_time: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    last_modified_date_time: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    deleted_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    next_schedule_run_date_time: Option<DateTime<Utc>>,
+    version: i32,
+    tasks: Vec<TaskJson<'a>>,
+}
+
+impl<'a> WorkflowJson<'a> {
+    pub fn new(workflow: &'a Workflow, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: workflow.id,
+            category: workflow.category.wire_name(evolvable),
+            display_name: &workflow.display_name,
+            description: workflow.description.as_deref(),
+            is_enabled: workflow.is_enabled,
+            is_scheduling_enabled: workflow.is_scheduling_enabled,
+            execution_conditions: &workflow.execution_conditions,
+            created_date_time: workflow.created_date_time,
+            last_modified_date_time: workflow.last_modified_date_time,
+            deleted_date_time: workflow.deleted_date_time,
+            next_schedule_run_date_time: workflow.next_schedule_run_date_time,
+            version: workflow.version,
+            tasks: workflow
+                .tasks
+                .iter()
+                .map(|task| TaskJson::new(task, evolvable))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskJson<'a> {
+    id: Uuid,
+    display_name: &'a str,
+    description: Option<&'a str>,
+    task_definition_id: Uuid,
+    category: String,
+    continue_on_error: bool,
+    is_enabled: bool,
+    execution_sequence: i32,
+    arguments: &'a [TaskArgument],
+}
+
+impl<'a> TaskJson<'a> {
+    pub fn new(task: &'a Task, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: task.id,
+            display_name: &task.display_name,
+            description: task.description.as_deref(),
+            task_definition_id: task.task_definition_id,
+            category: task.category.wire_name(evolvable),
+            continue_on_error: task.continue_on_error,
+            is_enabled: task.is_enabled,
+            execution_sequence: task.execution_sequence,
+            arguments: &task.arguments,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunJson {
+    id: Uuid,
+    processing_status: &'static str,
+    workflow_execution_type: &'static str,
+    #[serde(serialize_with = "timestamp::serialize")]
+    scheduled_date_time: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    last_updated_date_time: DateTime<Utc>,
+    total_users_count: i64,
+    successful_users_count: i64,
+    failed_users_count: i64,
+    total_tasks_count: i64,
+    failed_tasks_count: i64,
+    total_unprocessed_tasks_count: i64,
+}
+
+impl RunJson {
+    pub fn new(run: &Run, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: run.id,
+            processing_status: run.processing_status.wire_name(evolvable),
+            workflow_execution_type: run.workflow_execution_type.wire_name(evolvable),
+            scheduled_date_time: run.scheduled_date_time,
+            started_date_time: run.started_date_time,
+            completed_date_time: run.completed_date_time,
+            last_updated_date_time: run.last_updated_date_time,
+            total_users_count: run.users.total,
+            successful_users_count: run.users.successful,
+            failed_users_count: run.users.failed,
+            total_tasks_count: run.tasks.total,
+            failed_tasks_count: run.tasks.failed,
+            total_unprocessed_tasks_count: run.tasks.unprocessed,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProcessingResultJson {
+    id: Uuid,
+    subject: IdRef,
+    processing_status: &'static str,
+    workflow_execution_type: &'static str,
+    #[serde(serialize_with = "timestamp::serialize")]
+    scheduled_date_time: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    workflow_version: i32,
+    total_tasks_count: i64,
+    failed_tasks_count: i64,
+    total_unprocessed_tasks_count: i64,
+}
+
+impl UserProcessingResultJson {
+    pub fn new(result: &UserProcessingResult, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: result.id,
+            subject: IdRef {
+                id: result.subject_id,
+            },
+            processing_status: result.processing_status.wire_name(evolvable),
+            workflow_execution_type: result.workflow_execution_type.wire_name(evolvable),
+            scheduled_date_time: result.scheduled_date_time,
+            started_date_time: result.started_date_time,
+            completed_date_time: result.completed_date_time,
+            workflow_version: result.workflow_version,
+            total_tasks_count: result.tasks.total,
+            failed_tasks_count: result.tasks.failed,
+            total_unprocessed_tasks_count: result.tasks.unprocessed,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskProcessingResultJson<'a> {
+    id: Uuid,
+    #[serde(serialize_with = "timestamp::serialize")]
+    created_date_time: DateTime<Utc>,
+    processing_status: &'static str,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    failure_reason: Option<&'a str>,
+    processing_info: Option<&'a str>,
+    subject: IdRef,
+}
+
+impl<'a> TaskProcessingResultJson<'a> {
+    pub fn new(result: &'a TaskProcessingResult, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: result.id,
+            created_date_time: result.created_date_time,
+            processing_status: result.processing_status.wire_name(evolvable),
+            started_date_time: result.started_date_time,
+            completed_date_time: result.completed_date_time,
+            failure_reason: result.failure_reason.as_deref(),
+            processing_info: result.processing_info.as_deref(),
+            subject: IdRef {
+                id: result.subject_id,
+            },
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Graph's JSON on the way out: entity shapes, `@odata.context`, `Location`, and
+//! the headers every entity response carries.
+
+mod address;
+mod entities;
+
+pub use address::EntityAddress;
+pub use entities::{RunJson, TaskProcessingResultJson, UserProcessingResultJson, WorkflowJson};
+
+use crate::app::AppState;
+use crate::domain::enums::EvolvableMembers;
+use crate::error::GraphError;
+use crate::middleware::ODATA_JSON;
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use std::future::{ready, Ready};
+
+const PREFER: HeaderName = HeaderName::from_static("prefer");
+const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-applied");
+const INCLUDE_UNKNOWN_ENUM_MEMBERS: &str = "include-unknown-enum-members";
+
+/// The version prefix of the scope a route is served under: `/beta`, `/v1.0` or
+/// empty. It is part of every URL the service writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiVersion(pub &'static str);
+
+/// How to write the response to this request: the service root its URLs start
+/// with, and whether the client sees evolvable enum members.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    root: String,
+    pub evolvable: EvolvableMembers,
+}
+
+impl FromRequest for Wire {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let version = request
+            .app_data::<ApiVersion>()
+            .map_or("", |version| version.0);
+        let base = match request
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| state.public_base_url.as_ref())
+        {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => {
+                let connection = request.connection_info();
+                format!("{}://{}", connection.scheme(), connection.host())
+            }
+        };
+        ready(Ok(Self {
+            root: format!("{base}{version}"),
+            evolvable: evolvable_members(request),
+        }))
+    }
+}
+
+fn evolvable_members(request: &HttpRequest) -> EvolvableMembers {
+    let opted_in = request
+        .headers()
+        .get_all(PREFER)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|preference| {
+            preference
+                .trim()
+                .eq_ignore_ascii_case(INCLUDE_UNKNOWN_ENUM_MEMBERS)
+        });
+    if opted_in {
+        EvolvableMembers::Shown
+    } else {
+        EvolvableMembers::Hidden
+    }
+}
+
+#[derive(Serialize)]
+struct Entity<'a, T> {
+    #[serde(rename = "@odata.context")]
+    context: &'a str,
+    #[serde(flatten)]
+    body: T,
+}
+
+impl Wire {
+    /// 200 with the entity at `address`.
+    pub fn ok(
+        &self,
+        address: &EntityAddress,
+        body: impl Serialize,
+    ) -> Result<HttpResponse, GraphError> {
+        self.entity(StatusCode::OK, address, body)
+    }
+
+    /// 201 with the new entity and its canonical URL in `Location`.
+    pub fn created(
+        &self,
+        address: &EntityAddress,
+        body: impl Serialize,
+    ) -> Result<HttpResponse, GraphError> {
+        let mut response = self.entity(StatusCode::CREATED, address, body)?;
+        let location = header::HeaderValue::from_str(&address.url(&self.root))
+            .map_err(|error| GraphError::internal(&error))?;
+        response.headers_mut().insert(header::LOCATION, location);
+        Ok(response)
+    }
+
+    fn entity(
+        &self,
+        status: StatusCode,
+        address: &EntityAddress,
+        body: impl Serialize,
+    ) -> Result<HttpResponse, GraphError> {
+        let context = address.entity_context(&self.root);
+        let json = serde_json::to_vec(&Entity {
+            context: &context,
+            body,
+        })
+        .map_err(|error| GraphError::internal(&error))?;
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, ODATA_JSON));
+        if self.evolvable == EvolvableMembers::Shown {
+            response.insert_header((PREFERENCE_APPLIED, INCLUDE_UNKNOWN_ENUM_MEMBERS));
+        }
+        Ok(response.body(json))
+    }
+}
