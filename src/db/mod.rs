@@ -43,10 +43,13 @@ pub async fn ensure_database(options: &PgConnectOptions) -> Result<(), sqlx::Err
 }
 
 /// The service's connection pool, bounded in size and in how long a request waits.
+/// Connections are not pinged before use: that would be a second round trip on
+/// every request, and a dead connection fails its statement (a 503) and is dropped.
 pub fn pool(settings: &Settings) -> PgPool {
     PgPoolOptions::new()
         .max_connections(settings.db_pool_size)
         .acquire_timeout(settings.db_acquire_timeout)
+        .test_before_acquire(false)
         .connect_lazy_with(settings.database.clone())
 }
 

@@ -1,0 +1,344 @@
+//! The test harness: the real application, started the way `main` starts it, on
+//! port 0 and a database of its own, dropped when the test ends (pass or fail).
+
+use lifecycle_workflows::app::Application;
+use lifecycle_workflows::config::{Settings, DEFAULT_DATABASE_URL};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::collections::HashMap;
+use std::str::FromStr;
+use uuid::Uuid;
+
+pub const BASE: &str = "/beta/identityGovernance/lifecycleWorkflows";
+pub const TASK_DEFINITION_ID: &str = "8fa97d28-3e52-4985-b3a9-a1126f9b8b4e";
+pub const SUBJECT_ID: &str = "2b9c4f3e-6d1a-4c8e-9f70-1a2b3c4d5e6f";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A pool of its own on the test's database, for looking behind the API.
+    pub db: PgPool,
+    database: String,
+    server_options: PgConnectOptions,
+}
+
+/// A response with its body read as JSON (`Value::Null` when it is not JSON).
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .expect("the body has an id")
+            .to_owned()
+    }
+
+    /// Asserts a Graph error body with this status and code; returns its message.
+    pub fn assert_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.text);
+        assert_eq!(self.body["error"]["code"], code, "code of {}", self.text);
+        let inner = &self.body["error"]["innerError"];
+        assert_eq!(
+            inner["request-id"].as_str(),
+            self.header("request-id"),
+            "{}",
+            self.text
+        );
+        assert!(inner["date"].is_string(), "{}", self.text);
+        let message = self.body["error"]["message"].as_str().expect("a message");
+        assert!(!message.is_empty());
+        message.to_owned()
+    }
+}
+
+/// The ids of a workflow → run → userProcessingResult → taskProcessingResult chain.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    pub workflow: String,
+    pub task: String,
+    pub run: String,
+    pub user_result: String,
+    pub task_result: String,
+}
+
+impl Chain {
+    pub fn run_path(&self, tree: &str) -> String {
+        format!("/{tree}/{}/runs/{}", self.workflow, self.run)
+    }
+
+    pub fn user_result_path(&self, tree: &str) -> String {
+        format!(
+            "{}/userProcessingResults/{}",
+            self.run_path(tree),
+            self.user_result
+        )
+    }
+
+    pub fn task_result_path(&self, tree: &str) -> String {
+        format!(
+            "{}/taskProcessingResults/{}",
+            self.user_result_path(tree),
+            self.task_result
+        )
+    }
+
+    /// The seed operation's collection.
+    pub fn same_task_path(&self, tree: &str) -> String {
+        format!("{}/task/taskProcessingResults", self.task_result_path(tree))
+    }
+}
+
+/// The two trees' collection segments.
+pub const LIVE: &str = "workflows";
+pub const DELETED: &str = "deletedItems/workflows";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the application with these settings on top of the test defaults.
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> Self {
+        crate::statements::install();
+        let server_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+        let server_options =
+            PgConnectOptions::from_str(&server_url).expect("DATABASE_URL is a Postgres URL");
+        let database = format!("lcw_test_{}", Uuid::new_v4().simple());
+        let database_url = server_options
+            .clone()
+            .database(&database)
+            .to_url_lossy()
+            .to_string();
+
+        let mut settings: HashMap<String, String> = [
+            ("DATABASE_URL", database_url.as_str()),
+            ("LCW_LISTEN", "127.0.0.1:0"),
+            ("LCW_DB_POOL_SIZE", "3"),
+            ("LCW_WORKERS", "1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        settings.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let settings =
+            Settings::from_lookup(|name| settings.get(name).cloned()).expect("valid test settings");
+
+        let application = Application::build(settings)
+            .await
+            .expect("the application starts");
+        let port = application.port();
+        tokio::spawn(application.run_until_stopped());
+
+        let db = PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(server_options.clone().database(&database))
+            .await
+            .expect("connect to the test database");
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            db,
+            database,
+            server_options,
+        }
+    }
+
+    /// The absolute URL of `path` below the `/beta` container.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{BASE}{path}", self.address)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Response {
+        let response = request.send().await.expect("the request is answered");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send(self.client.delete(self.url(path))).await
+    }
+
+    pub async fn create_workflow(&self, display_name: &str) -> Value {
+        let response = self
+            .post(&format!("/{LIVE}"), &workflow_body(display_name))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.body
+    }
+
+    /// Builds a whole chain in the live tree through the API.
+    pub async fn create_chain(&self) -> Chain {
+        let workflow = self
+            .create_workflow(&format!("Workflow {}", Uuid::new_v4()))
+            .await;
+        let workflow_id = workflow["id"].as_str().unwrap().to_owned();
+        let task = workflow["tasks"][0]["id"].as_str().unwrap().to_owned();
+        let run = self
+            .post(&format!("/{LIVE}/{workflow_id}/runs"), &run_body())
+            .await;
+        assert_eq!(run.status, StatusCode::CREATED, "{}", run.text);
+        let user_result = self
+            .post(
+                &format!(
+                    "/{LIVE}/{workflow_id}/runs/{}/userProcessingResults",
+                    run.id()
+                ),
+                &user_result_body(),
+            )
+            .await;
+        assert_eq!(
+            user_result.status,
+            StatusCode::CREATED,
+            "{}",
+            user_result.text
+        );
+        let mut chain = Chain {
+            workflow: workflow_id,
+            task,
+            run: run.id(),
+            user_result: user_result.id(),
+            task_result: String::new(),
+        };
+        let task_result = self
+            .post(
+                &format!("{}/taskProcessingResults", chain.user_result_path(LIVE)),
+                &json!({"task": {"id": chain.task}, "createdDateTime": "2026-11-29T07:00:00Z", "processingStatus": "queued"}),
+            )
+            .await;
+        assert_eq!(
+            task_result.status,
+            StatusCode::CREATED,
+            "{}",
+            task_result.text
+        );
+        chain.task_result = task_result.id();
+        chain
+    }
+
+    pub async fn soft_delete(&self, workflow_id: &str) {
+        let response = self.delete(&format!("/{LIVE}/{workflow_id}")).await;
+        assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let options = self.server_options.clone().database("postgres");
+        let statement = format!("drop database if exists \"{}\" with (force)", self.database);
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let mut connection = PgConnection::connect_with(&options).await?;
+                sqlx::query(&statement).execute(&mut connection).await?;
+                connection.close().await
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.database);
+        }
+    }
+}
+
+pub fn workflow_body(display_name: &str) -> Value {
+    json!({
+        "category": "leaver",
+        "displayName": display_name,
+        "description": "Offboards leavers",
+        "isEnabled": true,
+        "executionConditions": {
+            "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+            "scope": {
+                "@odata.type": "#microsoft.graph.identityGovernance.ruleBasedSubjectSet",
+                "rule": "department eq 'Sales'"
+            },
+            "trigger": {
+                "@odata.type": "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
+                "timeBasedAttribute": "employeeLeaveDateTime",
+                "offsetInDays": 7
+            }
+        },
+        "tasks": [
+            {"displayName": "Remove licences", "taskDefinitionId": TASK_DEFINITION_ID},
+            {
+                "displayName": "Notify manager",
+                "taskDefinitionId": "aab41899-9972-422a-9d97-f626014578b7",
+                "isEnabled": false,
+                "continueOnError": true,
+                "category": "leaver,joiner",
+                "arguments": [{"name": "cc", "value": "hr@example.com"}]
+            }
+        ]
+    })
+}
+
+pub fn run_body() -> Value {
+    json!({
+        "processingStatus": "inProgress",
+        "workflowExecutionType": "onDemand",
+        "scheduledDateTime": "2026-11-29T07:00:00Z",
+        "startedDateTime": "2026-11-29T07:00:05Z"
+    })
+}
+
+pub fn user_result_body() -> Value {
+    json!({
+        "subject": {"id": SUBJECT_ID},
+        "processingStatus": "inProgress",
+        "workflowExecutionType": "onDemand",
+        "scheduledDateTime": "2026-11-29T07:00:00Z"
+    })
+}
+
+pub fn seed_body() -> Value {
+    json!({
+        "createdDateTime": "2026-11-29T07:05:00Z",
+        "processingStatus": "completed",
+        "startedDateTime": "2026-11-29T07:05:01Z",
+        "completedDateTime": "2026-11-29T07:05:02Z"
+    })
+}

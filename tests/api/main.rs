@@ -1,0 +1,13 @@
+//! The API tests: one binary, each test against the real server on its own port
+//! with its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod errors;
+mod helpers;
+mod runs;
+mod seed;
+mod startup;
+mod statements;
+mod task_processing_results;
+mod user_processing_results;
+mod workflows;
