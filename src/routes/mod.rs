@@ -108,7 +108,17 @@ fn invalid_path_id(_: error::PathError, request: &HttpRequest) -> actix_web::Err
 }
 
 /// The 404 for an address that found nothing, naming the part that is missing.
-async fn not_found(
+/// Every id of the address existing means it was removed while the request ran.
+async fn not_found(state: &AppState, tenant: Tenant, address: Address) -> GraphError {
+    not_found_beneath(state, tenant, address, || {
+        GraphError::not_found("The addressed resource was removed while the request ran.")
+    })
+    .await
+}
+
+/// As [`not_found`], for an entity addressed beneath `address`: `leaf` is the error
+/// when every id of `address` exists.
+async fn not_found_beneath(
     state: &AppState,
     tenant: Tenant,
     address: Address,

@@ -97,13 +97,7 @@ pub async fn create(
             &address(tree, &created),
             RunJson::new(&created, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::workflow(tree, key), || {
-            GraphError::not_found(format!(
-                "The workflow '{}' no longer exists.",
-                key.workflow_id
-            ))
-        })
-        .await),
+        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
 }
 
@@ -117,9 +111,6 @@ pub async fn get(
     let key = key.into_inner();
     match db::runs::find(&state.pool, tenant, tree, key).await? {
         Some(run) => wire.ok(&address(tree, &run), RunJson::new(&run, wire.evolvable)),
-        None => Err(not_found(&state, tenant, Address::run(tree, key), || {
-            GraphError::not_found(format!("The run '{}' no longer exists.", key.run_id))
-        })
-        .await),
+        None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
 }

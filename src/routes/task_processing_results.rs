@@ -3,7 +3,7 @@
 //! in both trees.
 
 use super::body::{GraphJson, IdRef};
-use super::not_found;
+use super::{not_found, not_found_beneath};
 use crate::app::AppState;
 use crate::db;
 use crate::domain::enums::ProcessingStatus;
@@ -114,18 +114,7 @@ pub async fn create(
             &address(tree, &created),
             TaskProcessingResultJson::new(&created, wire.evolvable),
         ),
-        None => Err(not_found(
-            &state,
-            tenant,
-            Address::user_processing_result(tree, key),
-            || {
-                GraphError::not_found(format!(
-                    "The userProcessingResult '{}' no longer exists.",
-                    key.user_processing_result_id
-                ))
-            },
-        )
-        .await),
+        None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
     }
 }
 
@@ -165,18 +154,7 @@ pub async fn create_for_same_task(
             &address(tree, &created),
             TaskProcessingResultJson::new(&created, wire.evolvable),
         ),
-        None => Err(not_found(
-            &state,
-            tenant,
-            Address::task_processing_result(tree, key),
-            || {
-                GraphError::not_found(format!(
-                    "The taskProcessingResult '{}' no longer exists.",
-                    key.task_processing_result_id
-                ))
-            },
-        )
-        .await),
+        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
     }
 }
 
@@ -193,18 +171,7 @@ pub async fn get(
             &address(tree, &result),
             TaskProcessingResultJson::new(&result, wire.evolvable),
         ),
-        None => Err(not_found(
-            &state,
-            tenant,
-            Address::task_processing_result(tree, key),
-            || {
-                GraphError::not_found(format!(
-                    "The taskProcessingResult '{}' no longer exists.",
-                    key.task_processing_result_id
-                ))
-            },
-        )
-        .await),
+        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
     }
 }
 
@@ -223,7 +190,7 @@ pub async fn get_same_task(
             &address(tree, &result),
             TaskProcessingResultJson::new(&result, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key.origin()), || {
+        None => Err(not_found_beneath(&state, tenant, Address::task_processing_result(tree, key.origin()), || {
             GraphError::not_found(format!(
                 "No taskProcessingResult with id '{}' exists for the task of taskProcessingResult '{}'.",
                 key.same_task_result_id, key.task_processing_result_id

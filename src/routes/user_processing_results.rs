@@ -103,10 +103,7 @@ pub async fn create(
             &address(tree, &created),
             UserProcessingResultJson::new(&created, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::run(tree, key), || {
-            GraphError::not_found(format!("The run '{}' no longer exists.", key.run_id))
-        })
-        .await),
+        None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
 }
 
@@ -123,17 +120,6 @@ pub async fn get(
             &address(tree, &result),
             UserProcessingResultJson::new(&result, wire.evolvable),
         ),
-        None => Err(not_found(
-            &state,
-            tenant,
-            Address::user_processing_result(tree, key),
-            || {
-                GraphError::not_found(format!(
-                    "The userProcessingResult '{}' no longer exists.",
-                    key.user_processing_result_id
-                ))
-            },
-        )
-        .await),
+        None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
     }
 }

@@ -143,7 +143,7 @@ pub async fn get(
             &EntityAddress::workflow(tree, workflow.id),
             WorkflowJson::new(&workflow, wire.evolvable),
         ),
-        None => Err(missing_workflow(&state, tenant, tree, key).await),
+        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
 }
 
@@ -165,19 +165,6 @@ pub async fn delete(
     if deleted {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(missing_workflow(&state, tenant, tree, key).await)
+        Err(not_found(&state, tenant, Address::workflow(tree, key)).await)
     }
-}
-
-async fn missing_workflow(
-    state: &AppState,
-    tenant: Tenant,
-    tree: Tree,
-    key: WorkflowKey,
-) -> GraphError {
-    // The address is the workflow alone, so its own check always decides.
-    not_found(state, tenant, Address::workflow(tree, key), || {
-        GraphError::not_found(format!("No workflow with id '{}' exists.", key.workflow_id))
-    })
-    .await
 }
