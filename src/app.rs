@@ -4,7 +4,7 @@
 use crate::config::Settings;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use crate::{db, middleware, routes};
+use crate::{db, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -56,6 +56,11 @@ impl Application {
             default_tenant: Tenant::new(settings.default_tenant_id),
         });
         let max_body_bytes = settings.max_body_bytes;
+        tokio::spawn(purge::run(
+            state.pool.clone(),
+            settings.deleted_retention,
+            settings.purge_interval,
+        ));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -39,6 +39,11 @@ pub struct Settings {
     pub default_tenant_id: Uuid,
     /// `LCW_WORKERS`: HTTP worker threads.
     pub workers: usize,
+    /// `LCW_DELETED_RETENTION_DAYS`: how long a deleted workflow can be restored
+    /// before the purge removes it.
+    pub deleted_retention: chrono::Duration,
+    /// `LCW_PURGE_INTERVAL_SECS`: how often the purge runs.
+    pub purge_interval: Duration,
 }
 
 /// A setting that is present but not valid; it names the setting, never its value
@@ -111,6 +116,22 @@ impl Settings {
                 )?,
                 "LCW_WORKERS",
             )?,
+            deleted_retention: chrono::Duration::days(
+                parse_or(
+                    get("LCW_DELETED_RETENTION_DAYS"),
+                    "LCW_DELETED_RETENTION_DAYS",
+                    Some(30u16),
+                )?
+                .into(),
+            ),
+            purge_interval: Duration::from_secs(positive(
+                parse_or(
+                    get("LCW_PURGE_INTERVAL_SECS"),
+                    "LCW_PURGE_INTERVAL_SECS",
+                    Some(3600),
+                )?,
+                "LCW_PURGE_INTERVAL_SECS",
+            )?),
         })
     }
 }
@@ -206,6 +227,8 @@ mod tests {
         assert_eq!(settings.db_pool_size, 10);
         assert_eq!(settings.default_tenant_id, Uuid::nil());
         assert!(settings.public_base_url.is_none());
+        assert_eq!(settings.deleted_retention, chrono::Duration::days(30));
+        assert_eq!(settings.purge_interval, Duration::from_secs(3600));
     }
 
     #[test]
@@ -220,6 +243,8 @@ mod tests {
             ("LCW_DB_ACQUIRE_TIMEOUT_MS", "0"),
             ("LCW_DEFAULT_TENANT_ID", "tenant"),
             ("LCW_WORKERS", "0"),
+            ("LCW_DELETED_RETENTION_DAYS", "-1"),
+            ("LCW_PURGE_INTERVAL_SECS", "0"),
             ("DATABASE_URL", "mysql://localhost"),
             ("DATABASE_URL", "postgres://localhost:port/db"),
         ];

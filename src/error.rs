@@ -66,6 +66,14 @@ impl GraphError {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::ItemNotFound, message)
     }
 
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::NotAllowed,
+            message,
+        )
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
     }
@@ -109,11 +117,9 @@ impl GraphError {
     pub fn from_status(status: StatusCode, method: &str) -> Self {
         match status {
             StatusCode::NOT_FOUND => Self::not_found("The requested resource does not exist."),
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(
-                status,
-                ErrorCode::NotAllowed,
-                format!("The method {method} is not allowed on this resource."),
-            ),
+            StatusCode::METHOD_NOT_ALLOWED => Self::method_not_allowed(format!(
+                "The method {method} is not allowed on this resource."
+            )),
             StatusCode::PAYLOAD_TOO_LARGE => Self::new(
                 status,
                 ErrorCode::RequestTooLarge,

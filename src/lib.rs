@@ -6,6 +6,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod middleware;
+pub mod odata;
+pub mod purge;
 pub mod routes;
 pub mod telemetry;
 pub mod tenant;

@@ -29,6 +29,14 @@ fn from_constraint(constraint: &str) -> Option<GraphError> {
         "workflows_live_display_name_key" => GraphError::conflict(
             "A live workflow with this displayName already exists in the tenant.",
         ),
+        "workflows_scheduling_needs_enabled_check" => GraphError::invalid_request(
+            "Invalid value for property 'isSchedulingEnabled': can only be true when isEnabled is true.",
+        ),
+        "runs_completed_after_started_check"
+        | "user_processing_results_completed_after_started_check"
+        | "task_processing_results_completed_after_started_check" => GraphError::invalid_request(
+            "Invalid value for property 'completedDateTime': must not be earlier than startedDateTime.",
+        ),
         "task_processing_results_task_fkey" => GraphError::invalid_request(
             "Invalid value for property 'task': it is not a task of this workflow.",
         ),

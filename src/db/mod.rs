@@ -4,8 +4,10 @@
 pub mod enums;
 pub mod error;
 pub mod locate;
+pub mod page;
 pub mod runs;
 pub mod task_processing_results;
+pub mod tasks;
 pub mod user_processing_results;
 pub mod workflows;
 

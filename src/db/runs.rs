@@ -1,13 +1,15 @@
 //! Runs, with counters derived from the userProcessingResults and
-//! taskProcessingResults stored beneath them.
+//! taskProcessingResults stored beneath them when read.
 
+use super::page::{into_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
-use crate::domain::keys::RunKey;
-use crate::domain::run::{NewRun, Run, TaskCounters, UserCounters};
+use crate::domain::keys::{RunKey, WorkflowKey};
+use crate::domain::patch::ProcessingUpdate;
+use crate::domain::run::{NewRun, Run, RunSummary, TaskCounters, UserCounters};
 use crate::domain::workflow::Tree;
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a run under a workflow of `tree`, in one statement. None when there is
@@ -50,6 +52,47 @@ pub async fn create(
     Ok(row.map(Run::from))
 }
 
+/// The runs of a workflow in `tree` with their counters, one by id or a page.
+fn select(
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(
+        "select r.workflow_id, r.id, r.processing_status, r.workflow_execution_type,
+                r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
+                users.total as total_users, users.successful as successful_users,
+                users.failed as failed_users, tasks.total as total_tasks,
+                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks
+         from runs r
+         join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
+         cross join lateral (
+             select count(*) as total,
+                    count(*) filter (where u.processing_status = 'completed') as successful,
+                    count(*) filter (where u.processing_status in ('failed', 'completedWithErrors')) as failed
+             from user_processing_results u
+             where u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
+         ) users
+         cross join lateral (
+             select count(*) as total,
+                    count(*) filter (where t.processing_status = 'failed') as failed,
+                    count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
+             from task_processing_results t
+             where t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
+         ) tasks
+         where r.tenant_id = ",
+    );
+    builder
+        .push_bind(tenant.id())
+        .push(" and r.workflow_id = ")
+        .push_bind(workflow.workflow_id)
+        .push(" and (w.deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+    push_selection(&mut builder, "r.id", selection);
+    builder
+}
+
 /// The run, if it is under a workflow of `tree`.
 pub async fn find(
     executor: impl PgExecutor<'_>,
@@ -57,43 +100,129 @@ pub async fn find(
     tree: Tree,
     key: RunKey,
 ) -> Result<Option<Run>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        RunRow,
-        r#"select r.workflow_id, r.id,
-                  r.processing_status as "processing_status: ProcessingStatus",
-                  r.workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
-                  r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
-                  users.total as "total_users!", users.successful as "successful_users!",
-                  users.failed as "failed_users!", tasks.total as "total_tasks!",
-                  tasks.failed as "failed_tasks!", tasks.unprocessed as "unprocessed_tasks!"
-           from runs r
-           join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
-           cross join lateral (
-               select count(*) as total,
-                      count(*) filter (where u.processing_status = 'completed') as successful,
-                      count(*) filter (where u.processing_status in ('failed', 'completedWithErrors')) as failed
-               from user_processing_results u
-               where u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
-           ) users
-           cross join lateral (
-               select count(*) as total,
-                      count(*) filter (where t.processing_status = 'failed') as failed,
-                      count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
-               from task_processing_results t
-               where t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
-           ) tasks
-           where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3
-             and (w.deleted_date_time is not null) = $4"#,
-        tenant.id(),
-        key.workflow_id,
-        key.run_id,
-        tree.is_deleted(),
-    )
-    .fetch_optional(executor)
-    .await?;
+    let workflow = WorkflowKey {
+        workflow_id: key.workflow_id,
+    };
+    let row = select(tenant, tree, workflow, Selection::One(key.run_id))
+        .build_query_as::<RunRow>()
+        .fetch_optional(executor)
+        .await?;
     Ok(row.map(Run::from))
 }
 
+pub async fn list(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    page: PageRequest,
+) -> Result<Page<Run>, sqlx::Error> {
+    let rows = select(tenant, tree, workflow, Selection::Page(page))
+        .build_query_as::<RunRow>()
+        .fetch_all(executor)
+        .await?;
+    Ok(into_page(
+        rows.into_iter().map(Run::from).collect(),
+        page.size,
+    ))
+}
+
+pub async fn count(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!"
+           from runs r
+           join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
+           where r.tenant_id = $1 and r.workflow_id = $2 and (w.deleted_date_time is not null) = $3"#,
+        tenant.id(),
+        workflow.workflow_id,
+        tree.is_deleted(),
+    )
+    .fetch_one(executor)
+    .await
+}
+
+/// Applies `update` to the run; false when there is no such run in `tree`.
+pub async fn update(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: RunKey,
+    update: &ProcessingUpdate,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "update runs r
+         set processing_status = coalesce($4, r.processing_status),
+             started_date_time = case when $5 then $6 else r.started_date_time end,
+             completed_date_time = case when $7 then $8 else r.completed_date_time end,
+             last_updated_date_time = now()
+         from workflows w
+         where w.tenant_id = r.tenant_id and w.id = r.workflow_id and (w.deleted_date_time is not null) = $9
+           and r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3",
+        tenant.id(),
+        key.workflow_id,
+        key.run_id,
+        update.processing_status.map(ProcessingStatus::as_str),
+        update.started_date_time.is_present(),
+        update.started_date_time.value(),
+        update.completed_date_time.is_present(),
+        update.completed_date_time.value(),
+        tree.is_deleted(),
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The runSummary of the runs of a workflow scheduled in `[start, end)`; None
+/// when the workflow is not in `tree`.
+pub async fn summary(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Option<RunSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        RunSummary,
+        r#"with scheduled as (
+               select r.tenant_id, r.workflow_id, r.id, r.processing_status
+               from runs r
+               where r.tenant_id = $1 and r.workflow_id = $2
+                 and r.scheduled_date_time >= $4 and r.scheduled_date_time < $5
+           )
+           select
+               (select count(*) from scheduled) as "total_runs!",
+               (select count(*) from scheduled where processing_status = 'completed') as "successful_runs!",
+               (select count(*) from scheduled
+                where processing_status in ('failed', 'completedWithErrors')) as "failed_runs!",
+               (select count(*) from scheduled s join user_processing_results u
+                  on u.tenant_id = s.tenant_id and u.workflow_id = s.workflow_id and u.run_id = s.id)
+                 as "total_users!",
+               (select count(*) from scheduled s join task_processing_results t
+                  on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id and t.run_id = s.id)
+                 as "total_tasks!",
+               (select count(*) from scheduled s join task_processing_results t
+                  on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id and t.run_id = s.id
+                where t.processing_status = 'failed') as "failed_tasks!"
+           from workflows w
+           where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $3"#,
+        tenant.id(),
+        workflow.workflow_id,
+        tree.is_deleted(),
+        start,
+        end,
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
 struct RunRow {
     workflow_id: Uuid,
     id: Uuid,

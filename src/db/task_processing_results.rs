@@ -1,13 +1,19 @@
 //! taskProcessingResults. Each carries its task and the subject of its
 //! userProcessingResult, both fixed when it is created.
 
+use super::page::{into_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::ProcessingStatus;
-use crate::domain::keys::{SameTaskResultKey, TaskProcessingResultKey, UserProcessingResultKey};
-use crate::domain::task_processing_result::{NewTaskProcessingResult, TaskProcessingResult};
+use crate::domain::keys::{
+    RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
+    UserProcessingResultRef,
+};
+use crate::domain::task_processing_result::{
+    NewTaskProcessingResult, TaskProcessingResult, TaskProcessingResultUpdate,
+};
 use crate::domain::workflow::Tree;
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a result of `task_id` under a userProcessingResult in `tree`, in one
@@ -102,68 +108,179 @@ pub async fn create_for_same_task(
     Ok(row.map(TaskProcessingResult::from))
 }
 
-/// The result at its canonical address, under its userProcessingResult, in `tree`.
+/// Which taskProcessingResults a list holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// A userProcessingResult's (addressed with or without its run).
+    UserProcessingResult(UserProcessingResultRef),
+    /// A run's, across its users.
+    Run(RunKey),
+    /// A task's, across runs and users.
+    Task(TaskKey),
+    /// Those of the task of the result at this address, across runs and users.
+    SameTaskAs(TaskProcessingResultRef),
+}
+
+/// `from … where …` for the results of `scope` in `tree`; the WHERE clause is left
+/// open.
+fn push_from(builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant, tree: Tree, scope: Scope) {
+    builder
+        .push(
+            " from task_processing_results t
+              join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
+              where t.tenant_id = ",
+        )
+        .push_bind(tenant.id())
+        .push(" and (w.deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+    match scope {
+        Scope::UserProcessingResult(parent) => {
+            builder
+                .push(" and t.workflow_id = ")
+                .push_bind(parent.workflow_id);
+            if let Some(run_id) = parent.run_id {
+                builder.push(" and t.run_id = ").push_bind(run_id);
+            }
+            builder
+                .push(" and t.user_processing_result_id = ")
+                .push_bind(parent.user_processing_result_id);
+        }
+        Scope::Run(run) => {
+            builder
+                .push(" and t.workflow_id = ")
+                .push_bind(run.workflow_id)
+                .push(" and t.run_id = ")
+                .push_bind(run.run_id);
+        }
+        Scope::Task(task) => {
+            builder
+                .push(" and t.workflow_id = ")
+                .push_bind(task.workflow_id)
+                .push(" and t.task_id = ")
+                .push_bind(task.task_id);
+        }
+        Scope::SameTaskAs(origin) => {
+            builder
+                .push(" and t.workflow_id = ")
+                .push_bind(origin.workflow_id)
+                .push(" and t.task_id = (select p.task_id from task_processing_results p where p.tenant_id = ")
+                .push_bind(tenant.id())
+                .push(" and p.workflow_id = ")
+                .push_bind(origin.workflow_id);
+            if let Some(run_id) = origin.run_id {
+                builder.push(" and p.run_id = ").push_bind(run_id);
+            }
+            builder
+                .push(" and p.user_processing_result_id = ")
+                .push_bind(origin.user_processing_result_id)
+                .push(" and p.id = ")
+                .push_bind(origin.task_processing_result_id)
+                .push(")");
+        }
+    }
+}
+
+fn select(
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(
+        "select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
+                t.created_date_time, t.processing_status, t.started_date_time, t.completed_date_time,
+                t.failure_reason, t.processing_info",
+    );
+    push_from(&mut builder, tenant, tree, scope);
+    push_selection(&mut builder, "t.id", selection);
+    builder
+}
+
+/// One result of `scope`, by id.
 pub async fn find(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     tree: Tree,
-    key: TaskProcessingResultKey,
+    scope: Scope,
+    id: Uuid,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        TaskProcessingResultRow,
-        r#"select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
-                  t.created_date_time, t.processing_status as "processing_status: ProcessingStatus",
-                  t.started_date_time, t.completed_date_time, t.failure_reason, t.processing_info
-           from task_processing_results t
-           join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
-           where t.tenant_id = $1 and t.workflow_id = $2 and t.run_id = $3
-             and t.user_processing_result_id = $4 and t.id = $5
-             and (w.deleted_date_time is not null) = $6"#,
-        tenant.id(),
-        key.workflow_id,
-        key.run_id,
-        key.user_processing_result_id,
-        key.task_processing_result_id,
-        tree.is_deleted(),
-    )
-    .fetch_optional(executor)
-    .await?;
+    let row = select(tenant, tree, scope, Selection::One(id))
+        .build_query_as::<TaskProcessingResultRow>()
+        .fetch_optional(executor)
+        .await?;
     Ok(row.map(TaskProcessingResult::from))
 }
 
-/// A result of the same task as the result at `key.origin()`, from any run and
-/// user of the workflow, in `tree`.
-pub async fn find_same_task(
+pub async fn list(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     tree: Tree,
-    key: SameTaskResultKey,
-) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        TaskProcessingResultRow,
-        r#"select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
-                  t.created_date_time, t.processing_status as "processing_status: ProcessingStatus",
-                  t.started_date_time, t.completed_date_time, t.failure_reason, t.processing_info
-           from task_processing_results p
-           join workflows w on w.tenant_id = p.tenant_id and w.id = p.workflow_id
-           join task_processing_results t
-             on t.tenant_id = p.tenant_id and t.workflow_id = p.workflow_id and t.task_id = p.task_id
-           where p.tenant_id = $1 and p.workflow_id = $2 and p.run_id = $3
-             and p.user_processing_result_id = $4 and p.id = $5 and t.id = $6
-             and (w.deleted_date_time is not null) = $7"#,
+    scope: Scope,
+    page: PageRequest,
+) -> Result<Page<TaskProcessingResult>, sqlx::Error> {
+    let rows = select(tenant, tree, scope, Selection::Page(page))
+        .build_query_as::<TaskProcessingResultRow>()
+        .fetch_all(executor)
+        .await?;
+    Ok(into_page(
+        rows.into_iter().map(TaskProcessingResult::from).collect(),
+        page.size,
+    ))
+}
+
+pub async fn count(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+) -> Result<i64, sqlx::Error> {
+    let mut builder = QueryBuilder::new("select count(*)");
+    push_from(&mut builder, tenant, tree, scope);
+    builder.build_query_scalar().fetch_one(executor).await
+}
+
+/// Applies `update`; false when there is no such result in `tree`.
+pub async fn update(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: TaskProcessingResultRef,
+    update: &TaskProcessingResultUpdate,
+) -> Result<bool, sqlx::Error> {
+    let processing = &update.processing;
+    let result = sqlx::query!(
+        "update task_processing_results t
+         set processing_status = coalesce($6, t.processing_status),
+             started_date_time = case when $7 then $8 else t.started_date_time end,
+             completed_date_time = case when $9 then $10 else t.completed_date_time end,
+             failure_reason = case when $11 then $12 else t.failure_reason end,
+             processing_info = case when $13 then $14 else t.processing_info end
+         from workflows w
+         where w.tenant_id = t.tenant_id and w.id = t.workflow_id and (w.deleted_date_time is not null) = $15
+           and t.tenant_id = $1 and t.workflow_id = $2 and ($3::uuid is null or t.run_id = $3)
+           and t.user_processing_result_id = $4 and t.id = $5",
         tenant.id(),
         key.workflow_id,
         key.run_id,
         key.user_processing_result_id,
         key.task_processing_result_id,
-        key.same_task_result_id,
+        processing.processing_status.map(ProcessingStatus::as_str),
+        processing.started_date_time.is_present(),
+        processing.started_date_time.value(),
+        processing.completed_date_time.is_present(),
+        processing.completed_date_time.value(),
+        update.failure_reason.is_present(),
+        update.failure_reason.value(),
+        update.processing_info.is_present(),
+        update.processing_info.value(),
         tree.is_deleted(),
     )
-    .fetch_optional(executor)
+    .execute(executor)
     .await?;
-    Ok(row.map(TaskProcessingResult::from))
+    Ok(result.rows_affected() == 1)
 }
 
+#[derive(sqlx::FromRow)]
 struct TaskProcessingResultRow {
     workflow_id: Uuid,
     run_id: Uuid,

@@ -1,14 +1,26 @@
-//! userProcessingResults, with counters derived from their taskProcessingResults.
+//! userProcessingResults, with counters derived from their taskProcessingResults
+//! when read.
 
+use super::page::{into_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
-use crate::domain::keys::{RunKey, UserProcessingResultKey};
+use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
+use crate::domain::patch::ProcessingUpdate;
 use crate::domain::run::TaskCounters;
-use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcessingResult};
+use crate::domain::user_processing_result::{
+    NewUserProcessingResult, UserProcessingResult, UserSummary,
+};
 use crate::domain::workflow::Tree;
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
+
+/// Which userProcessingResults a list holds: a run's, or a workflow's across its runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Run(RunKey),
+    Workflow(WorkflowKey),
+}
 
 /// Inserts a userProcessingResult under a run of a workflow in `tree`, in one
 /// statement; without a workflowVersion it records the workflow's. None when there
@@ -55,44 +67,193 @@ pub async fn create(
     Ok(row.map(UserProcessingResult::from))
 }
 
-/// The userProcessingResult, if it is under the run in a workflow of `tree`.
+/// The task counters of each userProcessingResult `u`, joined per row.
+const TASK_COUNTERS: &str = "
+    cross join lateral (
+        select count(*) as total,
+               count(*) filter (where t.processing_status = 'failed') as failed,
+               count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
+        from task_processing_results t
+        where t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id
+          and t.run_id = u.run_id and t.user_processing_result_id = u.id
+    ) tasks";
+
+/// `from … where …` for the userProcessingResults of `scope` in `tree`, with
+/// `joins` after the join that checks the tree; the WHERE clause is left open.
+fn push_from(
+    builder: &mut QueryBuilder<'_, Postgres>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+    joins: &str,
+) {
+    builder
+        .push(" from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id ")
+        .push(joins)
+        .push(" where u.tenant_id = ")
+        .push_bind(tenant.id())
+        .push(" and (w.deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+    match scope {
+        Scope::Run(run) => builder
+            .push(" and u.workflow_id = ")
+            .push_bind(run.workflow_id)
+            .push(" and u.run_id = ")
+            .push_bind(run.run_id),
+        Scope::Workflow(workflow) => builder
+            .push(" and u.workflow_id = ")
+            .push_bind(workflow.workflow_id),
+    };
+}
+
+fn select(
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(
+        "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
+                u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
+                tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks",
+    );
+    push_from(&mut builder, tenant, tree, scope, TASK_COUNTERS);
+    push_selection(&mut builder, "u.id", selection);
+    builder
+}
+
+/// The userProcessingResult, addressed under its run or under its workflow.
 pub async fn find(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     tree: Tree,
-    key: UserProcessingResultKey,
+    key: UserProcessingResultRef,
 ) -> Result<Option<UserProcessingResult>, sqlx::Error> {
-    let row = sqlx::query_as!(
-        UserProcessingResultRow,
-        r#"select u.workflow_id, u.run_id, u.id, u.subject_id,
-                  u.processing_status as "processing_status: ProcessingStatus",
-                  u.workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
-                  u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
-                  tasks.total as "total_tasks!", tasks.failed as "failed_tasks!",
-                  tasks.unprocessed as "unprocessed_tasks!"
-           from user_processing_results u
-           join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id
-           cross join lateral (
-               select count(*) as total,
-                      count(*) filter (where t.processing_status = 'failed') as failed,
-                      count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
-               from task_processing_results t
-               where t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id
-                 and t.run_id = u.run_id and t.user_processing_result_id = u.id
-           ) tasks
-           where u.tenant_id = $1 and u.workflow_id = $2 and u.run_id = $3 and u.id = $4
-             and (w.deleted_date_time is not null) = $5"#,
-        tenant.id(),
-        key.workflow_id,
-        key.run_id,
-        key.user_processing_result_id,
-        tree.is_deleted(),
+    let scope = match key.run_id {
+        Some(run_id) => Scope::Run(RunKey {
+            workflow_id: key.workflow_id,
+            run_id,
+        }),
+        None => Scope::Workflow(WorkflowKey {
+            workflow_id: key.workflow_id,
+        }),
+    };
+    let row = select(
+        tenant,
+        tree,
+        scope,
+        Selection::One(key.user_processing_result_id),
     )
+    .build_query_as::<UserProcessingResultRow>()
     .fetch_optional(executor)
     .await?;
     Ok(row.map(UserProcessingResult::from))
 }
 
+pub async fn list(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+    page: PageRequest,
+) -> Result<Page<UserProcessingResult>, sqlx::Error> {
+    let rows = select(tenant, tree, scope, Selection::Page(page))
+        .build_query_as::<UserProcessingResultRow>()
+        .fetch_all(executor)
+        .await?;
+    Ok(into_page(
+        rows.into_iter().map(UserProcessingResult::from).collect(),
+        page.size,
+    ))
+}
+
+pub async fn count(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+) -> Result<i64, sqlx::Error> {
+    let mut builder = QueryBuilder::new("select count(*)");
+    push_from(&mut builder, tenant, tree, scope, "");
+    builder.build_query_scalar().fetch_one(executor).await
+}
+
+/// Applies `update`; false when there is no such userProcessingResult in `tree`.
+pub async fn update(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: UserProcessingResultRef,
+    update: &ProcessingUpdate,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "update user_processing_results u
+         set processing_status = coalesce($5, u.processing_status),
+             started_date_time = case when $6 then $7 else u.started_date_time end,
+             completed_date_time = case when $8 then $9 else u.completed_date_time end
+         from workflows w
+         where w.tenant_id = u.tenant_id and w.id = u.workflow_id and (w.deleted_date_time is not null) = $10
+           and u.tenant_id = $1 and u.workflow_id = $2 and ($3::uuid is null or u.run_id = $3) and u.id = $4",
+        tenant.id(),
+        key.workflow_id,
+        key.run_id,
+        key.user_processing_result_id,
+        update.processing_status.map(ProcessingStatus::as_str),
+        update.started_date_time.is_present(),
+        update.started_date_time.value(),
+        update.completed_date_time.is_present(),
+        update.completed_date_time.value(),
+        tree.is_deleted(),
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The userSummary of the workflow's userProcessingResults scheduled in
+/// `[start, end)`; None when the workflow is not in `tree`.
+pub async fn summary(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Option<UserSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        UserSummary,
+        r#"with scheduled as (
+               select u.tenant_id, u.workflow_id, u.run_id, u.id, u.processing_status
+               from user_processing_results u
+               where u.tenant_id = $1 and u.workflow_id = $2
+                 and u.scheduled_date_time >= $4 and u.scheduled_date_time < $5
+           ), results as (
+               select t.processing_status
+               from scheduled s
+               join task_processing_results t
+                 on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id
+                and t.run_id = s.run_id and t.user_processing_result_id = s.id
+           )
+           select
+               (select count(*) from scheduled) as "total_users!",
+               (select count(*) from scheduled where processing_status = 'completed') as "successful_users!",
+               (select count(*) from scheduled
+                where processing_status in ('failed', 'completedWithErrors')) as "failed_users!",
+               (select count(*) from results) as "total_tasks!",
+               (select count(*) from results where processing_status = 'failed') as "failed_tasks!"
+           from workflows w
+           where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $3"#,
+        tenant.id(),
+        workflow.workflow_id,
+        tree.is_deleted(),
+        start,
+        end,
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+#[derive(sqlx::FromRow)]
 struct UserProcessingResultRow {
     workflow_id: Uuid,
     run_id: Uuid,

@@ -1,13 +1,16 @@
 //! Workflows and their tasks.
 
+use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::tasks;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
-    ExecutionConditions, NewWorkflow, Task, TaskArgument, Tree, Workflow,
+    Activation, ExecutionConditions, NewWorkflow, Task, TaskArgument, Tree, Workflow,
+    WorkflowUpdate,
 };
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Acquire, PgConnection, PgExecutor};
+use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a workflow with its tasks in one transaction and returns it as stored.
@@ -80,6 +83,21 @@ pub async fn create(
     created.ok_or(sqlx::Error::RowNotFound)
 }
 
+fn select(tenant: Tenant, tree: Tree, selection: Selection) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(
+        "select id, category, display_name, description, is_enabled, is_scheduling_enabled,
+                execution_conditions, created_date_time, last_modified_date_time, deleted_date_time,
+                next_schedule_run_date_time, version
+         from workflows where tenant_id = ",
+    );
+    builder
+        .push_bind(tenant.id())
+        .push(" and (deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+    push_selection(&mut builder, "id", selection);
+    builder
+}
+
 /// The workflow with its tasks, if it is in `tree`.
 pub async fn find(
     connection: &mut PgConnection,
@@ -87,47 +105,164 @@ pub async fn find(
     tree: Tree,
     id: Uuid,
 ) -> Result<Option<Workflow>, sqlx::Error> {
-    let Some(row) = sqlx::query_as!(
-        WorkflowRow,
-        r#"select id, category as "category: WorkflowCategory", display_name, description, is_enabled,
-                  is_scheduling_enabled,
-                  execution_conditions as "execution_conditions: Json<ExecutionConditions>",
-                  created_date_time, last_modified_date_time, deleted_date_time,
-                  next_schedule_run_date_time, version
-           from workflows
-           where tenant_id = $1 and id = $2 and (deleted_date_time is not null) = $3"#,
-        tenant.id(),
-        id,
-        tree.is_deleted(),
-    )
-    .fetch_optional(&mut *connection)
-    .await?
+    let Some(row) = select(tenant, tree, Selection::One(id))
+        .build_query_as::<WorkflowRow>()
+        .fetch_optional(&mut *connection)
+        .await?
     else {
         return Ok(None);
     };
-    let tasks = tasks(&mut *connection, tenant, id).await?;
+    let tasks = tasks::of_workflow(&mut *connection, tenant, id).await?;
     Ok(Some(row.with_tasks(tasks)))
 }
 
-async fn tasks(
+/// A page of the workflows in `tree`, without their tasks.
+pub async fn list(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
-    workflow_id: Uuid,
-) -> Result<Vec<Task>, sqlx::Error> {
-    let rows = sqlx::query_as!(
-        TaskRow,
-        r#"select id, execution_sequence, display_name, description, task_definition_id,
-                  category as "category: TaskCategory", continue_on_error, is_enabled,
-                  arguments as "arguments: Json<Vec<TaskArgument>>"
-           from tasks
-           where tenant_id = $1 and workflow_id = $2
-           order by execution_sequence"#,
+    tree: Tree,
+    page: PageRequest,
+) -> Result<Page<Workflow>, sqlx::Error> {
+    let rows = select(tenant, tree, Selection::Page(page))
+        .build_query_as::<WorkflowRow>()
+        .fetch_all(executor)
+        .await?;
+    Ok(into_page(
+        rows.into_iter()
+            .map(|row| row.with_tasks(Vec::new()))
+            .collect(),
+        page.size,
+    ))
+}
+
+pub async fn count(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from workflows
+           where tenant_id = $1 and (deleted_date_time is not null) = $2"#,
         tenant.id(),
-        workflow_id,
+        tree.is_deleted(),
     )
-    .fetch_all(executor)
+    .fetch_one(executor)
+    .await
+}
+
+/// Applies `update` to a live workflow; false when there is none with the id.
+pub async fn update(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    id: Uuid,
+    update: &WorkflowUpdate,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "update workflows
+         set display_name = coalesce($3, display_name),
+             description = case when $4 then $5 else description end,
+             is_enabled = coalesce($6, is_enabled),
+             is_scheduling_enabled = coalesce($7, is_scheduling_enabled),
+             last_modified_date_time = now()
+         where tenant_id = $1 and id = $2 and deleted_date_time is null",
+        tenant.id(),
+        id,
+        update.display_name,
+        update.description.is_present(),
+        update.description.value(),
+        update.is_enabled,
+        update.is_scheduling_enabled,
+    )
+    .execute(executor)
     .await?;
-    Ok(rows.into_iter().map(Task::from).collect())
+    Ok(result.rows_affected() == 1)
+}
+
+/// Brings a deleted workflow and its subtree back to the live tree, in one
+/// transaction with reading it back. None when no deleted workflow has the id; a
+/// live workflow with the same displayName violates
+/// `workflows_live_display_name_key`.
+pub async fn restore(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<Option<Workflow>, sqlx::Error> {
+    let mut transaction = connection.begin().await?;
+    let restored = sqlx::query!(
+        "update workflows set deleted_date_time = null
+         where tenant_id = $1 and id = $2 and deleted_date_time is not null",
+        tenant.id(),
+        id,
+    )
+    .execute(&mut *transaction)
+    .await?;
+    if restored.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let workflow = find(&mut transaction, tenant, Tree::Live, id).await?;
+    transaction.commit().await?;
+    Ok(workflow)
+}
+
+/// Removes, with their subtrees, the workflows of every tenant deleted before
+/// `cutoff`; returns how many.
+pub async fn purge_deleted_before(
+    executor: impl PgExecutor<'_>,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!("delete from workflows where deleted_date_time < $1", cutoff)
+        .execute(executor)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Runs a live workflow on demand for `activation`'s subjects, in one statement:
+/// an onDemand run in status queued, a queued userProcessingResult per subject and
+/// a queued taskProcessingResult per enabled task and subject. False when no live
+/// workflow has the id.
+pub async fn activate(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    id: Uuid,
+    run_id: Uuid,
+    activation: &Activation,
+) -> Result<bool, sqlx::Error> {
+    let runs = sqlx::query_scalar!(
+        r#"with workflow as (
+               select tenant_id, id, version from workflows
+               where tenant_id = $1 and id = $2 and deleted_date_time is null
+           ), run as (
+               insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
+                                 scheduled_date_time)
+               select tenant_id, id, $3, 'queued', 'onDemand', now() from workflow
+               returning tenant_id, workflow_id, id
+           ), users as (
+               insert into user_processing_results
+                   (tenant_id, workflow_id, run_id, id, subject_id, processing_status,
+                    workflow_execution_type, scheduled_date_time, workflow_version)
+               select run.tenant_id, run.workflow_id, run.id, uuid_v7(), subject.id, 'queued', 'onDemand',
+                      now(), workflow.version
+               from run cross join workflow cross join unnest($4::uuid[]) with ordinality as subject(id, position)
+               order by subject.position
+               returning tenant_id, workflow_id, run_id, id, subject_id
+           ), results as (
+               insert into task_processing_results
+                   (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
+                    created_date_time, processing_status)
+               select u.tenant_id, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
+               from users u
+               join tasks t on t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id and t.is_enabled
+               returning id
+           )
+           select count(*) as "runs!" from run"#,
+        tenant.id(),
+        id,
+        run_id,
+        activation.subjects(),
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(runs == 1)
 }
 
 /// Moves a live workflow, with its whole subtree, to the deleted tree. False when
@@ -165,6 +300,7 @@ pub async fn delete_permanently(
     Ok(result.rows_affected() == 1)
 }
 
+#[derive(sqlx::FromRow)]
 struct WorkflowRow {
     id: Uuid,
     category: WorkflowCategory,
@@ -196,34 +332,6 @@ impl WorkflowRow {
             next_schedule_run_date_time: self.next_schedule_run_date_time,
             version: self.version,
             tasks,
-        }
-    }
-}
-
-struct TaskRow {
-    id: Uuid,
-    execution_sequence: i32,
-    display_name: String,
-    description: Option<String>,
-    task_definition_id: Uuid,
-    category: TaskCategory,
-    continue_on_error: bool,
-    is_enabled: bool,
-    arguments: Json<Vec<TaskArgument>>,
-}
-
-impl From<TaskRow> for Task {
-    fn from(row: TaskRow) -> Self {
-        Task {
-            id: row.id,
-            execution_sequence: row.execution_sequence,
-            display_name: row.display_name,
-            description: row.description,
-            task_definition_id: row.task_definition_id,
-            category: row.category,
-            continue_on_error: row.continue_on_error,
-            is_enabled: row.is_enabled,
-            arguments: row.arguments.0,
         }
     }
 }

@@ -35,13 +35,62 @@ pub struct TaskProcessingResultKey {
     pub task_processing_result_id: Uuid,
 }
 
+/// A userProcessingResult addressed with or without its run:
+/// `…/runs/{r}/userProcessingResults/{u}` or `…/{w}/userProcessingResults/{u}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserProcessingResultRef {
+    pub workflow_id: Uuid,
+    #[serde(default)]
+    pub run_id: Option<Uuid>,
+    pub user_processing_result_id: Uuid,
+}
+
+/// A taskProcessingResult under a userProcessingResult addressed with or without
+/// its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskProcessingResultRef {
+    pub workflow_id: Uuid,
+    #[serde(default)]
+    pub run_id: Option<Uuid>,
+    pub user_processing_result_id: Uuid,
+    pub task_processing_result_id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskKey {
+    pub workflow_id: Uuid,
+    pub task_id: Uuid,
+}
+
+/// A taskProcessingResult addressed through a run: `…/runs/{r}/taskProcessingResults/{p}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunTaskResultKey {
+    pub workflow_id: Uuid,
+    pub run_id: Uuid,
+    pub task_processing_result_id: Uuid,
+}
+
+/// A taskProcessingResult addressed through its task: `…/tasks/{t}/taskProcessingResults/{p}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskResultKey {
+    pub workflow_id: Uuid,
+    pub task_id: Uuid,
+    pub task_processing_result_id: Uuid,
+}
+
 /// `…/taskProcessingResults/{p}/task/taskProcessingResults/{sameTaskResultId}`:
 /// a result of the same task as result `p`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SameTaskResultKey {
     pub workflow_id: Uuid,
-    pub run_id: Uuid,
+    #[serde(default)]
+    pub run_id: Option<Uuid>,
     pub user_processing_result_id: Uuid,
     pub task_processing_result_id: Uuid,
     pub same_task_result_id: Uuid,
@@ -57,9 +106,9 @@ impl UserProcessingResultKey {
 }
 
 impl SameTaskResultKey {
-    /// The key of the result whose task is meant.
-    pub fn origin(self) -> TaskProcessingResultKey {
-        TaskProcessingResultKey {
+    /// The address of the result whose task is meant.
+    pub fn origin(self) -> TaskProcessingResultRef {
+        TaskProcessingResultRef {
             workflow_id: self.workflow_id,
             run_id: self.run_id,
             user_processing_result_id: self.user_processing_result_id,
@@ -74,6 +123,7 @@ impl SameTaskResultKey {
 pub struct Address {
     pub tree: Tree,
     pub workflow_id: Uuid,
+    pub task_id: Option<Uuid>,
     pub run_id: Option<Uuid>,
     pub user_processing_result_id: Option<Uuid>,
     pub task_processing_result_id: Option<Uuid>,
@@ -84,6 +134,7 @@ impl Address {
         Self {
             tree,
             workflow_id: key.workflow_id,
+            task_id: None,
             run_id: None,
             user_processing_result_id: None,
             task_processing_result_id: None,
@@ -102,24 +153,76 @@ impl Address {
         }
     }
 
-    pub fn user_processing_result(tree: Tree, key: UserProcessingResultKey) -> Self {
+    pub fn task(tree: Tree, key: TaskKey) -> Self {
         Self {
-            user_processing_result_id: Some(key.user_processing_result_id),
-            ..Self::run(tree, key.run())
+            task_id: Some(key.task_id),
+            ..Self::workflow(
+                tree,
+                WorkflowKey {
+                    workflow_id: key.workflow_id,
+                },
+            )
         }
     }
 
-    pub fn task_processing_result(tree: Tree, key: TaskProcessingResultKey) -> Self {
+    pub fn user_processing_result(tree: Tree, key: impl Into<UserProcessingResultRef>) -> Self {
+        let key = key.into();
+        Self {
+            run_id: key.run_id,
+            user_processing_result_id: Some(key.user_processing_result_id),
+            ..Self::workflow(
+                tree,
+                WorkflowKey {
+                    workflow_id: key.workflow_id,
+                },
+            )
+        }
+    }
+
+    pub fn task_processing_result(tree: Tree, key: impl Into<TaskProcessingResultRef>) -> Self {
+        let key = key.into();
         Self {
             task_processing_result_id: Some(key.task_processing_result_id),
             ..Self::user_processing_result(
                 tree,
-                UserProcessingResultKey {
+                UserProcessingResultRef {
                     workflow_id: key.workflow_id,
                     run_id: key.run_id,
                     user_processing_result_id: key.user_processing_result_id,
                 },
             )
+        }
+    }
+}
+
+impl From<UserProcessingResultKey> for UserProcessingResultRef {
+    fn from(key: UserProcessingResultKey) -> Self {
+        Self {
+            workflow_id: key.workflow_id,
+            run_id: Some(key.run_id),
+            user_processing_result_id: key.user_processing_result_id,
+        }
+    }
+}
+
+impl From<TaskProcessingResultKey> for TaskProcessingResultRef {
+    fn from(key: TaskProcessingResultKey) -> Self {
+        Self {
+            workflow_id: key.workflow_id,
+            run_id: Some(key.run_id),
+            user_processing_result_id: key.user_processing_result_id,
+            task_processing_result_id: key.task_processing_result_id,
+        }
+    }
+}
+
+impl TaskProcessingResultRef {
+    /// The userProcessingResult the result sits under.
+    pub fn parent(self) -> UserProcessingResultRef {
+        UserProcessingResultRef {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+            user_processing_result_id: self.user_processing_result_id,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod keys;
+pub mod patch;
 pub mod reference;
 pub mod run;
 pub mod task_processing_result;

@@ -57,3 +57,15 @@ pub struct TaskCounters {
     pub failed: i64,
     pub unprocessed: i64,
 }
+
+/// `runSummary`: the runs scheduled in a time range, and the users and tasks they
+/// processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub total_runs: i64,
+    pub successful_runs: i64,
+    pub failed_runs: i64,
+    pub total_users: i64,
+    pub total_tasks: i64,
+    pub failed_tasks: i64,
+}

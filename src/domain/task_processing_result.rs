@@ -1,6 +1,7 @@
 //! The processing of one task for one user.
 
 use super::enums::ProcessingStatus;
+use super::patch::{Patch, ProcessingUpdate};
 use super::validation::{check_completed_after_started, ValidationError};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -26,16 +27,8 @@ impl NewTaskProcessingResult {
             self.started_date_time.as_ref(),
             self.completed_date_time.as_ref(),
         )?;
-        if let Some(chars) = self
-            .failure_reason
-            .as_deref()
-            .map(|reason| reason.chars().count())
-            .filter(|chars| *chars > MAX_FAILURE_REASON_CHARS)
-        {
-            return Err(ValidationError::new(
-                "failureReason",
-                format!("must be at most {MAX_FAILURE_REASON_CHARS} characters, not {chars}"),
-            ));
+        if let Some(reason) = &self.failure_reason {
+            check_failure_reason(reason)?;
         }
         Ok(self)
     }
@@ -56,4 +49,40 @@ pub struct TaskProcessingResult {
     pub completed_date_time: Option<DateTime<Utc>>,
     pub failure_reason: Option<String>,
     pub processing_info: Option<String>,
+}
+
+/// A change to a taskProcessingResult.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskProcessingResultUpdate {
+    pub processing: ProcessingUpdate,
+    pub failure_reason: Patch<String>,
+    pub processing_info: Patch<String>,
+}
+
+impl TaskProcessingResultUpdate {
+    pub fn new(
+        processing: ProcessingUpdate,
+        failure_reason: Patch<String>,
+        processing_info: Patch<String>,
+    ) -> Result<Self, ValidationError> {
+        if let Some(reason) = failure_reason.value() {
+            check_failure_reason(reason)?;
+        }
+        Ok(Self {
+            processing,
+            failure_reason,
+            processing_info,
+        })
+    }
+}
+
+fn check_failure_reason(reason: &str) -> Result<(), ValidationError> {
+    let chars = reason.chars().count();
+    if chars > MAX_FAILURE_REASON_CHARS {
+        return Err(ValidationError::new(
+            "failureReason",
+            format!("must be at most {MAX_FAILURE_REASON_CHARS} characters, not {chars}"),
+        ));
+    }
+    Ok(())
 }

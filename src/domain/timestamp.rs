@@ -32,6 +32,16 @@ fn fractional_digits(text: &str) -> usize {
     })
 }
 
+/// A timestamp in a request body, parsed by [`parse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize(deserializer).map(Timestamp)
+    }
+}
+
 /// Renders in UTC with a `Z`, with only as many fractional digits as needed.
 pub fn render(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)

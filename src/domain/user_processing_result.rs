@@ -50,3 +50,14 @@ pub struct UserProcessingResult {
     pub workflow_version: i32,
     pub tasks: TaskCounters,
 }
+
+/// `userSummary`: the userProcessingResults scheduled in a time range, and their
+/// task results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserSummary {
+    pub total_users: i64,
+    pub successful_users: i64,
+    pub failed_users: i64,
+    pub total_tasks: i64,
+    pub failed_tasks: i64,
+}

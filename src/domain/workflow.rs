@@ -1,6 +1,7 @@
 //! Workflows and their tasks.
 
 use super::enums::{TaskCategory, WorkflowCategory};
+use super::patch::Patch;
 use super::validation::ValidationError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -250,4 +251,98 @@ pub struct Task {
     pub continue_on_error: bool,
     pub is_enabled: bool,
     pub arguments: Vec<TaskArgument>,
+}
+
+/// A change to a live workflow: the properties Graph lets a PATCH set.
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowUpdate {
+    pub display_name: Option<String>,
+    pub description: Patch<String>,
+    pub is_enabled: Option<bool>,
+    pub is_scheduling_enabled: Option<bool>,
+}
+
+impl WorkflowUpdate {
+    pub fn new(
+        display_name: Patch<String>,
+        description: Patch<String>,
+        is_enabled: Patch<bool>,
+        is_scheduling_enabled: Patch<bool>,
+    ) -> Result<Self, ValidationError> {
+        let display_name = display_name.required("displayName")?;
+        if let Some(name) = &display_name {
+            check_display_name("displayName", name, MAX_DISPLAY_NAME_CHARS)?;
+        }
+        let is_enabled = is_enabled.required("isEnabled")?;
+        let is_scheduling_enabled = is_scheduling_enabled.required("isSchedulingEnabled")?;
+        if is_scheduling_enabled == Some(true) && is_enabled == Some(false) {
+            return Err(ValidationError::new(
+                "isSchedulingEnabled",
+                "can only be true when isEnabled is true",
+            ));
+        }
+        Ok(Self {
+            display_name,
+            description,
+            is_enabled,
+            is_scheduling_enabled,
+        })
+    }
+}
+
+/// A change to a task: its displayName and description.
+#[derive(Debug, Clone, Default)]
+pub struct TaskUpdate {
+    pub display_name: Option<String>,
+    pub description: Patch<String>,
+}
+
+impl TaskUpdate {
+    pub fn new(
+        display_name: Patch<String>,
+        description: Patch<String>,
+    ) -> Result<Self, ValidationError> {
+        let display_name = display_name.required("displayName")?;
+        if let Some(name) = &display_name {
+            check_display_name("displayName", name, usize::MAX)?;
+        }
+        Ok(Self {
+            display_name,
+            description,
+        })
+    }
+}
+
+/// The users an on-demand activation runs a workflow for.
+pub const MAX_ACTIVATION_SUBJECTS: usize = 100;
+
+/// A validated on-demand activation: 1 to 100 distinct users.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    subjects: Vec<Uuid>,
+}
+
+impl Activation {
+    pub fn new(subjects: Vec<Uuid>) -> Result<Self, ValidationError> {
+        if subjects.is_empty() || subjects.len() > MAX_ACTIVATION_SUBJECTS {
+            return Err(ValidationError::new(
+                "subjects",
+                format!(
+                    "must name 1 to {MAX_ACTIVATION_SUBJECTS} users, not {}",
+                    subjects.len()
+                ),
+            ));
+        }
+        let mut distinct = Vec::with_capacity(subjects.len());
+        for subject in subjects {
+            if !distinct.contains(&subject) {
+                distinct.push(subject);
+            }
+        }
+        Ok(Self { subjects: distinct })
+    }
+
+    pub fn subjects(&self) -> &[Uuid] {
+        &self.subjects
+    }
 }

@@ -3,8 +3,11 @@
 //! (`/workflows`) and the deleted tree (`/deletedItems/workflows`).
 
 mod body;
+mod collection;
 mod runs;
+mod summary;
 mod task_processing_results;
+mod tasks;
 mod user_processing_results;
 mod workflows;
 
@@ -21,6 +24,7 @@ use std::future::{ready, Ready};
 use uuid::Uuid;
 
 const VERSIONS: [&str; 3] = ["/beta", "/v1.0", ""];
+const NAMESPACE: &str = "microsoft.graph.identityGovernance.";
 
 /// Registers every route of the API.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -32,51 +36,164 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(
                     web::scope("/workflows")
                         .app_data(Tree::Live)
+                        .route("", web::get().to(workflows::list))
                         .route("", web::post().to(workflows::create))
+                        .route("/$count", web::get().to(workflows::count))
+                        .route(
+                            "/{workflowId}/activate",
+                            web::post().to(workflows::activate),
+                        )
+                        .route(
+                            &format!("/{{workflowId}}/{NAMESPACE}activate"),
+                            web::post().to(workflows::activate),
+                        )
                         .configure(workflow_subtree),
                 )
                 .service(
                     web::scope("/deletedItems/workflows")
                         .app_data(Tree::Deleted)
+                        .route("", web::get().to(workflows::list))
+                        .route("/$count", web::get().to(workflows::count))
+                        .route("/{workflowId}/restore", web::post().to(workflows::restore))
+                        .route(
+                            &format!("/{{workflowId}}/{NAMESPACE}restore"),
+                            web::post().to(workflows::restore),
+                        )
                         .configure(workflow_subtree),
                 ),
         );
     }
 }
 
-/// The routes beneath a workflow, the same in both trees.
+/// A bound function's segment, by short or namespace-qualified name:
+/// `summary(startDateTime=…,endDateTime=…)`.
+const SUMMARY: &str = r"{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
+
+/// The routes beneath a workflow, the same in both trees. A collection's `$count`
+/// and functions are registered before the `{id}` route that would match them.
 fn workflow_subtree(config: &mut web::ServiceConfig) {
+    const WORKFLOW: &str = "/{workflowId}";
+    const TASK: &str = "/{workflowId}/tasks/{taskId}";
     const RUN: &str = "/{workflowId}/runs/{runId}";
-    const USER_RESULT: &str =
+    const RUN_USER: &str =
         "/{workflowId}/runs/{runId}/userProcessingResults/{userProcessingResultId}";
-    const TASK_RESULT: &str = "/{workflowId}/runs/{runId}/userProcessingResults/{userProcessingResultId}/taskProcessingResults/{taskProcessingResultId}";
+    const WORKFLOW_USER: &str = "/{workflowId}/userProcessingResults/{userProcessingResultId}";
     config
         .service(
-            web::resource("/{workflowId}")
+            web::resource(WORKFLOW)
                 .get(workflows::get)
+                .patch(workflows::update)
                 .delete(workflows::delete),
         )
-        .service(web::resource("/{workflowId}/runs").post(runs::create))
-        .service(web::resource(RUN).get(runs::get))
+        .route(&format!("{WORKFLOW}/tasks"), web::get().to(tasks::list))
+        .route(
+            &format!("{WORKFLOW}/tasks/$count"),
+            web::get().to(tasks::count),
+        )
+        .service(web::resource(TASK).get(tasks::get).patch(tasks::update))
+        .route(
+            &format!("{TASK}/taskProcessingResults"),
+            web::get().to(task_processing_results::list_of_task),
+        )
+        .route(
+            &format!("{TASK}/taskProcessingResults/$count"),
+            web::get().to(task_processing_results::count_of_task),
+        )
+        .route(
+            &format!("{TASK}/taskProcessingResults/{{taskProcessingResultId}}"),
+            web::get().to(task_processing_results::get_of_task),
+        )
+        .service(
+            web::resource(format!("{WORKFLOW}/runs"))
+                .get(runs::list)
+                .post(runs::create),
+        )
+        .route(
+            &format!("{WORKFLOW}/runs/$count"),
+            web::get().to(runs::count),
+        )
+        .route(
+            &format!("{WORKFLOW}/runs/{SUMMARY}"),
+            web::get().to(runs::summary),
+        )
+        .service(web::resource(RUN).get(runs::get).patch(runs::update))
+        .route(
+            &format!("{RUN}/taskProcessingResults"),
+            web::get().to(task_processing_results::list_of_run),
+        )
+        .route(
+            &format!("{RUN}/taskProcessingResults/$count"),
+            web::get().to(task_processing_results::count_of_run),
+        )
+        .route(
+            &format!("{RUN}/taskProcessingResults/{{taskProcessingResultId}}"),
+            web::get().to(task_processing_results::get_of_run),
+        )
         .service(
             web::resource(format!("{RUN}/userProcessingResults"))
+                .get(user_processing_results::list_of_run)
                 .post(user_processing_results::create),
         )
-        .service(web::resource(USER_RESULT).get(user_processing_results::get))
-        .service(
-            web::resource(format!("{USER_RESULT}/taskProcessingResults"))
-                .post(task_processing_results::create),
+        .route(
+            &format!("{RUN}/userProcessingResults/$count"),
+            web::get().to(user_processing_results::count_of_run),
         )
-        .service(web::resource(TASK_RESULT).get(task_processing_results::get))
+        .route(
+            &format!("{WORKFLOW}/userProcessingResults"),
+            web::get().to(user_processing_results::list_of_workflow),
+        )
+        .route(
+            &format!("{WORKFLOW}/userProcessingResults/$count"),
+            web::get().to(user_processing_results::count_of_workflow),
+        )
+        .route(
+            &format!("{WORKFLOW}/userProcessingResults/{SUMMARY}"),
+            web::get().to(user_processing_results::summary),
+        );
+    // Results are created only under a userProcessingResult addressed with its run.
+    user_result_subtree(config, RUN_USER, true);
+    user_result_subtree(config, WORKFLOW_USER, false);
+}
+
+/// The routes at and beneath a userProcessingResult, addressed under its run or
+/// under its workflow; `creates` adds the creates of results.
+fn user_result_subtree(config: &mut web::ServiceConfig, user: &str, creates: bool) {
+    let results = format!("{user}/taskProcessingResults");
+    let result = format!("{results}/{{taskProcessingResultId}}");
+    let same_task = format!("{result}/task/taskProcessingResults");
+    let mut results_resource =
+        web::resource(results.as_str()).get(task_processing_results::list_of_user);
+    let mut same_task_resource =
+        web::resource(same_task.as_str()).get(task_processing_results::list_of_same_task);
+    if creates {
+        results_resource = results_resource.post(task_processing_results::create);
+        same_task_resource = same_task_resource.post(task_processing_results::create_for_same_task);
+    }
+    config
         .service(
-            web::resource(format!("{TASK_RESULT}/task/taskProcessingResults"))
-                .post(task_processing_results::create_for_same_task),
+            web::resource(user)
+                .get(user_processing_results::get)
+                .patch(user_processing_results::update),
+        )
+        .service(results_resource)
+        .route(
+            &format!("{results}/$count"),
+            web::get().to(task_processing_results::count_of_user),
         )
         .service(
-            web::resource(format!(
-                "{TASK_RESULT}/task/taskProcessingResults/{{sameTaskResultId}}"
-            ))
-            .get(task_processing_results::get_same_task),
+            web::resource(result.as_str())
+                .get(task_processing_results::get)
+                .patch(task_processing_results::update),
+        )
+        .route(&format!("{result}/task"), web::get().to(tasks::of_result))
+        .service(same_task_resource)
+        .route(
+            &format!("{same_task}/$count"),
+            web::get().to(task_processing_results::count_of_same_task),
+        )
+        .route(
+            &format!("{same_task}/{{sameTaskResultId}}"),
+            web::get().to(task_processing_results::get_same_task),
         );
 }
 
@@ -124,7 +241,8 @@ async fn not_found_beneath(
     address: Address,
     leaf: impl FnOnce() -> GraphError,
 ) -> GraphError {
-    db::locate::not_found(&state.pool, tenant, &address, leaf)
-        .await
-        .unwrap_or_else(GraphError::from)
+    match db::locate::missing(&state.pool, tenant, &address).await {
+        Ok(missing) => missing.unwrap_or_else(leaf),
+        Err(error) => error.into(),
+    }
 }

@@ -1,18 +1,21 @@
 //! Runs of a workflow, in both trees.
 
 use super::body::GraphJson;
+use super::collection::Listing;
 use super::not_found;
+use super::summary::SummaryWindow;
 use crate::app::AppState;
 use crate::db;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{Address, RunKey, WorkflowKey};
+use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
-use crate::domain::timestamp;
+use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use crate::wire::{EntityAddress, RunJson, Wire};
+use crate::wire::{CollectionAddress, EntityAddress, RunJson, RunSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -95,7 +98,7 @@ pub async fn create(
     {
         Some(created) => wire.created(
             &address(tree, &created),
-            RunJson::new(&created, wire.evolvable),
+            RunJson::new(created, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
@@ -110,7 +113,105 @@ pub async fn get(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     match db::runs::find(&state.pool, tenant, tree, key).await? {
-        Some(run) => wire.ok(&address(tree, &run), RunJson::new(&run, wire.evolvable)),
+        Some(run) => wire.ok(&address(tree, &run), RunJson::new(run, wire.evolvable)),
         None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    listing
+        .respond(
+            &state,
+            CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs"),
+            Some(Address::workflow(tree, key)),
+            db::runs::list(&state.pool, tenant, tree, key, listing.page()),
+            db::runs::count(&state.pool, tenant, tree, key),
+            |run| run.id,
+            RunJson::new,
+        )
+        .await
+}
+
+pub async fn count(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let count = db::runs::count(&state.pool, tenant, tree, key);
+    listing
+        .respond_count(&state, Some(Address::workflow(tree, key)), count)
+        .await
+}
+
+/// The body of `PATCH …/runs/{id}` and `…/userProcessingResults/{id}`: the
+/// processing state.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProcessingPatchBody {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    #[serde(default)]
+    processing_status: Patch<ProcessingStatus>,
+    #[serde(default)]
+    started_date_time: Patch<Timestamp>,
+    #[serde(default)]
+    completed_date_time: Patch<Timestamp>,
+}
+
+impl ProcessingPatchBody {
+    /// The update, for an entity whose type is `odata_type`.
+    pub fn into_domain(self, odata_type: &str) -> Result<ProcessingUpdate, ValidationError> {
+        check_odata_type(self.odata_type.as_deref(), odata_type)?;
+        ProcessingUpdate::new(
+            self.processing_status,
+            self.started_date_time.map(|at| at.0),
+            self.completed_date_time.map(|at| at.0),
+        )
+    }
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<RunKey>,
+    body: GraphJson<ProcessingPatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let update = body
+        .0
+        .into_domain("microsoft.graph.identityGovernance.run")?;
+    if db::runs::update(&state.pool, tenant, tree, key, &update).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::run(tree, key)).await)
+    }
+}
+
+/// `GET …/runs/summary(startDateTime=…,endDateTime=…)`.
+pub async fn summary(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    path: web::Path<(Uuid, String)>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let (workflow_id, function) = path.into_inner();
+    let window = SummaryWindow::parse(&function)?;
+    let key = WorkflowKey { workflow_id };
+    match db::runs::summary(&state.pool, tenant, tree, key, window.start, window.end).await? {
+        Some(summary) => wire.value(
+            "microsoft.graph.identityGovernance.runSummary",
+            RunSummaryJson::from(summary),
+        ),
+        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
 }

@@ -3,21 +3,27 @@
 //! in both trees.
 
 use super::body::{GraphJson, IdRef};
+use super::collection::Listing;
 use super::{not_found, not_found_beneath};
 use crate::app::AppState;
 use crate::db;
+use crate::db::task_processing_results::Scope;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
-    Address, SameTaskResultKey, TaskProcessingResultKey, UserProcessingResultKey,
+    Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultKey,
+    TaskProcessingResultRef, TaskResultKey, UserProcessingResultKey, UserProcessingResultRef,
 };
+use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::reference;
-use crate::domain::task_processing_result::{NewTaskProcessingResult, TaskProcessingResult};
-use crate::domain::timestamp;
+use crate::domain::task_processing_result::{
+    NewTaskProcessingResult, TaskProcessingResult, TaskProcessingResultUpdate,
+};
+use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use crate::wire::{EntityAddress, TaskProcessingResultJson, Wire};
+use crate::wire::{CollectionAddress, EntityAddress, TaskProcessingResultJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -112,7 +118,7 @@ pub async fn create(
     match created {
         Some(created) => wire.created(
             &address(tree, &created),
-            TaskProcessingResultJson::new(&created, wire.evolvable),
+            TaskProcessingResultJson::new(created, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
     }
@@ -152,9 +158,127 @@ pub async fn create_for_same_task(
     match created {
         Some(created) => wire.created(
             &address(tree, &created),
-            TaskProcessingResultJson::new(&created, wire.evolvable),
+            TaskProcessingResultJson::new(created, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
+    }
+}
+
+/// The entity that holds a scope's collection, and the address to check when the
+/// collection comes back empty.
+fn parent(tree: Tree, scope: Scope) -> (CollectionAddress, Address) {
+    match scope {
+        Scope::UserProcessingResult(user) => {
+            let mut entity = EntityAddress::workflow(tree, user.workflow_id);
+            if let Some(run_id) = user.run_id {
+                entity = entity.then("runs", run_id);
+            }
+            let entity = entity.then("userProcessingResults", user.user_processing_result_id);
+            (
+                CollectionAddress::Beneath(entity, "taskProcessingResults"),
+                Address::user_processing_result(tree, user),
+            )
+        }
+        Scope::Run(run) => (
+            CollectionAddress::Beneath(
+                EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
+                "taskProcessingResults",
+            ),
+            Address::run(tree, run),
+        ),
+        Scope::Task(task) => (
+            CollectionAddress::Beneath(
+                EntityAddress::workflow(tree, task.workflow_id).then("tasks", task.task_id),
+                "taskProcessingResults",
+            ),
+            Address::task(tree, task),
+        ),
+        Scope::SameTaskAs(origin) => {
+            let (user_collection, _) = parent(tree, Scope::UserProcessingResult(origin.parent()));
+            let CollectionAddress::Beneath(user, _) = user_collection else {
+                unreachable!("a userProcessingResult's results are beneath it")
+            };
+            (
+                CollectionAddress::Beneath(
+                    user.then("taskProcessingResults", origin.task_processing_result_id),
+                    "task/taskProcessingResults",
+                ),
+                Address::task_processing_result(tree, origin),
+            )
+        }
+    }
+}
+
+async fn list(
+    state: &AppState,
+    listing: &Listing,
+    scope: Scope,
+) -> Result<HttpResponse, GraphError> {
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let (collection, address) = parent(tree, scope);
+    listing
+        .respond(
+            state,
+            collection,
+            Some(address),
+            db::task_processing_results::list(&state.pool, tenant, tree, scope, listing.page()),
+            db::task_processing_results::count(&state.pool, tenant, tree, scope),
+            |result| result.id,
+            TaskProcessingResultJson::new,
+        )
+        .await
+}
+
+async fn count(
+    state: &AppState,
+    listing: &Listing,
+    scope: Scope,
+) -> Result<HttpResponse, GraphError> {
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let (_, address) = parent(tree, scope);
+    let count = db::task_processing_results::count(&state.pool, tenant, tree, scope);
+    listing.respond_count(state, Some(address), count).await
+}
+
+/// One result of a scope's collection, by id, rendered at its canonical address.
+async fn get_in(
+    state: &AppState,
+    tenant: Tenant,
+    tree: Tree,
+    scope: Scope,
+    id: Uuid,
+    wire: &Wire,
+) -> Result<HttpResponse, GraphError> {
+    match db::task_processing_results::find(&state.pool, tenant, tree, scope, id).await? {
+        Some(result) => wire.ok(
+            &address(tree, &result),
+            TaskProcessingResultJson::new(result, wire.evolvable),
+        ),
+        None => {
+            let (_, parent) = parent(tree, scope);
+            let within = match scope {
+                Scope::UserProcessingResult(user) => {
+                    format!(
+                        "in userProcessingResult '{}'",
+                        user.user_processing_result_id
+                    )
+                }
+                Scope::Run(run) => format!("in run '{}'", run.run_id),
+                Scope::Task(task) => format!("for task '{}'", task.task_id),
+                Scope::SameTaskAs(origin) => {
+                    format!(
+                        "for the task of taskProcessingResult '{}'",
+                        origin.task_processing_result_id
+                    )
+                }
+            };
+            Err(not_found_beneath(state, tenant, parent, || {
+                GraphError::not_found(format!(
+                    "No taskProcessingResult with id '{id}' exists {within}."
+                ))
+            })
+            .await)
+        }
     }
 }
 
@@ -162,17 +286,66 @@ pub async fn get(
     state: web::Data<AppState>,
     tenant: Tenant,
     tree: Tree,
-    key: web::Path<TaskProcessingResultKey>,
+    key: web::Path<TaskProcessingResultRef>,
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    match db::task_processing_results::find(&state.pool, tenant, tree, key).await? {
-        Some(result) => wire.ok(
-            &address(tree, &result),
-            TaskProcessingResultJson::new(&result, wire.evolvable),
-        ),
-        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
-    }
+    let scope = Scope::UserProcessingResult(key.parent());
+    get_in(
+        &state,
+        tenant,
+        tree,
+        scope,
+        key.task_processing_result_id,
+        &wire,
+    )
+    .await
+}
+
+pub async fn get_of_run(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<RunTaskResultKey>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let scope = Scope::Run(RunKey {
+        workflow_id: key.workflow_id,
+        run_id: key.run_id,
+    });
+    get_in(
+        &state,
+        tenant,
+        tree,
+        scope,
+        key.task_processing_result_id,
+        &wire,
+    )
+    .await
+}
+
+pub async fn get_of_task(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<TaskResultKey>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let scope = Scope::Task(TaskKey {
+        workflow_id: key.workflow_id,
+        task_id: key.task_id,
+    });
+    get_in(
+        &state,
+        tenant,
+        tree,
+        scope,
+        key.task_processing_result_id,
+        &wire,
+    )
+    .await
 }
 
 /// `GET …/taskProcessingResults/{p}/task/taskProcessingResults/{id}`: a result of
@@ -185,17 +358,132 @@ pub async fn get_same_task(
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    match db::task_processing_results::find_same_task(&state.pool, tenant, tree, key).await? {
-        Some(result) => wire.ok(
-            &address(tree, &result),
-            TaskProcessingResultJson::new(&result, wire.evolvable),
-        ),
-        None => Err(not_found_beneath(&state, tenant, Address::task_processing_result(tree, key.origin()), || {
-            GraphError::not_found(format!(
-                "No taskProcessingResult with id '{}' exists for the task of taskProcessingResult '{}'.",
-                key.same_task_result_id, key.task_processing_result_id
-            ))
-        })
-        .await),
+    get_in(
+        &state,
+        tenant,
+        tree,
+        Scope::SameTaskAs(key.origin()),
+        key.same_task_result_id,
+        &wire,
+    )
+    .await
+}
+
+pub async fn list_of_user(
+    state: web::Data<AppState>,
+    key: web::Path<UserProcessingResultRef>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(
+        &state,
+        &listing,
+        Scope::UserProcessingResult(key.into_inner()),
+    )
+    .await
+}
+
+pub async fn count_of_user(
+    state: web::Data<AppState>,
+    key: web::Path<UserProcessingResultRef>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(
+        &state,
+        &listing,
+        Scope::UserProcessingResult(key.into_inner()),
+    )
+    .await
+}
+
+pub async fn list_of_run(
+    state: web::Data<AppState>,
+    key: web::Path<RunKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(&state, &listing, Scope::Run(key.into_inner())).await
+}
+
+pub async fn count_of_run(
+    state: web::Data<AppState>,
+    key: web::Path<RunKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(&state, &listing, Scope::Run(key.into_inner())).await
+}
+
+pub async fn list_of_task(
+    state: web::Data<AppState>,
+    key: web::Path<TaskKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(&state, &listing, Scope::Task(key.into_inner())).await
+}
+
+pub async fn count_of_task(
+    state: web::Data<AppState>,
+    key: web::Path<TaskKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(&state, &listing, Scope::Task(key.into_inner())).await
+}
+
+pub async fn list_of_same_task(
+    state: web::Data<AppState>,
+    key: web::Path<TaskProcessingResultRef>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(&state, &listing, Scope::SameTaskAs(key.into_inner())).await
+}
+
+pub async fn count_of_same_task(
+    state: web::Data<AppState>,
+    key: web::Path<TaskProcessingResultRef>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(&state, &listing, Scope::SameTaskAs(key.into_inner())).await
+}
+
+/// The body of `PATCH …/taskProcessingResults/{id}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskProcessingResultPatchBody {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    #[serde(default)]
+    processing_status: Patch<ProcessingStatus>,
+    #[serde(default)]
+    started_date_time: Patch<Timestamp>,
+    #[serde(default)]
+    completed_date_time: Patch<Timestamp>,
+    #[serde(default)]
+    failure_reason: Patch<String>,
+    #[serde(default)]
+    processing_info: Patch<String>,
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<TaskProcessingResultRef>,
+    body: GraphJson<TaskProcessingResultPatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let body = body.0;
+    check_odata_type(
+        body.odata_type.as_deref(),
+        "microsoft.graph.identityGovernance.taskProcessingResult",
+    )?;
+    let processing = ProcessingUpdate::new(
+        body.processing_status,
+        body.started_date_time.map(|at| at.0),
+        body.completed_date_time.map(|at| at.0),
+    )?;
+    let update =
+        TaskProcessingResultUpdate::new(processing, body.failure_reason, body.processing_info)?;
+    if db::task_processing_results::update(&state.pool, tenant, tree, key, &update).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await)
     }
 }

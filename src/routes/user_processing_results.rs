@@ -1,11 +1,15 @@
 //! userProcessingResults of a run, in both trees.
 
 use super::body::{GraphJson, IdRef};
+use super::collection::Listing;
 use super::not_found;
+use super::runs::ProcessingPatchBody;
+use super::summary::SummaryWindow;
 use crate::app::AppState;
 use crate::db;
+use crate::db::user_processing_results::Scope;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
-use crate::domain::keys::{Address, RunKey, UserProcessingResultKey};
+use crate::domain::keys::{Address, RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::reference;
 use crate::domain::timestamp;
 use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcessingResult};
@@ -13,7 +17,9 @@ use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use crate::wire::{EntityAddress, UserProcessingResultJson, Wire};
+use crate::wire::{
+    CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
+};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -101,7 +107,7 @@ pub async fn create(
     {
         Some(created) => wire.created(
             &address(tree, &created),
-            UserProcessingResultJson::new(&created, wire.evolvable),
+            UserProcessingResultJson::new(created, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
@@ -111,15 +117,137 @@ pub async fn get(
     state: web::Data<AppState>,
     tenant: Tenant,
     tree: Tree,
-    key: web::Path<UserProcessingResultKey>,
+    key: web::Path<UserProcessingResultRef>,
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     match db::user_processing_results::find(&state.pool, tenant, tree, key).await? {
         Some(result) => wire.ok(
             &address(tree, &result),
-            UserProcessingResultJson::new(&result, wire.evolvable),
+            UserProcessingResultJson::new(result, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
+    }
+}
+
+async fn list(
+    state: &AppState,
+    listing: &Listing,
+    scope: Scope,
+) -> Result<HttpResponse, GraphError> {
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let (parent, address) = match scope {
+        Scope::Run(run) => (
+            EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
+            Address::run(tree, run),
+        ),
+        Scope::Workflow(workflow) => (
+            EntityAddress::workflow(tree, workflow.workflow_id),
+            Address::workflow(tree, workflow),
+        ),
+    };
+    listing
+        .respond(
+            state,
+            CollectionAddress::Beneath(parent, "userProcessingResults"),
+            Some(address),
+            db::user_processing_results::list(&state.pool, tenant, tree, scope, listing.page()),
+            db::user_processing_results::count(&state.pool, tenant, tree, scope),
+            |result| result.id,
+            UserProcessingResultJson::new,
+        )
+        .await
+}
+
+async fn count(
+    state: &AppState,
+    listing: &Listing,
+    scope: Scope,
+) -> Result<HttpResponse, GraphError> {
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let parent = match scope {
+        Scope::Run(run) => Address::run(tree, run),
+        Scope::Workflow(workflow) => Address::workflow(tree, workflow),
+    };
+    let count = db::user_processing_results::count(&state.pool, tenant, tree, scope);
+    listing.respond_count(state, Some(parent), count).await
+}
+
+pub async fn list_of_run(
+    state: web::Data<AppState>,
+    key: web::Path<RunKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(&state, &listing, Scope::Run(key.into_inner())).await
+}
+
+pub async fn list_of_workflow(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    list(&state, &listing, Scope::Workflow(key.into_inner())).await
+}
+
+pub async fn count_of_run(
+    state: web::Data<AppState>,
+    key: web::Path<RunKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(&state, &listing, Scope::Run(key.into_inner())).await
+}
+
+pub async fn count_of_workflow(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count(&state, &listing, Scope::Workflow(key.into_inner())).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<UserProcessingResultRef>,
+    body: GraphJson<ProcessingPatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let update = body
+        .0
+        .into_domain("microsoft.graph.identityGovernance.userProcessingResult")?;
+    if db::user_processing_results::update(&state.pool, tenant, tree, key, &update).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await)
+    }
+}
+
+/// `GET …/userProcessingResults/summary(startDateTime=…,endDateTime=…)`.
+pub async fn summary(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    path: web::Path<(Uuid, String)>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let (workflow_id, function) = path.into_inner();
+    let window = SummaryWindow::parse(&function)?;
+    let key = WorkflowKey { workflow_id };
+    match db::user_processing_results::summary(
+        &state.pool,
+        tenant,
+        tree,
+        key,
+        window.start,
+        window.end,
+    )
+    .await?
+    {
+        Some(summary) => wire.value(
+            "microsoft.graph.identityGovernance.userSummary",
+            UserSummaryJson::from(summary),
+        ),
+        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
 }

@@ -1,17 +1,21 @@
 //! Workflows: create (live tree), get, soft delete (live) and permanent delete
 //! (deleted tree).
 
-use super::body::GraphJson;
+use super::body::{GraphJson, IdRef};
+use super::collection::Listing;
 use super::not_found;
 use crate::app::AppState;
 use crate::db;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::keys::{Address, WorkflowKey};
+use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
-use crate::domain::workflow::{ExecutionConditions, NewTask, NewWorkflow, TaskArgument, Tree};
+use crate::domain::workflow::{
+    Activation, ExecutionConditions, NewTask, NewWorkflow, TaskArgument, Tree, WorkflowUpdate,
+};
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use crate::wire::{EntityAddress, Wire, WorkflowJson};
+use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
 use actix_web::{web, HttpResponse};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -125,7 +129,7 @@ pub async fn create(
     let created = db::workflows::create(&mut connection, tenant, Uuid::now_v7(), &workflow).await?;
     wire.created(
         &EntityAddress::workflow(Tree::Live, created.id),
-        WorkflowJson::new(&created, wire.evolvable),
+        WorkflowJson::new(created, wire.evolvable),
     )
 }
 
@@ -141,7 +145,7 @@ pub async fn get(
     match db::workflows::find(&mut connection, tenant, tree, key.workflow_id).await? {
         Some(workflow) => wire.ok(
             &EntityAddress::workflow(tree, workflow.id),
-            WorkflowJson::new(&workflow, wire.evolvable),
+            WorkflowJson::new(workflow, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
@@ -166,5 +170,142 @@ pub async fn delete(
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(not_found(&state, tenant, Address::workflow(tree, key)).await)
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    listing
+        .respond(
+            &state,
+            CollectionAddress::Workflows(tree),
+            None,
+            db::workflows::list(&state.pool, tenant, tree, listing.page()),
+            db::workflows::count(&state.pool, tenant, tree),
+            |workflow| workflow.id,
+            WorkflowJson::listed,
+        )
+        .await
+}
+
+pub async fn count(
+    state: web::Data<AppState>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let count = db::workflows::count(&state.pool, listing.tenant, listing.tree);
+    listing.respond_count(&state, None, count).await
+}
+
+/// The body of `PATCH /workflows/{id}`: the properties Graph lets a client change.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkflowPatchBody {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    #[serde(default)]
+    display_name: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
+    #[serde(default)]
+    is_enabled: Patch<bool>,
+    #[serde(default)]
+    is_scheduling_enabled: Patch<bool>,
+}
+
+/// Live workflows only: the deleted tree is read-only apart from restore and
+/// permanent delete.
+pub async fn update(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<WorkflowKey>,
+    body: GraphJson<WorkflowPatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    if tree == Tree::Deleted {
+        return Err(GraphError::method_not_allowed(
+            "A deleted workflow cannot be changed: restore it first.",
+        ));
+    }
+    let key = key.into_inner();
+    let body = body.0;
+    check_odata_type(
+        body.odata_type.as_deref(),
+        "microsoft.graph.identityGovernance.workflow",
+    )?;
+    let update = WorkflowUpdate::new(
+        body.display_name,
+        body.description,
+        body.is_enabled,
+        body.is_scheduling_enabled,
+    )?;
+    if db::workflows::update(&state.pool, tenant, key.workflow_id, &update).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::workflow(tree, key)).await)
+    }
+}
+
+/// `POST /deletedItems/workflows/{id}/restore`: no body; 200 with the workflow.
+pub async fn restore(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    key: web::Path<WorkflowKey>,
+    wire: Wire,
+    body: web::Bytes,
+) -> Result<HttpResponse, GraphError> {
+    if !body.is_empty() {
+        return Err(GraphError::invalid_request(
+            "restore takes no request body.",
+        ));
+    }
+    let key = key.into_inner();
+    let mut connection = state.pool.acquire().await?;
+    match db::workflows::restore(&mut connection, tenant, key.workflow_id).await? {
+        Some(workflow) => wire.ok(
+            &EntityAddress::workflow(Tree::Live, workflow.id),
+            WorkflowJson::new(workflow, wire.evolvable),
+        ),
+        None => Err(not_found(&state, tenant, Address::workflow(Tree::Deleted, key)).await),
+    }
+}
+
+/// The body of `activate`: the users to run the workflow for.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateBody {
+    subjects: Vec<IdRef>,
+}
+
+/// `POST /workflows/{id}/activate`: runs the workflow now for the subjects, in one
+/// statement. Disabled workflows can be activated on demand, as in Graph.
+pub async fn activate(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    key: web::Path<WorkflowKey>,
+    body: GraphJson<ActivateBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let activation = Activation::new(
+        body.0
+            .subjects
+            .into_iter()
+            .map(|subject| subject.id)
+            .collect(),
+    )?;
+    if db::workflows::activate(
+        &state.pool,
+        tenant,
+        key.workflow_id,
+        Uuid::now_v7(),
+        &activation,
+    )
+    .await?
+    {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::workflow(Tree::Live, key)).await)
     }
 }

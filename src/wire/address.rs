@@ -30,7 +30,11 @@ impl EntityAddress {
     }
 
     fn workflows(&self) -> &'static str {
-        match self.tree {
+        Self::workflows_of(self.tree)
+    }
+
+    fn workflows_of(tree: Tree) -> &'static str {
+        match tree {
             Tree::Live => "workflows",
             Tree::Deleted => "deletedItems/workflows",
         }
@@ -69,6 +73,38 @@ impl EntityAddress {
     }
 }
 
+/// A collection: the workflows of a tree, or a collection beneath an entity.
+#[derive(Debug, Clone)]
+pub enum CollectionAddress {
+    Workflows(Tree),
+    Beneath(EntityAddress, &'static str),
+}
+
+impl CollectionAddress {
+    /// `{root}/$metadata#identityGovernance/lifecycleWorkflows/workflows('{w}')/runs`.
+    pub fn context(&self, root: &str) -> String {
+        match self {
+            CollectionAddress::Workflows(tree) => {
+                format!(
+                    "{root}/$metadata#{CONTAINER}/{}",
+                    EntityAddress::workflows_of(*tree)
+                )
+            }
+            CollectionAddress::Beneath(parent, collection) => {
+                let mut context = format!("{root}/$metadata#{CONTAINER}/{}", parent.workflows());
+                for (step, id) in &parent.steps {
+                    if !step.is_empty() {
+                        let _ = write!(context, "/{step}");
+                    }
+                    let _ = write!(context, "('{id}')");
+                }
+                let _ = write!(context, "/{collection}");
+                context
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +125,14 @@ mod tests {
         assert_eq!(
             workflow.entity_context("https://h/v1.0"),
             "https://h/v1.0/$metadata#identityGovernance/lifecycleWorkflows/workflows/$entity"
+        );
+        assert_eq!(
+            CollectionAddress::Beneath(run, "userProcessingResults").context("https://h"),
+            format!("https://h/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs('{r}')/userProcessingResults")
+        );
+        assert_eq!(
+            CollectionAddress::Workflows(Tree::Live).context("https://h"),
+            "https://h/$metadata#identityGovernance/lifecycleWorkflows/workflows"
         );
         assert_eq!(
             workflow.url("https://h/v1.0"),

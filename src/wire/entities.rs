@@ -2,10 +2,10 @@
 //! timestamps in UTC, evolvable enum members shown only to clients that opted in.
 
 use crate::domain::enums::EvolvableMembers;
-use crate::domain::run::Run;
+use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
 use crate::domain::timestamp;
-use crate::domain::user_processing_result::UserProcessingResult;
+use crate::domain::user_processing_result::{UserProcessingResult, UserSummary};
 use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -19,14 +19,14 @@ pub struct IdRef {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WorkflowJson<'a> {
+pub struct WorkflowJson {
     id: Uuid,
     category: &'static str,
-    display_name: &'a str,
-    description: Option<&'a str>,
+    display_name: String,
+    description: Option<String>,
     is_enabled: bool,
     is_scheduling_enabled: bool,
-    execution_conditions: &'a ExecutionConditions,
+    execution_conditions: ExecutionConditions,
     #[serde(serialize_with = "timestamp::serialize")]
     created_date_time: DateTime<Utc>,
     #[serde(serialize_with = "timestamp::serialize")]
@@ -36,59 +36,72 @@ pub struct WorkflowJson<'a> {
     #[serde(serialize_with = "timestamp::serialize_option")]
     next_schedule_run_date_time: Option<DateTime<Utc>>,
     version: i32,
-    tasks: Vec<TaskJson<'a>>,
+    /// Inline on a single workflow; left out of lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tasks: Option<Vec<TaskJson>>,
 }
 
-impl<'a> WorkflowJson<'a> {
-    pub fn new(workflow: &'a Workflow, evolvable: EvolvableMembers) -> Self {
+impl WorkflowJson {
+    /// A single workflow, with its tasks.
+    pub fn new(mut workflow: Workflow, evolvable: EvolvableMembers) -> Self {
+        let tasks = std::mem::take(&mut workflow.tasks);
+        Self {
+            tasks: Some(
+                tasks
+                    .into_iter()
+                    .map(|task| TaskJson::new(task, evolvable))
+                    .collect(),
+            ),
+            ..Self::listed(workflow, evolvable)
+        }
+    }
+
+    /// A workflow in a list, without its tasks.
+    pub fn listed(workflow: Workflow, evolvable: EvolvableMembers) -> Self {
         Self {
             id: workflow.id,
             category: workflow.category.wire_name(evolvable),
-            display_name: &workflow.display_name,
-            description: workflow.description.as_deref(),
+            display_name: workflow.display_name,
+            description: workflow.description,
             is_enabled: workflow.is_enabled,
             is_scheduling_enabled: workflow.is_scheduling_enabled,
-            execution_conditions: &workflow.execution_conditions,
+            execution_conditions: workflow.execution_conditions,
             created_date_time: workflow.created_date_time,
             last_modified_date_time: workflow.last_modified_date_time,
             deleted_date_time: workflow.deleted_date_time,
             next_schedule_run_date_time: workflow.next_schedule_run_date_time,
             version: workflow.version,
-            tasks: workflow
-                .tasks
-                .iter()
-                .map(|task| TaskJson::new(task, evolvable))
-                .collect(),
+            tasks: None,
         }
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TaskJson<'a> {
+pub struct TaskJson {
     id: Uuid,
-    display_name: &'a str,
-    description: Option<&'a str>,
+    display_name: String,
+    description: Option<String>,
     task_definition_id: Uuid,
     category: String,
     continue_on_error: bool,
     is_enabled: bool,
     execution_sequence: i32,
-    arguments: &'a [TaskArgument],
+    arguments: Vec<TaskArgument>,
 }
 
-impl<'a> TaskJson<'a> {
-    pub fn new(task: &'a Task, evolvable: EvolvableMembers) -> Self {
+impl TaskJson {
+    pub fn new(task: Task, evolvable: EvolvableMembers) -> Self {
         Self {
             id: task.id,
-            display_name: &task.display_name,
-            description: task.description.as_deref(),
+            display_name: task.display_name,
+            description: task.description,
             task_definition_id: task.task_definition_id,
             category: task.category.wire_name(evolvable),
             continue_on_error: task.continue_on_error,
             is_enabled: task.is_enabled,
             execution_sequence: task.execution_sequence,
-            arguments: &task.arguments,
+            arguments: task.arguments,
         }
     }
 }
@@ -116,7 +129,7 @@ pub struct RunJson {
 }
 
 impl RunJson {
-    pub fn new(run: &Run, evolvable: EvolvableMembers) -> Self {
+    pub fn new(run: Run, evolvable: EvolvableMembers) -> Self {
         Self {
             id: run.id,
             processing_status: run.processing_status.wire_name(evolvable),
@@ -155,7 +168,7 @@ pub struct UserProcessingResultJson {
 }
 
 impl UserProcessingResultJson {
-    pub fn new(result: &UserProcessingResult, evolvable: EvolvableMembers) -> Self {
+    pub fn new(result: UserProcessingResult, evolvable: EvolvableMembers) -> Self {
         Self {
             id: result.id,
             subject: IdRef {
@@ -176,7 +189,7 @@ impl UserProcessingResultJson {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TaskProcessingResultJson<'a> {
+pub struct TaskProcessingResultJson {
     id: Uuid,
     #[serde(serialize_with = "timestamp::serialize")]
     created_date_time: DateTime<Utc>,
@@ -185,24 +198,70 @@ pub struct TaskProcessingResultJson<'a> {
     started_date_time: Option<DateTime<Utc>>,
     #[serde(serialize_with = "timestamp::serialize_option")]
     completed_date_time: Option<DateTime<Utc>>,
-    failure_reason: Option<&'a str>,
-    processing_info: Option<&'a str>,
+    failure_reason: Option<String>,
+    processing_info: Option<String>,
     subject: IdRef,
 }
 
-impl<'a> TaskProcessingResultJson<'a> {
-    pub fn new(result: &'a TaskProcessingResult, evolvable: EvolvableMembers) -> Self {
+impl TaskProcessingResultJson {
+    pub fn new(result: TaskProcessingResult, evolvable: EvolvableMembers) -> Self {
         Self {
             id: result.id,
             created_date_time: result.created_date_time,
             processing_status: result.processing_status.wire_name(evolvable),
             started_date_time: result.started_date_time,
             completed_date_time: result.completed_date_time,
-            failure_reason: result.failure_reason.as_deref(),
-            processing_info: result.processing_info.as_deref(),
+            failure_reason: result.failure_reason,
+            processing_info: result.processing_info,
             subject: IdRef {
                 id: result.subject_id,
             },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummaryJson {
+    failed_runs: i64,
+    failed_tasks: i64,
+    successful_runs: i64,
+    total_runs: i64,
+    total_tasks: i64,
+    total_users: i64,
+}
+
+impl From<RunSummary> for RunSummaryJson {
+    fn from(summary: RunSummary) -> Self {
+        Self {
+            failed_runs: summary.failed_runs,
+            failed_tasks: summary.failed_tasks,
+            successful_runs: summary.successful_runs,
+            total_runs: summary.total_runs,
+            total_tasks: summary.total_tasks,
+            total_users: summary.total_users,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummaryJson {
+    failed_tasks: i64,
+    failed_users: i64,
+    successful_users: i64,
+    total_tasks: i64,
+    total_users: i64,
+}
+
+impl From<UserSummary> for UserSummaryJson {
+    fn from(summary: UserSummary) -> Self {
+        Self {
+            failed_tasks: summary.failed_tasks,
+            failed_users: summary.failed_users,
+            successful_users: summary.successful_users,
+            total_tasks: summary.total_tasks,
+            total_users: summary.total_users,
         }
     }
 }

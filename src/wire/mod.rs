@@ -4,8 +4,11 @@
 mod address;
 mod entities;
 
-pub use address::EntityAddress;
-pub use entities::{RunJson, TaskProcessingResultJson, UserProcessingResultJson, WorkflowJson};
+pub use address::{CollectionAddress, EntityAddress};
+pub use entities::{
+    RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
+    UserSummaryJson, WorkflowJson,
+};
 
 use crate::app::AppState;
 use crate::domain::enums::EvolvableMembers;
@@ -31,6 +34,9 @@ pub struct ApiVersion(pub &'static str);
 /// with, and whether the client sees evolvable enum members.
 #[derive(Debug, Clone)]
 pub struct Wire {
+    /// Scheme and host (and any path prefix of `LCW_PUBLIC_BASE_URL`).
+    base: String,
+    /// `base` with the version prefix of the request.
     root: String,
     pub evolvable: EvolvableMembers,
 }
@@ -55,6 +61,7 @@ impl FromRequest for Wire {
         };
         ready(Ok(Self {
             root: format!("{base}{version}"),
+            base,
             evolvable: evolvable_members(request),
         }))
     }
@@ -76,6 +83,24 @@ fn evolvable_members(request: &HttpRequest) -> EvolvableMembers {
     } else {
         EvolvableMembers::Hidden
     }
+}
+
+/// A page of items ready to render, with the count and the link to the next page.
+pub struct CollectionPage<T> {
+    pub items: Vec<T>,
+    pub count: Option<i64>,
+    pub next_link: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Collection<'a, T> {
+    #[serde(rename = "@odata.context")]
+    context: &'a str,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<i64>,
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -116,11 +141,59 @@ impl Wire {
         body: impl Serialize,
     ) -> Result<HttpResponse, GraphError> {
         let context = address.entity_context(&self.root);
-        let json = serde_json::to_vec(&Entity {
-            context: &context,
-            body,
-        })
-        .map_err(|error| GraphError::internal(&error))?;
+        self.json(
+            status,
+            &Entity {
+                context: &context,
+                body,
+            },
+        )
+    }
+
+    /// 200 with a complex value, such as a summary, of the type `type_name`.
+    pub fn value(&self, type_name: &str, body: impl Serialize) -> Result<HttpResponse, GraphError> {
+        let context = format!("{}/$metadata#{type_name}", self.root);
+        self.json(
+            StatusCode::OK,
+            &Entity {
+                context: &context,
+                body,
+            },
+        )
+    }
+
+    /// 200 with a page of a collection.
+    pub fn collection<T: Serialize>(
+        &self,
+        collection: &CollectionAddress,
+        page: CollectionPage<T>,
+    ) -> Result<HttpResponse, GraphError> {
+        let context = collection.context(&self.root);
+        self.json(
+            StatusCode::OK,
+            &Collection {
+                context: &context,
+                count: page.count,
+                value: page.items,
+                next_link: page.next_link,
+            },
+        )
+    }
+
+    /// 200 with a bare count, as `{collection}/$count` answers.
+    pub fn count(&self, count: i64) -> HttpResponse {
+        HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/plain;charset=utf-8"))
+            .body(count.to_string())
+    }
+
+    /// The absolute URL of `request` without its query, for `@odata.nextLink`.
+    pub fn url_of(&self, request: &HttpRequest) -> String {
+        format!("{}{}", self.base, request.path())
+    }
+
+    fn json(&self, status: StatusCode, body: &impl Serialize) -> Result<HttpResponse, GraphError> {
+        let json = serde_json::to_vec(body).map_err(|error| GraphError::internal(&error))?;
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, ODATA_JSON));
         if self.evolvable == EvolvableMembers::Shown {

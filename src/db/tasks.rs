@@ -1,0 +1,202 @@
+//! The tasks of a workflow.
+
+use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use crate::domain::enums::TaskCategory;
+use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
+use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
+use crate::tenant::Tenant;
+use sqlx::types::Json;
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "select t.id, t.execution_sequence, t.display_name, t.description, t.task_definition_id,
+                              t.category, t.continue_on_error, t.is_enabled, t.arguments";
+
+/// `from … where …` for the tasks of a workflow in `tree`; the WHERE clause is
+/// left open.
+fn push_from(
+    builder: &mut QueryBuilder<'_, Postgres>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+) {
+    builder
+        .push(
+            " from tasks t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
+              where t.tenant_id = ",
+        )
+        .push_bind(tenant.id())
+        .push(" and t.workflow_id = ")
+        .push_bind(workflow.workflow_id)
+        .push(" and (w.deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+}
+
+fn select(
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(COLUMNS);
+    push_from(&mut builder, tenant, tree, workflow);
+    push_selection(&mut builder, "t.id", selection);
+    builder
+}
+
+pub async fn find(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: TaskKey,
+) -> Result<Option<Task>, sqlx::Error> {
+    let workflow = WorkflowKey {
+        workflow_id: key.workflow_id,
+    };
+    let row = select(tenant, tree, workflow, Selection::One(key.task_id))
+        .build_query_as::<TaskRow>()
+        .fetch_optional(executor)
+        .await?;
+    Ok(row.map(Task::from))
+}
+
+/// A page of a workflow's tasks. Tasks are created in execution order, so id
+/// order is execution order.
+pub async fn list(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    page: PageRequest,
+) -> Result<Page<Task>, sqlx::Error> {
+    let rows = select(tenant, tree, workflow, Selection::Page(page))
+        .build_query_as::<TaskRow>()
+        .fetch_all(executor)
+        .await?;
+    Ok(into_page(
+        rows.into_iter().map(Task::from).collect(),
+        page.size,
+    ))
+}
+
+/// Every task of a workflow in execution order, with no tree check (the caller
+/// has found the workflow).
+pub async fn of_workflow(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    workflow_id: Uuid,
+) -> Result<Vec<Task>, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        TaskRow,
+        r#"select id, execution_sequence, display_name, description, task_definition_id,
+                  category as "category: TaskCategory", continue_on_error, is_enabled,
+                  arguments as "arguments: Json<Vec<TaskArgument>>"
+           from tasks
+           where tenant_id = $1 and workflow_id = $2
+           order by execution_sequence"#,
+        tenant.id(),
+        workflow_id,
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows.into_iter().map(Task::from).collect())
+}
+
+pub async fn count(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+) -> Result<i64, sqlx::Error> {
+    let mut builder = QueryBuilder::new("select count(*)");
+    push_from(&mut builder, tenant, tree, workflow);
+    builder.build_query_scalar().fetch_one(executor).await
+}
+
+/// The task a taskProcessingResult ran.
+pub async fn of_result(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: TaskProcessingResultRef,
+) -> Result<Option<Task>, sqlx::Error> {
+    let row = sqlx::query_as!(
+        TaskRow,
+        r#"select t.id, t.execution_sequence, t.display_name, t.description, t.task_definition_id,
+                  t.category as "category: TaskCategory", t.continue_on_error, t.is_enabled,
+                  t.arguments as "arguments: Json<Vec<TaskArgument>>"
+           from task_processing_results p
+           join workflows w on w.tenant_id = p.tenant_id and w.id = p.workflow_id
+           join tasks t on t.tenant_id = p.tenant_id and t.workflow_id = p.workflow_id and t.id = p.task_id
+           where p.tenant_id = $1 and p.workflow_id = $2 and ($3::uuid is null or p.run_id = $3)
+             and p.user_processing_result_id = $4 and p.id = $5
+             and (w.deleted_date_time is not null) = $6"#,
+        tenant.id(),
+        key.workflow_id,
+        key.run_id,
+        key.user_processing_result_id,
+        key.task_processing_result_id,
+        tree.is_deleted(),
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(Task::from))
+}
+
+/// Applies `update`; false when there is no such task in `tree`.
+pub async fn update(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    key: TaskKey,
+    update: &TaskUpdate,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        "update tasks t
+         set display_name = coalesce($4, t.display_name),
+             description = case when $5 then $6 else t.description end
+         from workflows w
+         where w.tenant_id = t.tenant_id and w.id = t.workflow_id and (w.deleted_date_time is not null) = $7
+           and t.tenant_id = $1 and t.workflow_id = $2 and t.id = $3",
+        tenant.id(),
+        key.workflow_id,
+        key.task_id,
+        update.display_name,
+        update.description.is_present(),
+        update.description.value(),
+        tree.is_deleted(),
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: Uuid,
+    execution_sequence: i32,
+    display_name: String,
+    description: Option<String>,
+    task_definition_id: Uuid,
+    category: TaskCategory,
+    continue_on_error: bool,
+    is_enabled: bool,
+    arguments: Json<Vec<TaskArgument>>,
+}
+
+impl From<TaskRow> for Task {
+    fn from(row: TaskRow) -> Self {
+        Task {
+            id: row.id,
+            execution_sequence: row.execution_sequence,
+            display_name: row.display_name,
+            description: row.description,
+            task_definition_id: row.task_definition_id,
+            category: row.category,
+            continue_on_error: row.continue_on_error,
+            is_enabled: row.is_enabled,
+            arguments: row.arguments.0,
+        }
+    }
+}

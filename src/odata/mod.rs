@@ -1,0 +1,175 @@
+//! OData query options of list requests: `$top`, `$skiptoken` and `$count`, parsed
+//! from the query string (`$` may be sent as `%24`, spaces as `%20` or `+`).
+//! Options the service does not implement are refused, never ignored.
+
+mod paging;
+
+pub use paging::Cursor;
+
+use crate::error::GraphError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use std::future::{ready, Ready};
+use url::form_urlencoded;
+
+/// Items a page holds unless `$top` says otherwise.
+pub const DEFAULT_TOP: u16 = 100;
+/// The most items a page may hold.
+pub const MAX_TOP: u16 = 999;
+
+/// The options of one list request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOptions {
+    pub top: u16,
+    pub after: Option<Cursor>,
+    pub count: bool,
+    /// Every option but `$skiptoken`, as sent, to repeat in `@odata.nextLink`.
+    repeated: Vec<(String, String)>,
+}
+
+impl ListOptions {
+    pub fn parse(query: &str) -> Result<Self, GraphError> {
+        let mut options = Self {
+            top: DEFAULT_TOP,
+            after: None,
+            count: false,
+            repeated: Vec::new(),
+        };
+        let mut seen = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if name.starts_with('$') {
+                if seen.contains(&name) {
+                    return Err(GraphError::invalid_request(format!(
+                        "The query option '{name}' is given more than once."
+                    )));
+                }
+                seen.push(name.clone());
+            }
+            match name.as_ref() {
+                "$top" => options.top = parse_top(&value)?,
+                "$skiptoken" => {
+                    options.after = Some(Cursor::decode(&value)?);
+                    continue;
+                }
+                "$count" => options.count = parse_bool("$count", &value)?,
+                other if other.starts_with('$') => {
+                    return Err(GraphError::invalid_request(format!(
+                        "The query option '{other}' is not supported on this collection."
+                    )))
+                }
+                // Custom options (without `$`) are the client's; carry them along.
+                _ => {}
+            }
+            options
+                .repeated
+                .push((name.into_owned(), value.into_owned()));
+        }
+        Ok(options)
+    }
+
+    /// The absolute URL of the page after `cursor`: this request's URL (`url`,
+    /// without its query) with the same options and a `$skiptoken`.
+    pub fn next_link(&self, url: &str, cursor: &Cursor) -> String {
+        let mut link = format!("{url}?");
+        for (name, value) in &self.repeated {
+            push_option(&mut link, name, value);
+            link.push('&');
+        }
+        push_option(&mut link, "$skiptoken", &cursor.encode());
+        link
+    }
+}
+
+fn push_option(link: &mut String, name: &str, value: &str) {
+    // `$` stays literal in option names, as Graph writes them.
+    match name.strip_prefix('$') {
+        Some(rest) => {
+            link.push('$');
+            link.extend(form_urlencoded::byte_serialize(rest.as_bytes()));
+        }
+        None => link.extend(form_urlencoded::byte_serialize(name.as_bytes())),
+    }
+    link.push('=');
+    link.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+}
+
+fn parse_top(value: &str) -> Result<u16, GraphError> {
+    value
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|top| (1..=MAX_TOP).contains(top))
+        .ok_or_else(|| {
+            GraphError::invalid_request(format!(
+                "The query option '$top' must be a whole number from 1 to {MAX_TOP}, not '{value}'."
+            ))
+        })
+}
+
+fn parse_bool(option: &str, value: &str) -> Result<bool, GraphError> {
+    match value.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(GraphError::invalid_request(format!(
+            "The query option '{option}' must be true or false, not '{value}'."
+        ))),
+    }
+}
+
+impl FromRequest for ListOptions {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Self::parse(request.query_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn defaults_and_both_spellings() {
+        assert_eq!(ListOptions::parse("").unwrap().top, DEFAULT_TOP);
+        let options = ListOptions::parse("%24top=5&$count=true&tag=a%20b").unwrap();
+        assert_eq!(options.top, 5);
+        assert!(options.count);
+    }
+
+    #[test]
+    fn next_link_repeats_every_option_but_the_old_token() {
+        let old = Cursor::after(Uuid::from_u128(1)).encode();
+        let options =
+            ListOptions::parse(&format!("%24top=5&tag=a+b&$skiptoken={old}&$count=true")).unwrap();
+        let cursor = Cursor::after(Uuid::from_u128(2));
+        assert_eq!(
+            options.next_link("https://h/beta/x", &cursor),
+            format!(
+                "https://h/beta/x?$top=5&tag=a+b&$count=true&$skiptoken={}",
+                cursor.encode()
+            )
+        );
+    }
+
+    #[test]
+    fn refuses_bad_and_unsupported_options() {
+        for query in [
+            "$top=0",
+            "$top=1000",
+            "$top=-1",
+            "$top=ten",
+            "$count=yes",
+            "$skip=10",
+            "$apply=x",
+            "$top=1&$top=2",
+            "$skiptoken=garbage",
+            "$unknown=1",
+        ] {
+            let error = ListOptions::parse(query).unwrap_err();
+            let option = query.split('=').next().unwrap();
+            assert!(error.message.contains(option), "{query}: {}", error.message);
+        }
+    }
+}

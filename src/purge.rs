@@ -1,0 +1,20 @@
+//! The background purge: deleted workflows older than the retention period are
+//! removed with their subtrees, as Graph does after 30 days.
+
+use crate::db;
+use chrono::{Duration, Utc};
+use sqlx::PgPool;
+
+/// Purges every `interval`, for as long as the server runs. A failed round is
+/// logged and retried at the next one.
+pub async fn run(pool: PgPool, retention: Duration, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    loop {
+        ticks.tick().await;
+        match db::workflows::purge_deleted_before(&pool, Utc::now() - retention).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged deleted workflows past retention"),
+            Err(error) => tracing::warn!(%error, "the purge of deleted workflows failed"),
+        }
+    }
+}

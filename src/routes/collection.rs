@@ -1,0 +1,137 @@
+//! Serving collections: a page with `@odata.count` and `@odata.nextLink`, and
+//! `{collection}/$count`. An empty answer first checks that the parent exists, so
+//! a missing parent is a 404 rather than an empty list.
+
+use crate::app::AppState;
+use crate::db::page::{Page, PageRequest};
+use crate::domain::enums::EvolvableMembers;
+use crate::domain::keys::Address;
+use crate::domain::workflow::Tree;
+use crate::error::GraphError;
+use crate::odata::{Cursor, ListOptions};
+use crate::tenant::Tenant;
+use crate::wire::{CollectionAddress, CollectionPage, Wire};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use serde::Serialize;
+use std::future::Future;
+use uuid::Uuid;
+
+/// What a list or count request needs besides its path.
+pub struct Listing {
+    pub tenant: Tenant,
+    pub tree: Tree,
+    options: ListOptions,
+    wire: Wire,
+    request: HttpRequest,
+}
+
+impl FromRequest for Listing {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = (
+            Tenant::from_request(request, payload),
+            Tree::from_request(request, payload),
+            ListOptions::from_request(request, payload),
+            Wire::from_request(request, payload),
+        );
+        let request = request.clone();
+        Box::pin(async move {
+            Ok(Self {
+                tenant: parts.0.await?,
+                tree: parts.1.await?,
+                options: parts.2.await?,
+                wire: parts.3.await?,
+                request,
+            })
+        })
+    }
+}
+
+impl Listing {
+    /// The page the request asks for.
+    pub fn page(&self) -> PageRequest {
+        PageRequest {
+            after: self.options.after.map(|cursor| cursor.after_id),
+            size: self.options.top,
+        }
+    }
+
+    /// Answers with `page`, counting the whole collection with `count` when the
+    /// request asked for `$count=true`. `parent` is checked when the page is empty.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn respond<T, J: Serialize>(
+        &self,
+        state: &AppState,
+        collection: CollectionAddress,
+        parent: Option<Address>,
+        page: impl Future<Output = Result<Page<T>, sqlx::Error>>,
+        count: impl Future<Output = Result<i64, sqlx::Error>>,
+        id: impl Fn(&T) -> Uuid,
+        render: impl Fn(T, EvolvableMembers) -> J,
+    ) -> Result<HttpResponse, GraphError> {
+        let page = page.await?;
+        if page.items.is_empty() {
+            self.check_parent(state, parent).await?;
+        }
+        let count = if self.options.count {
+            Some(count.await?)
+        } else {
+            None
+        };
+        let next_link = page
+            .has_more
+            .then(|| page.items.last())
+            .flatten()
+            .map(|last| {
+                self.options
+                    .next_link(&self.wire.url_of(&self.request), &Cursor::after(id(last)))
+            });
+        let items = page
+            .items
+            .into_iter()
+            .map(|item| render(item, self.wire.evolvable))
+            .collect();
+        self.wire.collection(
+            &collection,
+            CollectionPage {
+                items,
+                count,
+                next_link,
+            },
+        )
+    }
+
+    /// Answers `{collection}/$count`.
+    pub async fn respond_count(
+        &self,
+        state: &AppState,
+        parent: Option<Address>,
+        count: impl Future<Output = Result<i64, sqlx::Error>>,
+    ) -> Result<HttpResponse, GraphError> {
+        let count = count.await?;
+        if count == 0 {
+            self.check_parent(state, parent).await?;
+        }
+        Ok(self.wire.count(count))
+    }
+
+    async fn check_parent(
+        &self,
+        state: &AppState,
+        parent: Option<Address>,
+    ) -> Result<(), GraphError> {
+        match parent {
+            Some(address) => {
+                match crate::db::locate::missing(&state.pool, self.tenant, &address).await? {
+                    Some(error) => Err(error),
+                    None => Ok(()),
+                }
+            }
+            None => Ok(()),
+        }
+    }
+}

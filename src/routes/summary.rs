@@ -1,0 +1,97 @@
+//! The parameters of the bound `summary` functions:
+//! `summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)`,
+//! by short or namespace-qualified name, with unquoted (or quoted) timestamps.
+
+use crate::domain::timestamp;
+use crate::error::GraphError;
+use chrono::{DateTime, Utc};
+
+/// `[start, end)`: what a summary counts by scheduledDateTime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryWindow {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl SummaryWindow {
+    /// Parses the function segment of the URL (already percent-decoded).
+    pub fn parse(segment: &str) -> Result<Self, GraphError> {
+        let arguments = segment
+            .strip_prefix(super::NAMESPACE)
+            .unwrap_or(segment)
+            .strip_prefix("summary(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .ok_or_else(|| {
+                GraphError::invalid_request(
+                    "The summary function is called as summary(startDateTime=…,endDateTime=…).",
+                )
+            })?;
+        let (mut start, mut end) = (None, None);
+        for argument in arguments
+            .split(',')
+            .filter(|argument| !argument.trim().is_empty())
+        {
+            let (name, value) = argument.split_once('=').ok_or_else(|| {
+                GraphError::invalid_request(format!(
+                    "The summary parameter '{argument}' has no value."
+                ))
+            })?;
+            let slot = match name.trim() {
+                "startDateTime" => &mut start,
+                "endDateTime" => &mut end,
+                other => {
+                    return Err(GraphError::invalid_request(format!(
+                        "The summary function has no parameter '{other}': it takes startDateTime and endDateTime."
+                    )))
+                }
+            };
+            let value = value.trim().trim_matches('\'');
+            *slot = Some(timestamp::parse(value).map_err(|reason| {
+                GraphError::invalid_request(format!(
+                    "Invalid value for parameter '{}': {reason}.",
+                    name.trim()
+                ))
+            })?);
+        }
+        match (start, end) {
+            (Some(start), Some(end)) => Ok(Self { start, end }),
+            (None, _) => Err(GraphError::invalid_request(
+                "The summary parameter 'startDateTime' is required.",
+            )),
+            (_, None) => Err(GraphError::invalid_request(
+                "The summary parameter 'endDateTime' is required.",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_names_and_quoting() {
+        for segment in [
+            "summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)",
+            "microsoft.graph.identityGovernance.summary(startDateTime='2026-01-01T00:00:00Z',endDateTime=2026-02-01T01:00:00+01:00)",
+        ] {
+            let window = SummaryWindow::parse(segment).unwrap();
+            assert_eq!(timestamp::render(&window.start), "2026-01-01T00:00:00Z");
+            assert_eq!(timestamp::render(&window.end), "2026-02-01T00:00:00Z");
+        }
+    }
+
+    #[test]
+    fn both_parameters_are_required_and_checked() {
+        for (segment, named) in [
+            ("summary(startDateTime=2026-01-01T00:00:00Z)", "endDateTime"),
+            ("summary(endDateTime=2026-01-01T00:00:00Z)", "startDateTime"),
+            ("summary()", "startDateTime"),
+            ("summary(startDateTime=yesterday,endDateTime=2026-01-01T00:00:00Z)", "startDateTime"),
+            ("summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-01-02T00:00:00Z,top=1)", "top"),
+        ] {
+            let error = SummaryWindow::parse(segment).unwrap_err();
+            assert!(error.message.contains(named), "{segment}: {}", error.message);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The tasks of a workflow, in both trees: list, get, update, and the task of a
+//! result.
+
+use super::body::GraphJson;
+use super::collection::Listing;
+use super::not_found;
+use crate::app::AppState;
+use crate::db;
+use crate::domain::keys::{Address, TaskKey, TaskProcessingResultRef, WorkflowKey};
+use crate::domain::patch::Patch;
+use crate::domain::validation::check_odata_type;
+use crate::domain::workflow::{Task, TaskUpdate, Tree};
+use crate::error::GraphError;
+use crate::tenant::Tenant;
+use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn address(tree: Tree, workflow_id: Uuid, task: &Task) -> EntityAddress {
+    EntityAddress::workflow(tree, workflow_id).then("tasks", task.id)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    listing
+        .respond(
+            &state,
+            CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks"),
+            Some(Address::workflow(tree, key)),
+            db::tasks::list(&state.pool, tenant, tree, key, listing.page()),
+            db::tasks::count(&state.pool, tenant, tree, key),
+            |task| task.id,
+            TaskJson::new,
+        )
+        .await
+}
+
+pub async fn count(
+    state: web::Data<AppState>,
+    key: web::Path<WorkflowKey>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let (tenant, tree) = (listing.tenant, listing.tree);
+    let count = db::tasks::count(&state.pool, tenant, tree, key);
+    listing
+        .respond_count(&state, Some(Address::workflow(tree, key)), count)
+        .await
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<TaskKey>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    match db::tasks::find(&state.pool, tenant, tree, key).await? {
+        Some(task) => wire.ok(
+            &address(tree, key.workflow_id, &task),
+            TaskJson::new(task, wire.evolvable),
+        ),
+        None => Err(not_found(&state, tenant, Address::task(tree, key)).await),
+    }
+}
+
+/// `GET …/taskProcessingResults/{p}/task`: the task the result ran.
+pub async fn of_result(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<TaskProcessingResultRef>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    match db::tasks::of_result(&state.pool, tenant, tree, key).await? {
+        Some(task) => wire.ok(
+            &address(tree, key.workflow_id, &task),
+            TaskJson::new(task, wire.evolvable),
+        ),
+        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
+    }
+}
+
+/// The body of `PATCH …/tasks/{id}`: displayName and description.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TaskPatchBody {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    #[serde(default)]
+    display_name: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    tree: Tree,
+    key: web::Path<TaskKey>,
+    body: GraphJson<TaskPatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let body = body.0;
+    check_odata_type(
+        body.odata_type.as_deref(),
+        "microsoft.graph.identityGovernance.task",
+    )?;
+    let update = TaskUpdate::new(body.display_name, body.description)?;
+    if db::tasks::update(&state.pool, tenant, tree, key, &update).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, Address::task(tree, key)).await)
+    }
+}
