@@ -4,10 +4,14 @@
 
 mod errors;
 mod helpers;
+mod lifecycle;
+mod lists;
 mod runs;
 mod seed;
 mod startup;
 mod statements;
+mod summaries;
 mod task_processing_results;
+mod updates;
 mod user_processing_results;
 mod workflows;
