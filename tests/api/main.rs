@@ -2,6 +2,7 @@
 //! with its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod addresses;
 mod errors;
 mod helpers;
 mod lifecycle;
