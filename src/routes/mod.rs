@@ -13,7 +13,10 @@ mod workflows;
 
 use crate::app::AppState;
 use crate::db;
-use crate::domain::keys::Address;
+use crate::domain::keys::{
+    Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultRef,
+    TaskResultKey, UserProcessingResultRef, WorkflowKey,
+};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
@@ -93,15 +96,15 @@ fn workflow_subtree(config: &mut web::ServiceConfig) {
         .service(web::resource(TASK).get(tasks::get).patch(tasks::update))
         .route(
             &format!("{TASK}/taskProcessingResults"),
-            web::get().to(task_processing_results::list_of_task),
+            web::get().to(task_processing_results::list::<TaskKey>),
         )
         .route(
             &format!("{TASK}/taskProcessingResults/$count"),
-            web::get().to(task_processing_results::count_of_task),
+            web::get().to(task_processing_results::count::<TaskKey>),
         )
         .route(
             &format!("{TASK}/taskProcessingResults/{{taskProcessingResultId}}"),
-            web::get().to(task_processing_results::get_of_task),
+            web::get().to(task_processing_results::get::<TaskResultKey>),
         )
         .service(
             web::resource(format!("{WORKFLOW}/runs"))
@@ -119,32 +122,32 @@ fn workflow_subtree(config: &mut web::ServiceConfig) {
         .service(web::resource(RUN).get(runs::get).patch(runs::update))
         .route(
             &format!("{RUN}/taskProcessingResults"),
-            web::get().to(task_processing_results::list_of_run),
+            web::get().to(task_processing_results::list::<RunKey>),
         )
         .route(
             &format!("{RUN}/taskProcessingResults/$count"),
-            web::get().to(task_processing_results::count_of_run),
+            web::get().to(task_processing_results::count::<RunKey>),
         )
         .route(
             &format!("{RUN}/taskProcessingResults/{{taskProcessingResultId}}"),
-            web::get().to(task_processing_results::get_of_run),
+            web::get().to(task_processing_results::get::<RunTaskResultKey>),
         )
         .service(
             web::resource(format!("{RUN}/userProcessingResults"))
-                .get(user_processing_results::list_of_run)
+                .get(user_processing_results::list::<RunKey>)
                 .post(user_processing_results::create),
         )
         .route(
             &format!("{RUN}/userProcessingResults/$count"),
-            web::get().to(user_processing_results::count_of_run),
+            web::get().to(user_processing_results::count::<RunKey>),
         )
         .route(
             &format!("{WORKFLOW}/userProcessingResults"),
-            web::get().to(user_processing_results::list_of_workflow),
+            web::get().to(user_processing_results::list::<WorkflowKey>),
         )
         .route(
             &format!("{WORKFLOW}/userProcessingResults/$count"),
-            web::get().to(user_processing_results::count_of_workflow),
+            web::get().to(user_processing_results::count::<WorkflowKey>),
         )
         .route(
             &format!("{WORKFLOW}/userProcessingResults/{SUMMARY}"),
@@ -161,10 +164,10 @@ fn user_result_subtree(config: &mut web::ServiceConfig, user: &str, creates: boo
     let results = format!("{user}/taskProcessingResults");
     let result = format!("{results}/{{taskProcessingResultId}}");
     let same_task = format!("{result}/task/taskProcessingResults");
-    let mut results_resource =
-        web::resource(results.as_str()).get(task_processing_results::list_of_user);
-    let mut same_task_resource =
-        web::resource(same_task.as_str()).get(task_processing_results::list_of_same_task);
+    let mut results_resource = web::resource(results.as_str())
+        .get(task_processing_results::list::<UserProcessingResultRef>);
+    let mut same_task_resource = web::resource(same_task.as_str())
+        .get(task_processing_results::list::<TaskProcessingResultRef>);
     if creates {
         results_resource = results_resource.post(task_processing_results::create);
         same_task_resource = same_task_resource.post(task_processing_results::create_for_same_task);
@@ -178,22 +181,22 @@ fn user_result_subtree(config: &mut web::ServiceConfig, user: &str, creates: boo
         .service(results_resource)
         .route(
             &format!("{results}/$count"),
-            web::get().to(task_processing_results::count_of_user),
+            web::get().to(task_processing_results::count::<UserProcessingResultRef>),
         )
         .service(
             web::resource(result.as_str())
-                .get(task_processing_results::get)
+                .get(task_processing_results::get::<TaskProcessingResultRef>)
                 .patch(task_processing_results::update),
         )
         .route(&format!("{result}/task"), web::get().to(tasks::of_result))
         .service(same_task_resource)
         .route(
             &format!("{same_task}/$count"),
-            web::get().to(task_processing_results::count_of_same_task),
+            web::get().to(task_processing_results::count::<TaskProcessingResultRef>),
         )
         .route(
             &format!("{same_task}/{{sameTaskResultId}}"),
-            web::get().to(task_processing_results::get_same_task),
+            web::get().to(task_processing_results::get::<SameTaskResultKey>),
         );
 }
 

@@ -26,6 +26,7 @@ use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskProcessingResultJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -209,7 +210,7 @@ fn parent(tree: Tree, scope: Scope) -> (CollectionAddress, Address) {
     }
 }
 
-async fn list(
+async fn list_in(
     state: &AppState,
     listing: &Listing,
     scope: Scope,
@@ -229,7 +230,7 @@ async fn list(
         .await
 }
 
-async fn count(
+async fn count_in(
     state: &AppState,
     listing: &Listing,
     scope: Scope,
@@ -282,165 +283,103 @@ async fn get_in(
     }
 }
 
-pub async fn get(
+/// A path that names a collection of results.
+pub trait CollectionPath: DeserializeOwned + 'static {
+    fn scope(self) -> Scope;
+}
+
+impl CollectionPath for UserProcessingResultRef {
+    fn scope(self) -> Scope {
+        Scope::UserProcessingResult(self)
+    }
+}
+
+impl CollectionPath for RunKey {
+    fn scope(self) -> Scope {
+        Scope::Run(self)
+    }
+}
+
+impl CollectionPath for TaskKey {
+    fn scope(self) -> Scope {
+        Scope::Task(self)
+    }
+}
+
+/// `…/taskProcessingResults/{p}/task/taskProcessingResults`.
+impl CollectionPath for TaskProcessingResultRef {
+    fn scope(self) -> Scope {
+        Scope::SameTaskAs(self)
+    }
+}
+
+/// A path that names one result of a collection.
+pub trait ResultPath: DeserializeOwned + 'static {
+    fn scope_and_id(self) -> (Scope, Uuid);
+}
+
+impl ResultPath for TaskProcessingResultRef {
+    fn scope_and_id(self) -> (Scope, Uuid) {
+        (
+            Scope::UserProcessingResult(self.parent()),
+            self.task_processing_result_id,
+        )
+    }
+}
+
+impl ResultPath for RunTaskResultKey {
+    fn scope_and_id(self) -> (Scope, Uuid) {
+        let run = RunKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+        };
+        (Scope::Run(run), self.task_processing_result_id)
+    }
+}
+
+impl ResultPath for TaskResultKey {
+    fn scope_and_id(self) -> (Scope, Uuid) {
+        let task = TaskKey {
+            workflow_id: self.workflow_id,
+            task_id: self.task_id,
+        };
+        (Scope::Task(task), self.task_processing_result_id)
+    }
+}
+
+impl ResultPath for SameTaskResultKey {
+    fn scope_and_id(self) -> (Scope, Uuid) {
+        (Scope::SameTaskAs(self.origin()), self.same_task_result_id)
+    }
+}
+
+/// One result, read through any address that names it; rendered at its
+/// canonical address.
+pub async fn get<P: ResultPath>(
     state: web::Data<AppState>,
     tenant: Tenant,
     tree: Tree,
-    key: web::Path<TaskProcessingResultRef>,
+    path: web::Path<P>,
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let scope = Scope::UserProcessingResult(key.parent());
-    get_in(
-        &state,
-        tenant,
-        tree,
-        scope,
-        key.task_processing_result_id,
-        &wire,
-    )
-    .await
+    let (scope, id) = path.into_inner().scope_and_id();
+    get_in(&state, tenant, tree, scope, id, &wire).await
 }
 
-pub async fn get_of_run(
+pub async fn list<P: CollectionPath>(
     state: web::Data<AppState>,
-    tenant: Tenant,
-    tree: Tree,
-    key: web::Path<RunTaskResultKey>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let scope = Scope::Run(RunKey {
-        workflow_id: key.workflow_id,
-        run_id: key.run_id,
-    });
-    get_in(
-        &state,
-        tenant,
-        tree,
-        scope,
-        key.task_processing_result_id,
-        &wire,
-    )
-    .await
-}
-
-pub async fn get_of_task(
-    state: web::Data<AppState>,
-    tenant: Tenant,
-    tree: Tree,
-    key: web::Path<TaskResultKey>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let scope = Scope::Task(TaskKey {
-        workflow_id: key.workflow_id,
-        task_id: key.task_id,
-    });
-    get_in(
-        &state,
-        tenant,
-        tree,
-        scope,
-        key.task_processing_result_id,
-        &wire,
-    )
-    .await
-}
-
-/// `GET …/taskProcessingResults/{p}/task/taskProcessingResults/{id}`: a result of
-/// the same task as `p`, from any run and user of the workflow.
-pub async fn get_same_task(
-    state: web::Data<AppState>,
-    tenant: Tenant,
-    tree: Tree,
-    key: web::Path<SameTaskResultKey>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    get_in(
-        &state,
-        tenant,
-        tree,
-        Scope::SameTaskAs(key.origin()),
-        key.same_task_result_id,
-        &wire,
-    )
-    .await
-}
-
-pub async fn list_of_user(
-    state: web::Data<AppState>,
-    key: web::Path<UserProcessingResultRef>,
+    path: web::Path<P>,
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
-    list(
-        &state,
-        &listing,
-        Scope::UserProcessingResult(key.into_inner()),
-    )
-    .await
+    list_in(&state, &listing, path.into_inner().scope()).await
 }
 
-pub async fn count_of_user(
+pub async fn count<P: CollectionPath>(
     state: web::Data<AppState>,
-    key: web::Path<UserProcessingResultRef>,
+    path: web::Path<P>,
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
-    count(
-        &state,
-        &listing,
-        Scope::UserProcessingResult(key.into_inner()),
-    )
-    .await
-}
-
-pub async fn list_of_run(
-    state: web::Data<AppState>,
-    key: web::Path<RunKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    list(&state, &listing, Scope::Run(key.into_inner())).await
-}
-
-pub async fn count_of_run(
-    state: web::Data<AppState>,
-    key: web::Path<RunKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    count(&state, &listing, Scope::Run(key.into_inner())).await
-}
-
-pub async fn list_of_task(
-    state: web::Data<AppState>,
-    key: web::Path<TaskKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    list(&state, &listing, Scope::Task(key.into_inner())).await
-}
-
-pub async fn count_of_task(
-    state: web::Data<AppState>,
-    key: web::Path<TaskKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    count(&state, &listing, Scope::Task(key.into_inner())).await
-}
-
-pub async fn list_of_same_task(
-    state: web::Data<AppState>,
-    key: web::Path<TaskProcessingResultRef>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    list(&state, &listing, Scope::SameTaskAs(key.into_inner())).await
-}
-
-pub async fn count_of_same_task(
-    state: web::Data<AppState>,
-    key: web::Path<TaskProcessingResultRef>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    count(&state, &listing, Scope::SameTaskAs(key.into_inner())).await
+    count_in(&state, &listing, path.into_inner().scope()).await
 }
 
 /// The body of `PATCH …/taskProcessingResults/{id}`.

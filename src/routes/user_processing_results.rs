@@ -22,6 +22,7 @@ use crate::wire::{
 };
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -130,7 +131,7 @@ pub async fn get(
     }
 }
 
-async fn list(
+async fn list_in(
     state: &AppState,
     listing: &Listing,
     scope: Scope,
@@ -159,7 +160,7 @@ async fn list(
         .await
 }
 
-async fn count(
+async fn count_in(
     state: &AppState,
     listing: &Listing,
     scope: Scope,
@@ -173,36 +174,37 @@ async fn count(
     listing.respond_count(state, Some(parent), count).await
 }
 
-pub async fn list_of_run(
-    state: web::Data<AppState>,
-    key: web::Path<RunKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    list(&state, &listing, Scope::Run(key.into_inner())).await
+/// A path that names a collection of userProcessingResults.
+pub trait CollectionPath: DeserializeOwned + 'static {
+    fn scope(self) -> Scope;
 }
 
-pub async fn list_of_workflow(
-    state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    list(&state, &listing, Scope::Workflow(key.into_inner())).await
+impl CollectionPath for RunKey {
+    fn scope(self) -> Scope {
+        Scope::Run(self)
+    }
 }
 
-pub async fn count_of_run(
-    state: web::Data<AppState>,
-    key: web::Path<RunKey>,
-    listing: Listing,
-) -> Result<HttpResponse, GraphError> {
-    count(&state, &listing, Scope::Run(key.into_inner())).await
+impl CollectionPath for WorkflowKey {
+    fn scope(self) -> Scope {
+        Scope::Workflow(self)
+    }
 }
 
-pub async fn count_of_workflow(
+pub async fn list<P: CollectionPath>(
     state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
+    path: web::Path<P>,
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
-    count(&state, &listing, Scope::Workflow(key.into_inner())).await
+    list_in(&state, &listing, path.into_inner().scope()).await
+}
+
+pub async fn count<P: CollectionPath>(
+    state: web::Data<AppState>,
+    path: web::Path<P>,
+    listing: Listing,
+) -> Result<HttpResponse, GraphError> {
+    count_in(&state, &listing, path.into_inner().scope()).await
 }
 
 pub async fn update(
