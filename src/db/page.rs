@@ -2,7 +2,8 @@
 //! UUIDs), a page starts after the last id of the one before, and one extra row
 //! tells whether another page follows.
 
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy)]
@@ -52,11 +53,39 @@ pub fn push_selection(
 }
 
 /// The page out of rows fetched with one row more than the page holds.
-pub fn into_page<T>(mut rows: Vec<T>, size: u16) -> Page<T> {
+fn into_page<T>(mut rows: Vec<T>, size: u16) -> Page<T> {
     let has_more = rows.len() > usize::from(size);
     rows.truncate(usize::from(size));
     Page {
         items: rows,
         has_more,
     }
+}
+
+/// Runs a query built with [`push_selection`] for one row, converted to `T`.
+pub async fn fetch_one<R, T>(
+    mut builder: QueryBuilder<'_, Postgres>,
+    executor: impl PgExecutor<'_>,
+) -> Result<Option<T>, sqlx::Error>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<T>,
+{
+    let row = builder
+        .build_query_as::<R>()
+        .fetch_optional(executor)
+        .await?;
+    Ok(row.map(Into::into))
+}
+
+/// Runs a query built with [`push_selection`] for a page of `size`, converted to `T`.
+pub async fn fetch_page<R, T>(
+    mut builder: QueryBuilder<'_, Postgres>,
+    executor: impl PgExecutor<'_>,
+    size: u16,
+) -> Result<Page<T>, sqlx::Error>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<T>,
+{
+    let rows = builder.build_query_as::<R>().fetch_all(executor).await?;
+    Ok(into_page(rows.into_iter().map(Into::into).collect(), size))
 }

@@ -1,7 +1,7 @@
 //! Runs, with counters derived from the userProcessingResults and
 //! taskProcessingResults stored beneath them when read.
 
-use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -103,11 +103,11 @@ pub async fn find(
     let workflow = WorkflowKey {
         workflow_id: key.workflow_id,
     };
-    let row = select(tenant, tree, workflow, Selection::One(key.run_id))
-        .build_query_as::<RunRow>()
-        .fetch_optional(executor)
-        .await?;
-    Ok(row.map(Run::from))
+    fetch_one::<RunRow, _>(
+        select(tenant, tree, workflow, Selection::One(key.run_id)),
+        executor,
+    )
+    .await
 }
 
 pub async fn list(
@@ -117,14 +117,12 @@ pub async fn list(
     workflow: WorkflowKey,
     page: PageRequest,
 ) -> Result<Page<Run>, sqlx::Error> {
-    let rows = select(tenant, tree, workflow, Selection::Page(page))
-        .build_query_as::<RunRow>()
-        .fetch_all(executor)
-        .await?;
-    Ok(into_page(
-        rows.into_iter().map(Run::from).collect(),
+    fetch_page::<RunRow, _>(
+        select(tenant, tree, workflow, Selection::Page(page)),
+        executor,
         page.size,
-    ))
+    )
+    .await
 }
 
 pub async fn count(

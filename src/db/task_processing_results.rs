@@ -1,7 +1,7 @@
 //! taskProcessingResults. Each carries its task and the subject of its
 //! userProcessingResult, both fixed when it is created.
 
-use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
@@ -204,11 +204,11 @@ pub async fn find(
     scope: Scope,
     id: Uuid,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    let row = select(tenant, tree, scope, Selection::One(id))
-        .build_query_as::<TaskProcessingResultRow>()
-        .fetch_optional(executor)
-        .await?;
-    Ok(row.map(TaskProcessingResult::from))
+    fetch_one::<TaskProcessingResultRow, _>(
+        select(tenant, tree, scope, Selection::One(id)),
+        executor,
+    )
+    .await
 }
 
 pub async fn list(
@@ -218,14 +218,12 @@ pub async fn list(
     scope: Scope,
     page: PageRequest,
 ) -> Result<Page<TaskProcessingResult>, sqlx::Error> {
-    let rows = select(tenant, tree, scope, Selection::Page(page))
-        .build_query_as::<TaskProcessingResultRow>()
-        .fetch_all(executor)
-        .await?;
-    Ok(into_page(
-        rows.into_iter().map(TaskProcessingResult::from).collect(),
+    fetch_page::<TaskProcessingResultRow, _>(
+        select(tenant, tree, scope, Selection::Page(page)),
+        executor,
         page.size,
-    ))
+    )
+    .await
 }
 
 pub async fn count(

@@ -1,6 +1,6 @@
 //! The tasks of a workflow.
 
-use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
@@ -54,11 +54,11 @@ pub async fn find(
     let workflow = WorkflowKey {
         workflow_id: key.workflow_id,
     };
-    let row = select(tenant, tree, workflow, Selection::One(key.task_id))
-        .build_query_as::<TaskRow>()
-        .fetch_optional(executor)
-        .await?;
-    Ok(row.map(Task::from))
+    fetch_one::<TaskRow, _>(
+        select(tenant, tree, workflow, Selection::One(key.task_id)),
+        executor,
+    )
+    .await
 }
 
 /// A page of a workflow's tasks. Tasks are created in execution order, so id
@@ -70,14 +70,12 @@ pub async fn list(
     workflow: WorkflowKey,
     page: PageRequest,
 ) -> Result<Page<Task>, sqlx::Error> {
-    let rows = select(tenant, tree, workflow, Selection::Page(page))
-        .build_query_as::<TaskRow>()
-        .fetch_all(executor)
-        .await?;
-    Ok(into_page(
-        rows.into_iter().map(Task::from).collect(),
+    fetch_page::<TaskRow, _>(
+        select(tenant, tree, workflow, Selection::Page(page)),
+        executor,
         page.size,
-    ))
+    )
+    .await
 }
 
 /// Every task of a workflow in execution order, with no tree check (the caller

@@ -1,7 +1,7 @@
 //! userProcessingResults, with counters derived from their taskProcessingResults
 //! when read.
 
-use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -138,16 +138,8 @@ pub async fn find(
             workflow_id: key.workflow_id,
         }),
     };
-    let row = select(
-        tenant,
-        tree,
-        scope,
-        Selection::One(key.user_processing_result_id),
-    )
-    .build_query_as::<UserProcessingResultRow>()
-    .fetch_optional(executor)
-    .await?;
-    Ok(row.map(UserProcessingResult::from))
+    let selection = Selection::One(key.user_processing_result_id);
+    fetch_one::<UserProcessingResultRow, _>(select(tenant, tree, scope, selection), executor).await
 }
 
 pub async fn list(
@@ -157,14 +149,12 @@ pub async fn list(
     scope: Scope,
     page: PageRequest,
 ) -> Result<Page<UserProcessingResult>, sqlx::Error> {
-    let rows = select(tenant, tree, scope, Selection::Page(page))
-        .build_query_as::<UserProcessingResultRow>()
-        .fetch_all(executor)
-        .await?;
-    Ok(into_page(
-        rows.into_iter().map(UserProcessingResult::from).collect(),
+    fetch_page::<UserProcessingResultRow, _>(
+        select(tenant, tree, scope, Selection::Page(page)),
+        executor,
         page.size,
-    ))
+    )
+    .await
 }
 
 pub async fn count(

@@ -1,6 +1,6 @@
 //! Workflows and their tasks.
 
-use super::page::{into_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_page, push_selection, Page, PageRequest, Selection};
 use super::tasks;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
@@ -123,16 +123,12 @@ pub async fn list(
     tree: Tree,
     page: PageRequest,
 ) -> Result<Page<Workflow>, sqlx::Error> {
-    let rows = select(tenant, tree, Selection::Page(page))
-        .build_query_as::<WorkflowRow>()
-        .fetch_all(executor)
-        .await?;
-    Ok(into_page(
-        rows.into_iter()
-            .map(|row| row.with_tasks(Vec::new()))
-            .collect(),
+    fetch_page::<WorkflowRow, _>(
+        select(tenant, tree, Selection::Page(page)),
+        executor,
         page.size,
-    ))
+    )
+    .await
 }
 
 pub async fn count(
@@ -227,6 +223,13 @@ pub async fn activate(
     run_id: Uuid,
     activation: &Activation,
 ) -> Result<bool, sqlx::Error> {
+    // The userProcessingResults' ids are made here, in subject order, so that they
+    // list in the order the subjects were given.
+    let result_ids: Vec<Uuid> = activation
+        .subjects()
+        .iter()
+        .map(|_| Uuid::now_v7())
+        .collect();
     let runs = sqlx::query_scalar!(
         r#"with workflow as (
                select tenant_id, id, version from workflows
@@ -240,10 +243,9 @@ pub async fn activate(
                insert into user_processing_results
                    (tenant_id, workflow_id, run_id, id, subject_id, processing_status,
                     workflow_execution_type, scheduled_date_time, workflow_version)
-               select run.tenant_id, run.workflow_id, run.id, uuid_v7(), subject.id, 'queued', 'onDemand',
-                      now(), workflow.version
-               from run cross join workflow cross join unnest($4::uuid[]) with ordinality as subject(id, position)
-               order by subject.position
+               select run.tenant_id, run.workflow_id, run.id, subject.result_id, subject.id, 'queued',
+                      'onDemand', now(), workflow.version
+               from run cross join workflow cross join unnest($4::uuid[], $5::uuid[]) as subject(id, result_id)
                returning tenant_id, workflow_id, run_id, id, subject_id
            ), results as (
                insert into task_processing_results
@@ -259,6 +261,7 @@ pub async fn activate(
         id,
         run_id,
         activation.subjects(),
+        &result_ids,
     )
     .fetch_one(executor)
     .await?;
@@ -314,6 +317,13 @@ struct WorkflowRow {
     deleted_date_time: Option<DateTime<Utc>>,
     next_schedule_run_date_time: Option<DateTime<Utc>>,
     version: i32,
+}
+
+/// A listed workflow, without its tasks.
+impl From<WorkflowRow> for Workflow {
+    fn from(row: WorkflowRow) -> Self {
+        row.with_tasks(Vec::new())
+    }
 }
 
 impl WorkflowRow {
