@@ -7,6 +7,7 @@ use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
 use crate::domain::run::{NewRun, Run, RunSummary, TaskCounters, UserCounters};
 use crate::domain::workflow::Tree;
+use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -52,11 +53,90 @@ pub async fn create(
     Ok(row.map(Run::from))
 }
 
+/// The user and task counters of each run `r`, joined per row.
+const COUNTERS: &str = "
+    cross join lateral (
+        select count(*) as total,
+               count(*) filter (where u.processing_status = 'completed') as successful,
+               count(*) filter (where u.processing_status in ('failed', 'completedWithErrors')) as failed
+        from user_processing_results u
+        where u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
+    ) users
+    cross join lateral (
+        select count(*) as total,
+               count(*) filter (where t.processing_status = 'failed') as failed,
+               count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
+        from task_processing_results t
+        where t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
+    ) tasks";
+
+/// Filterable properties of runs.
+pub const FILTERABLE: &[Field] = &[
+    Field {
+        name: "id",
+        column: "r.id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "processingStatus",
+        column: "r.processing_status",
+        kind: FieldKind::Enum(ProcessingStatus::NAMES),
+    },
+    Field {
+        name: "workflowExecutionType",
+        column: "r.workflow_execution_type",
+        kind: FieldKind::Enum(WorkflowExecutionType::NAMES),
+    },
+    Field {
+        name: "scheduledDateTime",
+        column: "r.scheduled_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "startedDateTime",
+        column: "r.started_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "completedDateTime",
+        column: "r.completed_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "lastUpdatedDateTime",
+        column: "r.last_updated_date_time",
+        kind: FieldKind::DateTime,
+    },
+];
+
+/// `from … where …` for the runs of a workflow in `tree`, with `joins` after the
+/// join that checks the tree; the WHERE clause is left open.
+fn push_from(
+    builder: &mut QueryBuilder<'_, Postgres>,
+    tenant: Tenant,
+    tree: Tree,
+    workflow: WorkflowKey,
+    joins: &str,
+) {
+    builder
+        .push(
+            " from runs r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id ",
+        )
+        .push(joins)
+        .push(" where r.tenant_id = ")
+        .push_bind(tenant.id())
+        .push(" and r.workflow_id = ")
+        .push_bind(workflow.workflow_id)
+        .push(" and (w.deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+}
+
 /// The runs of a workflow in `tree` with their counters, one by id or a page.
 fn select(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
     selection: Selection,
 ) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(
@@ -64,31 +144,10 @@ fn select(
                 r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
                 users.total as total_users, users.successful as successful_users,
                 users.failed as failed_users, tasks.total as total_tasks,
-                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks
-         from runs r
-         join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
-         cross join lateral (
-             select count(*) as total,
-                    count(*) filter (where u.processing_status = 'completed') as successful,
-                    count(*) filter (where u.processing_status in ('failed', 'completedWithErrors')) as failed
-             from user_processing_results u
-             where u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
-         ) users
-         cross join lateral (
-             select count(*) as total,
-                    count(*) filter (where t.processing_status = 'failed') as failed,
-                    count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
-             from task_processing_results t
-             where t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
-         ) tasks
-         where r.tenant_id = ",
+                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks",
     );
-    builder
-        .push_bind(tenant.id())
-        .push(" and r.workflow_id = ")
-        .push_bind(workflow.workflow_id)
-        .push(" and (w.deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
+    push_from(&mut builder, tenant, tree, workflow, COUNTERS);
+    criteria.push(&mut builder);
     push_selection(&mut builder, "r.id", selection);
     builder
 }
@@ -104,7 +163,13 @@ pub async fn find(
         workflow_id: key.workflow_id,
     };
     fetch_one::<RunRow, _>(
-        select(tenant, tree, workflow, Selection::One(key.run_id)),
+        select(
+            tenant,
+            tree,
+            workflow,
+            &Criteria::default(),
+            Selection::One(key.run_id),
+        ),
         executor,
     )
     .await
@@ -115,10 +180,11 @@ pub async fn list(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<Run>, sqlx::Error> {
     fetch_page::<RunRow, _>(
-        select(tenant, tree, workflow, Selection::Page(page)),
+        select(tenant, tree, workflow, criteria, Selection::Page(page)),
         executor,
         page.size,
     )
@@ -130,18 +196,12 @@ pub async fn count(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "count!"
-           from runs r
-           join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
-           where r.tenant_id = $1 and r.workflow_id = $2 and (w.deleted_date_time is not null) = $3"#,
-        tenant.id(),
-        workflow.workflow_id,
-        tree.is_deleted(),
-    )
-    .fetch_one(executor)
-    .await
+    let mut builder = QueryBuilder::new("select count(*)");
+    push_from(&mut builder, tenant, tree, workflow, "");
+    criteria.push(&mut builder);
+    builder.build_query_scalar().fetch_one(executor).await
 }
 
 /// Applies `update` to the run; false when there is no such run in `tree`.

@@ -11,6 +11,7 @@ use crate::domain::task_processing_result::{
     NewTaskProcessingResult, TaskProcessingResult, TaskProcessingResultUpdate,
 };
 use crate::domain::workflow::Tree;
+use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -121,6 +122,55 @@ pub enum Scope {
     SameTaskAs(TaskProcessingResultRef),
 }
 
+/// Filterable properties of taskProcessingResults.
+pub const FILTERABLE: &[Field] = &[
+    Field {
+        name: "id",
+        column: "t.id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "subject/id",
+        column: "t.subject_id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "task/id",
+        column: "t.task_id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "processingStatus",
+        column: "t.processing_status",
+        kind: FieldKind::Enum(ProcessingStatus::NAMES),
+    },
+    Field {
+        name: "createdDateTime",
+        column: "t.created_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "startedDateTime",
+        column: "t.started_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "completedDateTime",
+        column: "t.completed_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "failureReason",
+        column: "t.failure_reason",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "processingInfo",
+        column: "t.processing_info",
+        kind: FieldKind::String,
+    },
+];
+
 /// `from … where …` for the results of `scope` in `tree`; the WHERE clause is left
 /// open.
 fn push_from(builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant, tree: Tree, scope: Scope) {
@@ -184,6 +234,7 @@ fn select(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
     selection: Selection,
 ) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(
@@ -192,6 +243,7 @@ fn select(
                 t.failure_reason, t.processing_info",
     );
     push_from(&mut builder, tenant, tree, scope);
+    criteria.push(&mut builder);
     push_selection(&mut builder, "t.id", selection);
     builder
 }
@@ -205,7 +257,13 @@ pub async fn find(
     id: Uuid,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
     fetch_one::<TaskProcessingResultRow, _>(
-        select(tenant, tree, scope, Selection::One(id)),
+        select(
+            tenant,
+            tree,
+            scope,
+            &Criteria::default(),
+            Selection::One(id),
+        ),
         executor,
     )
     .await
@@ -216,10 +274,11 @@ pub async fn list(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<TaskProcessingResult>, sqlx::Error> {
     fetch_page::<TaskProcessingResultRow, _>(
-        select(tenant, tree, scope, Selection::Page(page)),
+        select(tenant, tree, scope, criteria, Selection::Page(page)),
         executor,
         page.size,
     )
@@ -231,9 +290,11 @@ pub async fn count(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
     push_from(&mut builder, tenant, tree, scope);
+    criteria.push(&mut builder);
     builder.build_query_scalar().fetch_one(executor).await
 }
 

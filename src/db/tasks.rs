@@ -4,6 +4,7 @@ use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Sele
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
+use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -12,6 +13,53 @@ use uuid::Uuid;
 const COLUMNS: &str =
     "select t.id, t.execution_sequence, t.display_name, t.description, t.task_definition_id,
                               t.category, t.continue_on_error, t.is_enabled, t.arguments";
+
+/// Filterable properties of tasks.
+pub const FILTERABLE: &[Field] = &[
+    Field {
+        name: "id",
+        column: "t.id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "displayName",
+        column: "t.display_name",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "description",
+        column: "t.description",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "taskDefinitionId",
+        column: "t.task_definition_id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "category",
+        column: "t.category",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "isEnabled",
+        column: "t.is_enabled",
+        kind: FieldKind::Boolean,
+    },
+    Field {
+        name: "continueOnError",
+        column: "t.continue_on_error",
+        kind: FieldKind::Boolean,
+    },
+    Field {
+        name: "executionSequence",
+        column: "t.execution_sequence",
+        kind: FieldKind::Integer,
+    },
+];
+
+/// `$search` matches tasks by displayName.
+pub const SEARCHABLE: &str = "t.display_name";
 
 /// `from … where …` for the tasks of a workflow in `tree`; the WHERE clause is
 /// left open.
@@ -37,10 +85,12 @@ fn select(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
     selection: Selection,
 ) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(COLUMNS);
     push_from(&mut builder, tenant, tree, workflow);
+    criteria.push(&mut builder);
     push_selection(&mut builder, "t.id", selection);
     builder
 }
@@ -55,7 +105,13 @@ pub async fn find(
         workflow_id: key.workflow_id,
     };
     fetch_one::<TaskRow, _>(
-        select(tenant, tree, workflow, Selection::One(key.task_id)),
+        select(
+            tenant,
+            tree,
+            workflow,
+            &Criteria::default(),
+            Selection::One(key.task_id),
+        ),
         executor,
     )
     .await
@@ -68,10 +124,11 @@ pub async fn list(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<Task>, sqlx::Error> {
     fetch_page::<TaskRow, _>(
-        select(tenant, tree, workflow, Selection::Page(page)),
+        select(tenant, tree, workflow, criteria, Selection::Page(page)),
         executor,
         page.size,
     )
@@ -106,9 +163,11 @@ pub async fn count(
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
+    criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
     push_from(&mut builder, tenant, tree, workflow);
+    criteria.push(&mut builder);
     builder.build_query_scalar().fetch_one(executor).await
 }
 

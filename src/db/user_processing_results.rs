@@ -10,6 +10,7 @@ use crate::domain::user_processing_result::{
     NewUserProcessingResult, UserProcessingResult, UserSummary,
 };
 use crate::domain::workflow::Tree;
+use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
@@ -67,6 +68,50 @@ pub async fn create(
     Ok(row.map(UserProcessingResult::from))
 }
 
+/// Filterable properties of userProcessingResults.
+pub const FILTERABLE: &[Field] = &[
+    Field {
+        name: "id",
+        column: "u.id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "subject/id",
+        column: "u.subject_id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "processingStatus",
+        column: "u.processing_status",
+        kind: FieldKind::Enum(ProcessingStatus::NAMES),
+    },
+    Field {
+        name: "workflowExecutionType",
+        column: "u.workflow_execution_type",
+        kind: FieldKind::Enum(WorkflowExecutionType::NAMES),
+    },
+    Field {
+        name: "scheduledDateTime",
+        column: "u.scheduled_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "startedDateTime",
+        column: "u.started_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "completedDateTime",
+        column: "u.completed_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "workflowVersion",
+        column: "u.workflow_version",
+        kind: FieldKind::Integer,
+    },
+];
+
 /// The task counters of each userProcessingResult `u`, joined per row.
 const TASK_COUNTERS: &str = "
     cross join lateral (
@@ -110,6 +155,7 @@ fn select(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
     selection: Selection,
 ) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(
@@ -118,6 +164,7 @@ fn select(
                 tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks",
     );
     push_from(&mut builder, tenant, tree, scope, TASK_COUNTERS);
+    criteria.push(&mut builder);
     push_selection(&mut builder, "u.id", selection);
     builder
 }
@@ -139,7 +186,11 @@ pub async fn find(
         }),
     };
     let selection = Selection::One(key.user_processing_result_id);
-    fetch_one::<UserProcessingResultRow, _>(select(tenant, tree, scope, selection), executor).await
+    fetch_one::<UserProcessingResultRow, _>(
+        select(tenant, tree, scope, &Criteria::default(), selection),
+        executor,
+    )
+    .await
 }
 
 pub async fn list(
@@ -147,10 +198,11 @@ pub async fn list(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<UserProcessingResult>, sqlx::Error> {
     fetch_page::<UserProcessingResultRow, _>(
-        select(tenant, tree, scope, Selection::Page(page)),
+        select(tenant, tree, scope, criteria, Selection::Page(page)),
         executor,
         page.size,
     )
@@ -162,9 +214,11 @@ pub async fn count(
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
+    criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
     push_from(&mut builder, tenant, tree, scope, "");
+    criteria.push(&mut builder);
     builder.build_query_scalar().fetch_one(executor).await
 }
 

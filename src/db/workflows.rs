@@ -7,6 +7,7 @@ use crate::domain::workflow::{
     Activation, ExecutionConditions, NewWorkflow, Task, TaskArgument, Tree, Workflow,
     WorkflowUpdate,
 };
+use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -83,7 +84,74 @@ pub async fn create(
     created.ok_or(sqlx::Error::RowNotFound)
 }
 
-fn select(tenant: Tenant, tree: Tree, selection: Selection) -> QueryBuilder<'static, Postgres> {
+/// Filterable properties of workflows.
+pub const FILTERABLE: &[Field] = &[
+    Field {
+        name: "id",
+        column: "id",
+        kind: FieldKind::Guid,
+    },
+    Field {
+        name: "category",
+        column: "category",
+        kind: FieldKind::Enum(WorkflowCategory::NAMES),
+    },
+    Field {
+        name: "displayName",
+        column: "display_name",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "description",
+        column: "description",
+        kind: FieldKind::String,
+    },
+    Field {
+        name: "isEnabled",
+        column: "is_enabled",
+        kind: FieldKind::Boolean,
+    },
+    Field {
+        name: "isSchedulingEnabled",
+        column: "is_scheduling_enabled",
+        kind: FieldKind::Boolean,
+    },
+    Field {
+        name: "createdDateTime",
+        column: "created_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "lastModifiedDateTime",
+        column: "last_modified_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "deletedDateTime",
+        column: "deleted_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "nextScheduleRunDateTime",
+        column: "next_schedule_run_date_time",
+        kind: FieldKind::DateTime,
+    },
+    Field {
+        name: "version",
+        column: "version",
+        kind: FieldKind::Integer,
+    },
+];
+
+/// `$search` matches workflows by displayName.
+pub const SEARCHABLE: &str = "display_name";
+
+fn select(
+    tenant: Tenant,
+    tree: Tree,
+    criteria: &Criteria,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(
         "select id, category, display_name, description, is_enabled, is_scheduling_enabled,
                 execution_conditions, created_date_time, last_modified_date_time, deleted_date_time,
@@ -94,6 +162,7 @@ fn select(tenant: Tenant, tree: Tree, selection: Selection) -> QueryBuilder<'sta
         .push_bind(tenant.id())
         .push(" and (deleted_date_time is not null) = ")
         .push_bind(tree.is_deleted());
+    criteria.push(&mut builder);
     push_selection(&mut builder, "id", selection);
     builder
 }
@@ -105,7 +174,7 @@ pub async fn find(
     tree: Tree,
     id: Uuid,
 ) -> Result<Option<Workflow>, sqlx::Error> {
-    let Some(row) = select(tenant, tree, Selection::One(id))
+    let Some(row) = select(tenant, tree, &Criteria::default(), Selection::One(id))
         .build_query_as::<WorkflowRow>()
         .fetch_optional(&mut *connection)
         .await?
@@ -121,10 +190,11 @@ pub async fn list(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     tree: Tree,
+    criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<Workflow>, sqlx::Error> {
     fetch_page::<WorkflowRow, _>(
-        select(tenant, tree, Selection::Page(page)),
+        select(tenant, tree, criteria, Selection::Page(page)),
         executor,
         page.size,
     )
@@ -135,15 +205,15 @@ pub async fn count(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     tree: Tree,
+    criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "count!" from workflows
-           where tenant_id = $1 and (deleted_date_time is not null) = $2"#,
-        tenant.id(),
-        tree.is_deleted(),
-    )
-    .fetch_one(executor)
-    .await
+    let mut builder = QueryBuilder::new("select count(*) from workflows where tenant_id = ");
+    builder
+        .push_bind(tenant.id())
+        .push(" and (deleted_date_time is not null) = ")
+        .push_bind(tree.is_deleted());
+    criteria.push(&mut builder);
+    builder.build_query_scalar().fetch_one(executor).await
 }
 
 /// Applies `update` to a live workflow; false when there is none with the id.

@@ -50,6 +50,8 @@ macro_rules! graph_enum {
 
         impl $name {
             pub const GRAPH_NAME: &'static str = $graph_name;
+            /// Every member's name, evolvable ones included.
+            pub const NAMES: &'static [&'static str] = &[$($wire,)+ $($evolvable_wire,)*];
             const MEMBERS: &'static [($name, &'static str)] =
                 &[$(($name::$variant, $wire),)+ $(($name::$evolvable, $evolvable_wire),)*];
 

@@ -1,9 +1,13 @@
-//! OData query options of list requests: `$top`, `$skiptoken` and `$count`, parsed
+//! OData query options of list requests: `$top`, `$skiptoken`, `$count`,
+//! `$filter` and `$search`, parsed
 //! from the query string (`$` may be sent as `%24`, spaces as `%20` or `+`).
 //! Options the service does not implement are refused, never ignored.
 
+mod criteria;
+mod filter;
 mod paging;
 
+pub use criteria::{Criteria, Field, FieldKind};
 pub use paging::Cursor;
 
 use crate::error::GraphError;
@@ -23,6 +27,10 @@ pub struct ListOptions {
     pub top: u16,
     pub after: Option<Cursor>,
     pub count: bool,
+    /// `$filter` and `$search` as sent; [`Criteria::check`] checks them against a
+    /// resource.
+    pub filter: Option<String>,
+    pub search: Option<String>,
     /// Every option but `$skiptoken`, as sent, to repeat in `@odata.nextLink`.
     repeated: Vec<(String, String)>,
 }
@@ -33,6 +41,8 @@ impl ListOptions {
             top: DEFAULT_TOP,
             after: None,
             count: false,
+            filter: None,
+            search: None,
             repeated: Vec::new(),
         };
         let mut seen = Vec::new();
@@ -52,6 +62,8 @@ impl ListOptions {
                     continue;
                 }
                 "$count" => options.count = parse_bool("$count", &value)?,
+                "$filter" => options.filter = Some(value.clone().into_owned()),
+                "$search" => options.search = Some(value.clone().into_owned()),
                 other if other.starts_with('$') => {
                     return Err(GraphError::invalid_request(format!(
                         "The query option '{other}' is not supported on this collection."

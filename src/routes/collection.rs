@@ -8,7 +8,7 @@ use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::Address;
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::odata::{Cursor, ListOptions};
+use crate::odata::{Criteria, Cursor, Field, ListOptions};
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, CollectionPage, Wire};
 use actix_web::dev::Payload;
@@ -58,6 +58,21 @@ impl Listing {
             after: self.options.after.map(|cursor| cursor.after_id),
             size: self.options.top,
         }
+    }
+
+    /// The request's `$filter` and `$search`, checked against a collection's
+    /// filterable `fields` and `searchable` column.
+    pub fn criteria(
+        &self,
+        fields: &[Field],
+        searchable: Option<&'static str>,
+    ) -> Result<Criteria, GraphError> {
+        Criteria::check(
+            self.options.filter.as_deref(),
+            self.options.search.as_deref(),
+            fields,
+            searchable,
+        )
     }
 
     /// Answers with `page`, counting the whole collection with `count` when the

@@ -125,13 +125,14 @@ pub async fn list(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::runs::FILTERABLE, None)?;
     listing
         .respond(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs"),
             Some(Address::workflow(tree, key)),
-            db::runs::list(&state.pool, tenant, tree, key, listing.page()),
-            db::runs::count(&state.pool, tenant, tree, key),
+            db::runs::list(&state.pool, tenant, tree, key, &criteria, listing.page()),
+            db::runs::count(&state.pool, tenant, tree, key, &criteria),
             |run| run.id,
             RunJson::new,
         )
@@ -145,7 +146,8 @@ pub async fn count(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
-    let count = db::runs::count(&state.pool, tenant, tree, key);
+    let criteria = listing.criteria(db::runs::FILTERABLE, None)?;
+    let count = db::runs::count(&state.pool, tenant, tree, key, &criteria);
     listing
         .respond_count(&state, Some(Address::workflow(tree, key)), count)
         .await

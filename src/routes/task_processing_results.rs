@@ -216,14 +216,22 @@ async fn list_in(
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
     let (collection, address) = parent(tree, scope);
     listing
         .respond(
             state,
             collection,
             Some(address),
-            db::task_processing_results::list(&state.pool, tenant, tree, scope, listing.page()),
-            db::task_processing_results::count(&state.pool, tenant, tree, scope),
+            db::task_processing_results::list(
+                &state.pool,
+                tenant,
+                tree,
+                scope,
+                &criteria,
+                listing.page(),
+            ),
+            db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
             |result| result.id,
             TaskProcessingResultJson::new,
         )
@@ -236,8 +244,9 @@ async fn count_in(
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
     let (_, address) = parent(tree, scope);
-    let count = db::task_processing_results::count(&state.pool, tenant, tree, scope);
+    let count = db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria);
     listing.respond_count(state, Some(address), count).await
 }
 

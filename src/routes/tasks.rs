@@ -28,13 +28,14 @@ pub async fn list(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::tasks::FILTERABLE, Some(db::tasks::SEARCHABLE))?;
     listing
         .respond(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks"),
             Some(Address::workflow(tree, key)),
-            db::tasks::list(&state.pool, tenant, tree, key, listing.page()),
-            db::tasks::count(&state.pool, tenant, tree, key),
+            db::tasks::list(&state.pool, tenant, tree, key, &criteria, listing.page()),
+            db::tasks::count(&state.pool, tenant, tree, key, &criteria),
             |task| task.id,
             TaskJson::new,
         )
@@ -48,7 +49,8 @@ pub async fn count(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
-    let count = db::tasks::count(&state.pool, tenant, tree, key);
+    let criteria = listing.criteria(db::tasks::FILTERABLE, Some(db::tasks::SEARCHABLE))?;
+    let count = db::tasks::count(&state.pool, tenant, tree, key, &criteria);
     listing
         .respond_count(&state, Some(Address::workflow(tree, key)), count)
         .await

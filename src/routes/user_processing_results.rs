@@ -137,6 +137,7 @@ async fn list_in(
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::user_processing_results::FILTERABLE, None)?;
     let (parent, address) = match scope {
         Scope::Run(run) => (
             EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
@@ -152,8 +153,15 @@ async fn list_in(
             state,
             CollectionAddress::Beneath(parent, "userProcessingResults"),
             Some(address),
-            db::user_processing_results::list(&state.pool, tenant, tree, scope, listing.page()),
-            db::user_processing_results::count(&state.pool, tenant, tree, scope),
+            db::user_processing_results::list(
+                &state.pool,
+                tenant,
+                tree,
+                scope,
+                &criteria,
+                listing.page(),
+            ),
+            db::user_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
             |result| result.id,
             UserProcessingResultJson::new,
         )
@@ -166,11 +174,12 @@ async fn count_in(
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::user_processing_results::FILTERABLE, None)?;
     let parent = match scope {
         Scope::Run(run) => Address::run(tree, run),
         Scope::Workflow(workflow) => Address::workflow(tree, workflow),
     };
-    let count = db::user_processing_results::count(&state.pool, tenant, tree, scope);
+    let count = db::user_processing_results::count(&state.pool, tenant, tree, scope, &criteria);
     listing.respond_count(state, Some(parent), count).await
 }
 

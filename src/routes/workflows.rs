@@ -178,13 +178,14 @@ pub async fn list(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
     listing
         .respond(
             &state,
             CollectionAddress::Workflows(tree),
             None,
-            db::workflows::list(&state.pool, tenant, tree, listing.page()),
-            db::workflows::count(&state.pool, tenant, tree),
+            db::workflows::list(&state.pool, tenant, tree, &criteria, listing.page()),
+            db::workflows::count(&state.pool, tenant, tree, &criteria),
             |workflow| workflow.id,
             WorkflowJson::listed,
         )
@@ -195,7 +196,8 @@ pub async fn count(
     state: web::Data<AppState>,
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
-    let count = db::workflows::count(&state.pool, listing.tenant, listing.tree);
+    let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
+    let count = db::workflows::count(&state.pool, listing.tenant, listing.tree, &criteria);
     listing.respond_count(&state, None, count).await
 }
 
