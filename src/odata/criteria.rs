@@ -217,6 +217,15 @@ fn bind(field: &Field, literal: &Literal) -> Result<Bound, GraphError> {
         (FieldKind::Guid, Value::String(text)) => {
             Bound::Guid(Uuid::parse_str(text).map_err(|_| literal_error(field, literal))?)
         }
+        (_, Value::String(text)) if text.contains('\0') => {
+            return Err(option_error(
+                "$filter",
+                &format!(
+                    "is not valid at position {}: a string cannot contain U+0000",
+                    literal.position
+                ),
+            ))
+        }
         (FieldKind::String, Value::String(text)) => Bound::Text(text.clone()),
         (FieldKind::Enum(members), Value::String(text)) if members.contains(&text.as_str()) => {
             Bound::Text(text.clone())
@@ -371,6 +380,61 @@ mod tests {
                 "{filter}: {}",
                 error.message
             );
+        }
+    }
+
+    /// Property names (some not filterable), operators and literals, adversarial
+    /// ones included, put together into expressions that are often valid.
+    fn expression() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let property = prop::sample::select(vec![
+            "id",
+            "status",
+            "reason",
+            "at",
+            "enabled",
+            "colour",
+            "subject/id",
+        ]);
+        let operator = prop::sample::select(vec!["eq", "ne", "gt", "ge", "lt", "le"]);
+        let literal = prop_oneof![
+            any::<String>().prop_map(|text| format!("'{}'", text.replace('\'', "''"))),
+            Just("'x''); drop table t; --'".to_owned()),
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            Just("2026-01-01T00:00:00Z".to_owned()),
+            Just("8c4a1b6e-0a3f-4a77-9d41-3b0c1f1d2e3f".to_owned()),
+        ];
+        let leaf = (property, operator, literal).prop_map(|(p, o, l)| format!("{p} {o} {l}"));
+        leaf.prop_recursive(4, 32, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a} and {b}")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+                inner.prop_map(|a| format!("not ({a})")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+            let _ = Criteria::check(Some(&text), None, FIELDS, None);
+        }
+
+        #[test]
+        fn checked_filters_put_no_user_text_in_sql(filter in expression()) {
+            if let Ok(criteria) = Criteria::check(Some(&filter), None, FIELDS, None) {
+                let mut builder = QueryBuilder::new("select 1 where true");
+                criteria.push(&mut builder);
+                let mut rest = builder.sql().to_owned();
+                for token in ["t.id", "t.status", "t.reason", "t.at", "t.enabled", "is distinct from", "is not null",
+                              "is null", " and ", " or ", "not ", " in ", "select 1 where true", ">=", "<=", "=", ">", "<"] {
+                    rest = rest.replace(token, " ");
+                }
+                let rest: String = rest.chars().filter(|c| !matches!(c, '(' | ')' | ',' | ' ' | '$' | '0'..='9')).collect();
+                proptest::prop_assert!(rest.is_empty(), "{} left {:?}", builder.sql(), rest);
+            }
         }
     }
 

@@ -111,8 +111,8 @@ peg::parser! {
             / comparison()
 
         rule comparison() -> Filter
-            = p:property() __ quiet!{"in"} _ "(" _ values:(literal() ++ (_ "," _)) _ ")" { Filter::In(p, values) }
-            / p:property() __ o:operator() _ v:literal() { Filter::Compare(p, o, v) }
+            = p:property() _ quiet!{"in"} _ "(" _ values:(literal() ++ (_ "," _)) _ ")" { Filter::In(p, values) }
+            / p:property() _ o:operator() _ v:literal() { Filter::Compare(p, o, v) }
 
         rule operator() -> Operator
             = quiet!{
@@ -130,7 +130,7 @@ peg::parser! {
             / expected!("an operator (eq, ne, gt, ge, lt, le or in)")
 
         rule property() -> Property
-            = start:position!() path:$(identifier() ("/" identifier())*) {
+            = start:position!() path:$(quiet!{identifier() ("/" identifier())*}) {
                 Property { path: path.to_owned(), position: start + 1 }
             }
             / expected!("a property name")

@@ -7,6 +7,7 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod lists;
+mod odata;
 mod runs;
 mod seed;
 mod startup;

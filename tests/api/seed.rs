@@ -277,6 +277,12 @@ fn invalid_bodies() -> Vec<(&'static str, Value, &'static str)> {
             with("failureReason", json!("x".repeat(4001))),
             "failureReason",
         ),
+        // Postgres text cannot hold U+0000.
+        (
+            "a NUL character in a text",
+            with("failureReason", json!("a\u{0}b")),
+            "U+0000",
+        ),
     ]
 }
 

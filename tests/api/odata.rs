@@ -1,0 +1,354 @@
+//! $filter and $search against real rows: each case names the exact ids it must
+//! return, in order; errors name the option and the position.
+
+use crate::helpers::{seed_body, user_result_body, Chain, TestApp, LIVE};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn ids(body: &Value) -> Vec<String> {
+    body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn filtered(app: &TestApp, collection: &str, filter: &str) -> Vec<String> {
+    let response = app
+        .send(
+            app.client
+                .get(app.url(collection))
+                .query(&[("$filter", filter), ("$count", "true")]),
+        )
+        .await;
+    assert_eq!(response.status, 200, "{filter}: {}", response.text);
+    let found = ids(&response.body);
+    assert_eq!(
+        response.body["@odata.count"],
+        found.len(),
+        "{filter}: $count honours the filter"
+    );
+    let count = app
+        .send(
+            app.client
+                .get(app.url(&format!("{collection}/$count")))
+                .query(&[("$filter", filter)]),
+        )
+        .await;
+    assert_eq!(
+        count.text,
+        found.len().to_string(),
+        "{filter}: /$count honours the filter"
+    );
+    found
+}
+
+/// Four results under one userProcessingResult, with distinct properties.
+async fn results(app: &TestApp, chain: &Chain) -> Vec<String> {
+    let mut made = vec![chain.task_result.clone()];
+    for (status, created, reason, started) in [
+        (
+            "failed",
+            "2026-11-29T08:00:00Z",
+            Some("mailbox locked"),
+            Some("2026-11-29T08:00:01Z"),
+        ),
+        ("completed", "2026-11-29T09:00:00Z", Some("it's done"), None),
+        (
+            "inProgress",
+            "2026-11-29T10:00:00.5Z",
+            None,
+            Some("2026-11-29T10:00:01Z"),
+        ),
+    ] {
+        let mut body = seed_body();
+        body["processingStatus"] = json!(status);
+        body["createdDateTime"] = json!(created);
+        body["failureReason"] = json!(reason);
+        body["startedDateTime"] = json!(started);
+        body.as_object_mut().unwrap().remove("completedDateTime");
+        made.push(app.post(&chain.same_task_path(LIVE), &body).await.id());
+    }
+    made
+}
+
+#[tokio::test]
+async fn task_processing_results_filter_on_every_property_and_operator() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let r = results(&app, &chain).await; // r[0] queued 07:00, r[1] failed 08:00, r[2] completed 09:00, r[3] inProgress 10:00
+    let collection = format!("{}/taskProcessingResults", chain.user_result_path(LIVE));
+    let pick = |indexes: &[usize]| indexes.iter().map(|i| r[*i].clone()).collect::<Vec<_>>();
+
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (format!("id eq {}", r[1]), pick(&[1])),
+        (format!("id eq '{}'", r[2]), pick(&[2])),
+        (format!("id ne {}", r[1]), pick(&[0, 2, 3])),
+        (format!("id in ({}, '{}')", r[0], r[3]), pick(&[0, 3])),
+        ("processingStatus eq 'failed'".into(), pick(&[1])),
+        ("processingStatus ne 'failed'".into(), pick(&[0, 2, 3])),
+        ("processingStatus in ('queued', 'inProgress')".into(), pick(&[0, 3])),
+        ("createdDateTime eq 2026-11-29T09:00:00Z".into(), pick(&[2])),
+        ("createdDateTime ne 2026-11-29T09:00:00Z".into(), pick(&[0, 1, 3])),
+        ("createdDateTime gt 2026-11-29T09:00:00Z".into(), pick(&[3])),
+        ("createdDateTime ge 2026-11-29T09:00:00Z".into(), pick(&[2, 3])),
+        ("createdDateTime lt 2026-11-29T09:00:00+01:00".into(), pick(&[0])),
+        ("createdDateTime le 2026-11-29T08:00:00Z".into(), pick(&[0, 1])),
+        ("startedDateTime eq null".into(), pick(&[0, 2])),
+        ("startedDateTime ne null".into(), pick(&[1, 3])),
+        ("startedDateTime gt 2026-11-29T09:00:00Z".into(), pick(&[3])),
+        ("completedDateTime eq null".into(), pick(&[0, 1, 2, 3])),
+        ("failureReason eq 'it''s done'".into(), pick(&[2])),
+        ("failureReason ne 'mailbox locked'".into(), pick(&[0, 2, 3])),
+        ("failureReason eq null".into(), pick(&[0, 3])),
+        ("processingInfo eq null".into(), pick(&[0, 1, 2, 3])),
+        (format!("subject/id eq '{}'", crate::helpers::SUBJECT_ID), pick(&[0, 1, 2, 3])),
+        (format!("subject/id ne {}", crate::helpers::SUBJECT_ID), vec![]),
+        (format!("task/id eq {}", chain.task), pick(&[0, 1, 2, 3])),
+        ("processingStatus eq 'failed' or processingStatus eq 'completed'".into(), pick(&[1, 2])),
+        ("not (processingStatus eq 'failed') and startedDateTime ne null".into(), pick(&[3])),
+        ("(processingStatus eq 'queued' or processingStatus eq 'failed') and createdDateTime gt 2026-11-29T07:30:00Z".into(), pick(&[1])),
+        ("not processingStatus in ('queued', 'failed')".into(), pick(&[2, 3])),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            filtered(&app, &collection, &filter).await,
+            expected,
+            "{filter}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn runs_user_results_tasks_and_workflows_filter_too() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let mut scheduled = crate::helpers::run_body();
+    scheduled["workflowExecutionType"] = json!("scheduled");
+    scheduled["scheduledDateTime"] = json!("2026-12-01T00:00:00Z");
+    scheduled["processingStatus"] = json!("completed");
+    scheduled.as_object_mut().unwrap().remove("startedDateTime");
+    let second_run = app
+        .post(&format!("/{LIVE}/{}/runs", chain.workflow), &scheduled)
+        .await
+        .id();
+    let runs = format!("/{LIVE}/{}/runs", chain.workflow);
+    assert_eq!(
+        filtered(&app, &runs, "workflowExecutionType eq 'scheduled'").await,
+        vec![second_run.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &runs, "scheduledDateTime lt 2026-12-01T00:00:00Z").await,
+        vec![chain.run.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &runs, "processingStatus in ('inProgress')").await,
+        vec![chain.run.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &runs, "startedDateTime eq null").await,
+        vec![second_run.clone()]
+    );
+
+    let other_subject = Uuid::new_v4();
+    let mut body = user_result_body();
+    body["subject"] = json!({"id": other_subject});
+    body["workflowVersion"] = json!(2);
+    let other_user = app
+        .post(
+            &format!("{}/userProcessingResults", chain.run_path(LIVE)),
+            &body,
+        )
+        .await
+        .id();
+    let users = format!("/{LIVE}/{}/userProcessingResults", chain.workflow);
+    assert_eq!(
+        filtered(&app, &users, &format!("subject/id eq {other_subject}")).await,
+        vec![other_user.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &users, "workflowVersion ge 2").await,
+        vec![other_user.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &users, "workflowVersion eq 1").await,
+        vec![chain.user_result.clone()]
+    );
+
+    let tasks = format!("/{LIVE}/{}/tasks", chain.workflow);
+    assert_eq!(
+        filtered(&app, &tasks, "isEnabled eq true").await,
+        vec![chain.task.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &tasks, "executionSequence gt 1").await.len(),
+        1
+    );
+    assert_eq!(
+        filtered(&app, &tasks, "category eq 'joiner,leaver'")
+            .await
+            .len(),
+        1
+    );
+
+    let second = app.create_workflow("Joiner onboarding").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let workflows = format!("/{LIVE}");
+    assert_eq!(
+        filtered(&app, &workflows, "displayName eq 'Joiner onboarding'").await,
+        vec![second.clone()]
+    );
+    assert_eq!(
+        filtered(&app, &workflows, "category eq 'leaver' and version eq 1")
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        filtered(&app, &workflows, "deletedDateTime eq null")
+            .await
+            .len(),
+        2
+    );
+    let searched = app
+        .send(
+            app.client
+                .get(app.url("/workflows"))
+                .query(&[("$search", "\"ONBOARD\"")]),
+        )
+        .await;
+    assert_eq!(ids(&searched.body), vec![second]);
+}
+
+#[tokio::test]
+async fn filters_spelled_with_percent_encoding_work() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let url = format!(
+        "{}?%24filter=processingStatus%20eq%20%27queued%27&$count=true",
+        app.url(&format!(
+            "{}/taskProcessingResults",
+            chain.user_result_path(LIVE)
+        ))
+    );
+    let response = app.send(app.client.get(url)).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(ids(&response.body), vec![chain.task_result.clone()]);
+}
+
+#[tokio::test]
+async fn paging_under_a_filter_walks_every_match_once() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    for index in 0..30 {
+        let mut body = seed_body();
+        body["processingStatus"] = json!(if index % 3 == 0 {
+            "failed"
+        } else {
+            "completed"
+        });
+        app.post(&chain.same_task_path(LIVE), &body).await;
+    }
+    let mut url = format!(
+        "{}?$filter=processingStatus eq 'failed'&$top=3",
+        app.url(&format!("{}/taskProcessingResults", chain.run_path(LIVE)))
+    );
+    let mut seen = Vec::new();
+    loop {
+        let page = app.send(app.client.get(&url)).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert!(page.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["processingStatus"] == "failed"));
+        seen.extend(ids(&page.body));
+        match page.body["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 10);
+    assert_eq!(seen.len(), 10);
+}
+
+#[tokio::test]
+async fn bad_filters_are_400s_naming_the_option_and_position() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let collection = format!("{}/taskProcessingResults", chain.user_result_path(LIVE));
+    for (filter, fragment) in [
+        ("createdDateTime eq 'abc'", "position 20"),
+        ("processingStatus gt 'failed'", "position 1"),
+        ("colour eq 'red'", "'colour'"),
+        ("processingStatus eq 'Failed'", "position 21"),
+        ("contains(failureReason, 'x')", "position 9"),
+        ("processingStatus eq", "position 20"),
+        ("failureReason eq 'x' or", "position 24"),
+        ("((((((((((((((((((((((((((((((((((processingStatus eq 'failed'))))))))))))))))))))))))))))))))))", "deeper"),
+    ] {
+        let response = app.send(app.client.get(app.url(&collection)).query(&[("$filter", filter)])).await;
+        let message = response.assert_error(400, "invalidRequest");
+        assert!(message.contains("$filter") && message.contains(fragment), "{filter}: {message}");
+    }
+    let search = app
+        .send(
+            app.client
+                .get(app.url(&collection))
+                .query(&[("$search", "\"x\"")]),
+        )
+        .await;
+    let message = search.assert_error(400, "invalidRequest");
+    assert!(message.contains("$search"), "{message}");
+}
+
+#[tokio::test]
+async fn no_filter_text_makes_the_server_fail() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let collection = app.url(&format!(
+        "{}/taskProcessingResults",
+        chain.user_result_path(LIVE)
+    ));
+    let mut runner = TestRunner::deterministic();
+    let texts = proptest::string::string_regex("[ -~éß漢\u{1F600}]{0,120}").unwrap();
+    let adversarial = [
+        "failureReason eq ''; drop table task_processing_results; --'",
+        "failureReason eq '\u{0}'",
+        "processingStatus eq 'failed' and (",
+        "((((((((((((((((((((((((((((((((((((((((",
+        "createdDateTime gt 9999-12-31T23:59:59.9999999+14:00",
+        "createdDateTime gt 0001-01-01T00:00:00-14:00",
+        "id eq 00000000-0000-0000-0000-000000000000 or id in (",
+    ];
+    let mut statuses = Vec::new();
+    for filter in adversarial
+        .iter()
+        .map(|text| text.to_string())
+        .chain((0..150).map(|_| texts.new_tree(&mut runner).unwrap().current()))
+    {
+        let response = app
+            .send(
+                app.client
+                    .get(&collection)
+                    .query(&[("$filter", filter.as_str())]),
+            )
+            .await;
+        assert!(
+            matches!(response.status.as_u16(), 200 | 400),
+            "{filter:?}: {} {}",
+            response.status,
+            response.text
+        );
+        statuses.push(response.status.as_u16());
+    }
+    assert_eq!(app.count("task_processing_results").await, 1);
+    assert!(statuses.contains(&400));
+}
