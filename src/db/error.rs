@@ -14,6 +14,10 @@ impl From<sqlx::Error> for GraphError {
                 Some(constraint) => {
                     from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))
                 }
+                // character_not_in_repertoire: text with U+0000, which Postgres cannot store.
+                None if database.code().as_deref() == Some("22021") => GraphError::invalid_request(
+                    "A text value in the request contains the character U+0000, which cannot be stored.",
+                ),
                 None => GraphError::internal(&error),
             },
             _ => GraphError::internal(&error),
