@@ -64,6 +64,8 @@ impl ListOptions {
                 "$count" => options.count = parse_bool("$count", &value)?,
                 "$filter" => options.filter = Some(value.clone().into_owned()),
                 "$search" => options.search = Some(value.clone().into_owned()),
+                // Checked against the resource when the response is written.
+                "$select" => {}
                 other if other.starts_with('$') => {
                     return Err(GraphError::invalid_request(format!(
                         "The query option '{other}' is not supported on this collection."

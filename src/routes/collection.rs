@@ -10,11 +10,10 @@ use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::odata::{Criteria, Cursor, Field, ListOptions};
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, CollectionPage, Wire};
+use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use serde::Serialize;
 use std::future::Future;
 use uuid::Uuid;
 
@@ -78,7 +77,7 @@ impl Listing {
     /// Answers with `page`, counting the whole collection with `count` when the
     /// request asked for `$count=true`. `parent` is checked when the page is empty.
     #[allow(clippy::too_many_arguments)]
-    pub async fn respond<T, J: Serialize>(
+    pub async fn respond<T, J: Resource>(
         &self,
         state: &AppState,
         collection: CollectionAddress,

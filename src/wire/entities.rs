@@ -1,6 +1,7 @@
 //! The JSON shape of each entity: every property present, absent values as `null`,
 //! timestamps in UTC, evolvable enum members shown only to clients that opted in.
 
+use super::projection::Resource;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
@@ -264,4 +265,88 @@ impl From<UserSummary> for UserSummaryJson {
             total_users: summary.total_users,
         }
     }
+}
+
+impl Resource for WorkflowJson {
+    const TYPE: &'static str = "workflow";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "category",
+        "displayName",
+        "description",
+        "isEnabled",
+        "isSchedulingEnabled",
+        "executionConditions",
+        "createdDateTime",
+        "lastModifiedDateTime",
+        "deletedDateTime",
+        "nextScheduleRunDateTime",
+        "version",
+        "tasks",
+    ];
+}
+
+impl Resource for TaskJson {
+    const TYPE: &'static str = "task";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "displayName",
+        "description",
+        "taskDefinitionId",
+        "category",
+        "continueOnError",
+        "isEnabled",
+        "executionSequence",
+        "arguments",
+    ];
+}
+
+impl Resource for RunJson {
+    const TYPE: &'static str = "run";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "processingStatus",
+        "workflowExecutionType",
+        "scheduledDateTime",
+        "startedDateTime",
+        "completedDateTime",
+        "lastUpdatedDateTime",
+        "totalUsersCount",
+        "successfulUsersCount",
+        "failedUsersCount",
+        "totalTasksCount",
+        "failedTasksCount",
+        "totalUnprocessedTasksCount",
+    ];
+}
+
+impl Resource for UserProcessingResultJson {
+    const TYPE: &'static str = "userProcessingResult";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "subject",
+        "processingStatus",
+        "workflowExecutionType",
+        "scheduledDateTime",
+        "startedDateTime",
+        "completedDateTime",
+        "workflowVersion",
+        "totalTasksCount",
+        "failedTasksCount",
+        "totalUnprocessedTasksCount",
+    ];
+}
+
+impl Resource for TaskProcessingResultJson {
+    const TYPE: &'static str = "taskProcessingResult";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "createdDateTime",
+        "processingStatus",
+        "startedDateTime",
+        "completedDateTime",
+        "failureReason",
+        "processingInfo",
+        "subject",
+    ];
 }

@@ -3,12 +3,14 @@
 
 mod address;
 mod entities;
+mod projection;
 
 pub use address::{CollectionAddress, EntityAddress};
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
     UserSummaryJson, WorkflowJson,
 };
+pub use projection::{Projection, Resource};
 
 use crate::app::AppState;
 use crate::domain::enums::EvolvableMembers;
@@ -39,6 +41,8 @@ pub struct Wire {
     /// `base` with the version prefix of the request.
     root: String,
     pub evolvable: EvolvableMembers,
+    /// The request's `$select`.
+    projection: Projection,
 }
 
 impl FromRequest for Wire {
@@ -59,11 +63,14 @@ impl FromRequest for Wire {
                 format!("{}://{}", connection.scheme(), connection.host())
             }
         };
-        ready(Ok(Self {
-            root: format!("{base}{version}"),
-            base,
-            evolvable: evolvable_members(request),
-        }))
+        ready(
+            Projection::from_query(request.query_string()).map(|projection| Self {
+                root: format!("{base}{version}"),
+                base,
+                evolvable: evolvable_members(request),
+                projection,
+            }),
+        )
     }
 }
 
@@ -112,13 +119,25 @@ struct Entity<'a, T> {
 }
 
 impl Wire {
-    /// 200 with the entity at `address`.
-    pub fn ok(
+    /// 200 with the entity at `address`, holding the properties `$select` names.
+    pub fn ok<R: Resource>(
         &self,
         address: &EntityAddress,
-        body: impl Serialize,
+        body: R,
     ) -> Result<HttpResponse, GraphError> {
-        self.entity(StatusCode::OK, address, body)
+        self.projection.check::<R>()?;
+        let context = address.entity_context(&self.root).replace(
+            "/$entity",
+            &format!("{}/$entity", self.projection.context_suffix()),
+        );
+        let body = self.projection.apply(body)?;
+        self.json(
+            StatusCode::OK,
+            &Entity {
+                context: &context,
+                body,
+            },
+        )
     }
 
     /// 201 with the new entity and its canonical URL in `Location`.
@@ -162,19 +181,30 @@ impl Wire {
         )
     }
 
-    /// 200 with a page of a collection.
-    pub fn collection<T: Serialize>(
+    /// 200 with a page of a collection, its items holding the properties
+    /// `$select` names.
+    pub fn collection<R: Resource>(
         &self,
         collection: &CollectionAddress,
-        page: CollectionPage<T>,
+        page: CollectionPage<R>,
     ) -> Result<HttpResponse, GraphError> {
-        let context = collection.context(&self.root);
+        self.projection.check::<R>()?;
+        let context = format!(
+            "{}{}",
+            collection.context(&self.root),
+            self.projection.context_suffix()
+        );
+        let items = page
+            .items
+            .into_iter()
+            .map(|item| self.projection.apply(item))
+            .collect::<Result<Vec<_>, _>>()?;
         self.json(
             StatusCode::OK,
             &Collection {
                 context: &context,
                 count: page.count,
-                value: page.items,
+                value: items,
                 next_link: page.next_link,
             },
         )

@@ -352,3 +352,90 @@ async fn no_filter_text_makes_the_server_fail() {
     assert_eq!(app.count("task_processing_results").await, 1);
     assert!(statuses.contains(&400));
 }
+
+#[tokio::test]
+async fn select_keeps_the_named_properties_and_the_id() {
+    use lifecycle_workflows::wire::{
+        Resource, RunJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
+        WorkflowJson,
+    };
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+
+    // Each resource's selectable properties are exactly what it renders.
+    for (path, properties) in [
+        (
+            format!("/{LIVE}/{}", chain.workflow),
+            WorkflowJson::PROPERTIES,
+        ),
+        (
+            format!("/{LIVE}/{}/tasks/{}", chain.workflow, chain.task),
+            TaskJson::PROPERTIES,
+        ),
+        (chain.run_path(LIVE), RunJson::PROPERTIES),
+        (
+            chain.user_result_path(LIVE),
+            UserProcessingResultJson::PROPERTIES,
+        ),
+        (
+            chain.task_result_path(LIVE),
+            TaskProcessingResultJson::PROPERTIES,
+        ),
+    ] {
+        let body = app.get(&path).await.body;
+        let mut keys: Vec<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|key| !key.starts_with('@'))
+            .collect();
+        let mut expected = properties.to_vec();
+        keys.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(keys, expected, "{path}");
+    }
+
+    let run = app
+        .get(&format!(
+            "{}?$select=processingStatus,totalTasksCount",
+            chain.run_path(LIVE)
+        ))
+        .await;
+    assert_eq!(run.status, 200, "{}", run.text);
+    let keys: Vec<&String> = run.body.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert_eq!(run.body["id"], chain.run);
+    assert!(run.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("/runs(processingStatus,totalTasksCount)/$entity"));
+
+    let list = app
+        .send(
+            app.client
+                .get(app.url(&format!(
+                    "{}/taskProcessingResults",
+                    chain.user_result_path(LIVE)
+                )))
+                .query(&[("$select", "processingStatus"), ("$top", "1")]),
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(
+        list.body["value"][0],
+        json!({"id": chain.task_result, "processingStatus": "queued"})
+    );
+    assert!(list.body["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("/taskProcessingResults(processingStatus)"));
+
+    for path in [
+        format!("{}?$select=colour", chain.run_path(LIVE)),
+        format!("/{LIVE}?$select=id,,displayName"),
+    ] {
+        let message = app.get(&path).await.assert_error(400, "invalidRequest");
+        assert!(message.contains("$select"), "{path}: {message}");
+    }
+}

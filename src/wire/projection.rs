@@ -1,0 +1,119 @@
+//! `$select`: a response holds only the properties the client asked for, with
+//! `id` always among them, and its `@odata.context` names the selection.
+
+use crate::error::GraphError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use url::form_urlencoded;
+
+/// A resource's JSON shape: the properties `$select` may name.
+pub trait Resource: Serialize {
+    const TYPE: &'static str;
+    const PROPERTIES: &'static [&'static str];
+}
+
+/// The `$select` of a request: none (every property) or a list of names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Projection(Option<Vec<String>>);
+
+impl Projection {
+    /// Reads `$select` (or `%24select`) from a query string.
+    pub fn from_query(query: &str) -> Result<Self, GraphError> {
+        let Some((_, value)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "$select")
+        else {
+            return Ok(Self(None));
+        };
+        let names: Vec<String> = value
+            .split(',')
+            .map(|name| name.trim().to_owned())
+            .collect();
+        if names.iter().any(String::is_empty) {
+            return Err(GraphError::invalid_request(
+                "The query option '$select' must be a comma-separated list of property names.",
+            ));
+        }
+        Ok(Self(Some(names)))
+    }
+
+    /// `(a,b)` for a context URL when there is a selection.
+    pub fn context_suffix(&self) -> String {
+        self.0
+            .as_ref()
+            .map_or(String::new(), |names| format!("({})", names.join(",")))
+    }
+
+    /// Checks the selection against `R`'s properties.
+    pub fn check<R: Resource>(&self) -> Result<(), GraphError> {
+        for name in self.0.iter().flatten() {
+            if !R::PROPERTIES.contains(&name.as_str()) {
+                return Err(GraphError::invalid_request(format!(
+                    "The query option '$select' names '{name}', which is not a property of {}.",
+                    R::TYPE
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The body with only the selected properties (and `id`).
+    pub fn apply<R: Resource>(&self, body: R) -> Result<Value, GraphError> {
+        let value = serde_json::to_value(body).map_err(|error| GraphError::internal(&error))?;
+        let Some(names) = &self.0 else {
+            return Ok(value);
+        };
+        let Value::Object(object) = value else {
+            return Ok(value);
+        };
+        let kept: Map<String, Value> = object
+            .into_iter()
+            .filter(|(key, _)| key == "id" || names.iter().any(|name| name == key))
+            .collect();
+        Ok(Value::Object(kept))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Thing {
+        id: u8,
+        name: &'static str,
+        size: u8,
+    }
+
+    impl Resource for Thing {
+        const TYPE: &'static str = "thing";
+        const PROPERTIES: &'static [&'static str] = &["id", "name", "size"];
+    }
+
+    #[test]
+    fn keeps_the_selection_and_the_id() {
+        let projection = Projection::from_query("%24select=size").unwrap();
+        projection.check::<Thing>().unwrap();
+        let value = projection
+            .apply(Thing {
+                id: 1,
+                name: "a",
+                size: 2,
+            })
+            .unwrap();
+        assert_eq!(value, serde_json::json!({"id": 1, "size": 2}));
+        assert_eq!(projection.context_suffix(), "(size)");
+    }
+
+    #[test]
+    fn refuses_unknown_and_empty_names() {
+        assert!(Projection::from_query("$select=colour")
+            .unwrap()
+            .check::<Thing>()
+            .is_err());
+        assert!(Projection::from_query("$select=name,,size").is_err());
+        assert_eq!(
+            Projection::from_query("$top=1").unwrap(),
+            Projection::default()
+        );
+    }
+}
