@@ -1,7 +1,7 @@
 //! Runs, with counters derived from the userProcessingResults and
 //! taskProcessingResults stored beneath them when read.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -10,7 +10,7 @@ use crate::domain::workflow::Tree;
 use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a run under a workflow of `tree`, in one statement. None when there is
@@ -109,6 +109,12 @@ pub const FILTERABLE: &[Field] = &[
     },
 ];
 
+/// The table lists read, as their queries name it.
+const TABLE: Table = Table {
+    name: "runs",
+    alias: "r",
+};
+
 /// `from … where …` for the runs of a workflow in `tree`, with `joins` after the
 /// join that checks the tree; the WHERE clause is left open.
 fn push_from(
@@ -148,13 +154,13 @@ fn select(
     );
     push_from(&mut builder, tenant, tree, workflow, COUNTERS);
     criteria.push(&mut builder);
-    push_selection(&mut builder, "r.id", selection);
+    push_selection(&mut builder, "r.id", selection, &criteria.order);
     builder
 }
 
 /// The run, if it is under a workflow of `tree`.
 pub async fn find(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     key: RunKey,
@@ -170,13 +176,13 @@ pub async fn find(
             &Criteria::default(),
             Selection::One(key.run_id),
         ),
-        executor,
+        pool,
     )
     .await
 }
 
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
@@ -184,8 +190,17 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Run>, sqlx::Error> {
     fetch_page::<RunRow, _>(
-        select(tenant, tree, workflow, criteria, Selection::Page(page)),
-        executor,
+        select(
+            tenant,
+            tree,
+            workflow,
+            criteria,
+            Selection::Page(page.clone()),
+        ),
+        pool,
+        tenant,
+        TABLE,
+        &criteria.order,
         page.size,
     )
     .await

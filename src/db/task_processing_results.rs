@@ -1,7 +1,7 @@
 //! taskProcessingResults. Each carries its task and the subject of its
 //! userProcessingResult, both fixed when it is created.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
@@ -14,7 +14,7 @@ use crate::domain::workflow::Tree;
 use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a result of `task_id` under a userProcessingResult in `tree`, in one
@@ -171,6 +171,12 @@ pub const FILTERABLE: &[Field] = &[
     },
 ];
 
+/// The table lists read, as their queries name it.
+const TABLE: Table = Table {
+    name: "task_processing_results",
+    alias: "t",
+};
+
 /// `from … where …` for the results of `scope` in `tree`; the WHERE clause is left
 /// open.
 fn push_from(builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant, tree: Tree, scope: Scope) {
@@ -244,13 +250,13 @@ fn select(
     );
     push_from(&mut builder, tenant, tree, scope);
     criteria.push(&mut builder);
-    push_selection(&mut builder, "t.id", selection);
+    push_selection(&mut builder, "t.id", selection, &criteria.order);
     builder
 }
 
 /// One result of `scope`, by id.
 pub async fn find(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
@@ -264,13 +270,13 @@ pub async fn find(
             &Criteria::default(),
             Selection::One(id),
         ),
-        executor,
+        pool,
     )
     .await
 }
 
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
@@ -278,8 +284,11 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<TaskProcessingResult>, sqlx::Error> {
     fetch_page::<TaskProcessingResultRow, _>(
-        select(tenant, tree, scope, criteria, Selection::Page(page)),
-        executor,
+        select(tenant, tree, scope, criteria, Selection::Page(page.clone())),
+        pool,
+        tenant,
+        TABLE,
+        &criteria.order,
         page.size,
     )
     .await

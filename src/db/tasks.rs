@@ -1,13 +1,13 @@
 //! The tasks of a workflow.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
 use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use sqlx::types::Json;
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 const COLUMNS: &str =
@@ -61,6 +61,12 @@ pub const FILTERABLE: &[Field] = &[
 /// `$search` matches tasks by displayName.
 pub const SEARCHABLE: &str = "t.display_name";
 
+/// The table lists read, as their queries name it.
+const TABLE: Table = Table {
+    name: "tasks",
+    alias: "t",
+};
+
 /// `from … where …` for the tasks of a workflow in `tree`; the WHERE clause is
 /// left open.
 fn push_from(
@@ -91,12 +97,12 @@ fn select(
     let mut builder = QueryBuilder::new(COLUMNS);
     push_from(&mut builder, tenant, tree, workflow);
     criteria.push(&mut builder);
-    push_selection(&mut builder, "t.id", selection);
+    push_selection(&mut builder, "t.id", selection, &criteria.order);
     builder
 }
 
 pub async fn find(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     key: TaskKey,
@@ -112,7 +118,7 @@ pub async fn find(
             &Criteria::default(),
             Selection::One(key.task_id),
         ),
-        executor,
+        pool,
     )
     .await
 }
@@ -120,7 +126,7 @@ pub async fn find(
 /// A page of a workflow's tasks. Tasks are created in execution order, so id
 /// order is execution order.
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     workflow: WorkflowKey,
@@ -128,8 +134,17 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Task>, sqlx::Error> {
     fetch_page::<TaskRow, _>(
-        select(tenant, tree, workflow, criteria, Selection::Page(page)),
-        executor,
+        select(
+            tenant,
+            tree,
+            workflow,
+            criteria,
+            Selection::Page(page.clone()),
+        ),
+        pool,
+        tenant,
+        TABLE,
+        &criteria.order,
         page.size,
     )
     .await

@@ -1,7 +1,7 @@
 //! userProcessingResults, with counters derived from their taskProcessingResults
 //! when read.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -13,7 +13,7 @@ use crate::domain::workflow::Tree;
 use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Which userProcessingResults a list holds: a run's, or a workflow's across its runs.
@@ -123,6 +123,12 @@ const TASK_COUNTERS: &str = "
           and t.run_id = u.run_id and t.user_processing_result_id = u.id
     ) tasks";
 
+/// The table lists read, as their queries name it.
+const TABLE: Table = Table {
+    name: "user_processing_results",
+    alias: "u",
+};
+
 /// `from … where …` for the userProcessingResults of `scope` in `tree`, with
 /// `joins` after the join that checks the tree; the WHERE clause is left open.
 fn push_from(
@@ -165,13 +171,13 @@ fn select(
     );
     push_from(&mut builder, tenant, tree, scope, TASK_COUNTERS);
     criteria.push(&mut builder);
-    push_selection(&mut builder, "u.id", selection);
+    push_selection(&mut builder, "u.id", selection, &criteria.order);
     builder
 }
 
 /// The userProcessingResult, addressed under its run or under its workflow.
 pub async fn find(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     key: UserProcessingResultRef,
@@ -188,13 +194,13 @@ pub async fn find(
     let selection = Selection::One(key.user_processing_result_id);
     fetch_one::<UserProcessingResultRow, _>(
         select(tenant, tree, scope, &Criteria::default(), selection),
-        executor,
+        pool,
     )
     .await
 }
 
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     scope: Scope,
@@ -202,8 +208,11 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<UserProcessingResult>, sqlx::Error> {
     fetch_page::<UserProcessingResultRow, _>(
-        select(tenant, tree, scope, criteria, Selection::Page(page)),
-        executor,
+        select(tenant, tree, scope, criteria, Selection::Page(page.clone())),
+        pool,
+        tenant,
+        TABLE,
+        &criteria.order,
         page.size,
     )
     .await

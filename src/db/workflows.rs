@@ -1,6 +1,6 @@
 //! Workflows and their tasks.
 
-use super::page::{fetch_page, push_selection, Page, PageRequest, Selection};
+use super::page::{fetch_page, push_selection, Page, PageRequest, Selection, Table};
 use super::tasks;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
@@ -11,7 +11,7 @@ use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a workflow with its tasks in one transaction and returns it as stored.
@@ -146,6 +146,12 @@ pub const FILTERABLE: &[Field] = &[
 /// `$search` matches workflows by displayName.
 pub const SEARCHABLE: &str = "display_name";
 
+/// The table lists read, as their queries name it.
+const TABLE: Table = Table {
+    name: "workflows",
+    alias: "workflows",
+};
+
 fn select(
     tenant: Tenant,
     tree: Tree,
@@ -163,7 +169,7 @@ fn select(
         .push(" and (deleted_date_time is not null) = ")
         .push_bind(tree.is_deleted());
     criteria.push(&mut builder);
-    push_selection(&mut builder, "id", selection);
+    push_selection(&mut builder, "id", selection, &criteria.order);
     builder
 }
 
@@ -187,15 +193,18 @@ pub async fn find(
 
 /// A page of the workflows in `tree`, without their tasks.
 pub async fn list(
-    executor: impl PgExecutor<'_>,
+    pool: &PgPool,
     tenant: Tenant,
     tree: Tree,
     criteria: &Criteria,
     page: PageRequest,
 ) -> Result<Page<Workflow>, sqlx::Error> {
     fetch_page::<WorkflowRow, _>(
-        select(tenant, tree, criteria, Selection::Page(page)),
-        executor,
+        select(tenant, tree, criteria, Selection::Page(page.clone())),
+        pool,
+        tenant,
+        TABLE,
+        &criteria.order,
         page.size,
     )
     .await

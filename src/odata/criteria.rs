@@ -4,13 +4,15 @@
 //! only ever reaches Postgres as a bound parameter.
 
 use super::filter::{self, Filter, Literal, Operator, Value};
+use super::order::{self, OrderKey};
+use super::ListOptions;
 use crate::error::GraphError;
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// The type of a filterable property, which decides its operators and literals.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
     Guid,
     String,
@@ -56,25 +58,32 @@ pub struct Criteria {
     pub filter: Option<Condition>,
     /// `(column, text)`: rows whose column contains the text, ignoring case.
     pub search: Option<(&'static str, String)>,
+    /// `$orderby`, before the id that breaks ties.
+    pub order: Vec<OrderKey>,
 }
 
 impl Criteria {
     /// Checks the request's `$filter` and `$search` against a resource's fields
     /// and searchable column.
     pub fn check(
-        filter: Option<&str>,
-        search: Option<&str>,
+        options: &ListOptions,
         fields: &[Field],
         searchable: Option<&'static str>,
     ) -> Result<Self, GraphError> {
-        let filter = filter
+        let order = match &options.orderby {
+            Some(text) => order::parse(text, fields)?,
+            None => Vec::new(),
+        };
+        let filter = options
+            .filter
+            .as_deref()
             .map(|text| {
                 let parsed =
                     filter::parse(text).map_err(|error| option_error("$filter", &error.0))?;
                 check(&parsed, fields)
             })
             .transpose()?;
-        let search = match (search, searchable) {
+        let search = match (options.search.as_deref(), searchable) {
             (None, _) => None,
             (Some(text), Some(column)) => Some((column, search_text(text)?)),
             (Some(_), None) => {
@@ -83,7 +92,11 @@ impl Criteria {
                 ))
             }
         };
-        Ok(Self { filter, search })
+        Ok(Self {
+            filter,
+            search,
+            order,
+        })
     }
 
     /// Appends ` and …` for each criterion to a query whose WHERE clause is open.
@@ -301,6 +314,92 @@ fn push_value(builder: &mut QueryBuilder<'_, Postgres>, value: &Bound) {
     };
 }
 
+impl Bound {
+    /// The value as it travels in a `$skiptoken`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Bound::Text(text) => serde_json::Value::from(text.as_str()),
+            Bound::Guid(id) => serde_json::Value::from(id.to_string()),
+            Bound::DateTime(at) => serde_json::Value::from(at.to_rfc3339()),
+            Bound::Integer(value) => serde_json::Value::from(*value),
+            Bound::Boolean(value) => serde_json::Value::from(*value),
+            Bound::Null => serde_json::Value::Null,
+        }
+    }
+
+    /// A value read back from a `$skiptoken`, as a value of `kind`.
+    pub fn from_json(kind: FieldKind, value: &serde_json::Value) -> Option<Self> {
+        use serde_json::Value as Json;
+        Some(match (kind, value) {
+            (_, Json::Null) => Bound::Null,
+            (FieldKind::Guid, Json::String(text)) => Bound::Guid(Uuid::parse_str(text).ok()?),
+            (FieldKind::String | FieldKind::Enum(_), Json::String(text)) => {
+                Bound::Text(text.clone())
+            }
+            (FieldKind::DateTime, Json::String(text)) => {
+                Bound::DateTime(DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc))
+            }
+            (FieldKind::Integer, Json::Number(number)) => Bound::Integer(number.as_i64()?),
+            (FieldKind::Boolean, Json::Bool(value)) => Bound::Boolean(*value),
+            _ => return None,
+        })
+    }
+}
+
+/// Appends the keyset condition "after this row": rows that sort after
+/// `(keys…, id)` in the order of `order`, then `id`.
+pub fn push_after(
+    builder: &mut QueryBuilder<'_, Postgres>,
+    order: &[OrderKey],
+    keys: &[Bound],
+    id_column: &str,
+    id: Uuid,
+) {
+    match (order.split_first(), keys.split_first()) {
+        (Some((key, order)), Some((value, keys))) => {
+            builder.push("(");
+            push_beyond(builder, key, value);
+            builder.push(" or (");
+            if *value == Bound::Null {
+                builder.push(format_args!("{} is null", key.column));
+            } else {
+                builder.push(format_args!("{} = ", key.column));
+                push_value(builder, value);
+            }
+            builder.push(" and ");
+            push_after(builder, order, keys, id_column, id);
+            builder.push("))");
+        }
+        _ => {
+            builder.push(format_args!("{id_column} > ")).push_bind(id);
+        }
+    }
+}
+
+/// Rows whose `key` sorts strictly after `value`: nulls sort last ascending and
+/// first descending.
+fn push_beyond(builder: &mut QueryBuilder<'_, Postgres>, key: &OrderKey, value: &Bound) {
+    let column = key.column;
+    match (key.direction, value) {
+        (order::Direction::Asc, Bound::Null) => {
+            builder.push("false");
+        }
+        (order::Direction::Asc, value) => {
+            builder.push(format_args!("({column} > "));
+            push_value(builder, value);
+            builder.push(format_args!(" or {column} is null)"));
+        }
+        (order::Direction::Desc, Bound::Null) => {
+            builder.push(format_args!("({column} is not null)"));
+        }
+        (order::Direction::Desc, value) => {
+            builder.push(format_args!("({column} < "));
+            push_value(builder, value);
+            builder.push(")");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,8 +432,19 @@ mod tests {
         },
     ];
 
+    fn options(filter: Option<&str>, search: Option<&str>) -> ListOptions {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(filter) = filter {
+            query.append_pair("$filter", filter);
+        }
+        if let Some(search) = search {
+            query.append_pair("$search", search);
+        }
+        ListOptions::parse(&query.finish()).unwrap()
+    }
+
     fn sql(filter: &str) -> String {
-        let criteria = Criteria::check(Some(filter), None, FIELDS, None).unwrap();
+        let criteria = Criteria::check(&options(Some(filter), None), FIELDS, None).unwrap();
         let mut builder = QueryBuilder::new("select 1 where true");
         criteria.push(&mut builder);
         builder.sql().to_owned()
@@ -369,7 +479,7 @@ mod tests {
             ("at gt null", "position 7"),
             ("status in ('queued', null)", "null"),
         ] {
-            let error = Criteria::check(Some(filter), None, FIELDS, None).unwrap_err();
+            let error = Criteria::check(&options(Some(filter), None), FIELDS, None).unwrap_err();
             assert!(
                 error.message.contains("$filter"),
                 "{filter}: {}",
@@ -419,12 +529,12 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
-            let _ = Criteria::check(Some(&text), None, FIELDS, None);
+            let _ = Criteria::check(&options(Some(&text), None), FIELDS, None);
         }
 
         #[test]
         fn checked_filters_put_no_user_text_in_sql(filter in expression()) {
-            if let Ok(criteria) = Criteria::check(Some(&filter), None, FIELDS, None) {
+            if let Ok(criteria) = Criteria::check(&options(Some(&filter), None), FIELDS, None) {
                 let mut builder = QueryBuilder::new("select 1 where true");
                 criteria.push(&mut builder);
                 let mut rest = builder.sql().to_owned();
@@ -440,9 +550,10 @@ mod tests {
 
     #[test]
     fn search_needs_quotes_and_a_searchable_collection() {
-        let criteria = Criteria::check(None, Some("\"50%_off\""), FIELDS, Some("t.name")).unwrap();
+        let criteria =
+            Criteria::check(&options(None, Some("\"50%_off\"")), FIELDS, Some("t.name")).unwrap();
         assert_eq!(criteria.search, Some(("t.name", "50%_off".to_owned())));
-        assert!(Criteria::check(None, Some("bare"), FIELDS, Some("t.name")).is_err());
-        assert!(Criteria::check(None, Some("\"x\""), FIELDS, None).is_err());
+        assert!(Criteria::check(&options(None, Some("bare")), FIELDS, Some("t.name")).is_err());
+        assert!(Criteria::check(&options(None, Some("\"x\"")), FIELDS, None).is_err());
     }
 }

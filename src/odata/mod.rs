@@ -5,9 +5,11 @@
 
 mod criteria;
 mod filter;
+mod order;
 mod paging;
 
-pub use criteria::{Criteria, Field, FieldKind};
+pub use criteria::{push_after, Bound, Criteria, Field, FieldKind};
+pub use order::{Direction, OrderKey};
 pub use paging::Cursor;
 
 use crate::error::GraphError;
@@ -31,6 +33,7 @@ pub struct ListOptions {
     /// resource.
     pub filter: Option<String>,
     pub search: Option<String>,
+    pub orderby: Option<String>,
     /// Every option but `$skiptoken`, as sent, to repeat in `@odata.nextLink`.
     repeated: Vec<(String, String)>,
 }
@@ -43,6 +46,7 @@ impl ListOptions {
             count: false,
             filter: None,
             search: None,
+            orderby: None,
             repeated: Vec::new(),
         };
         let mut seen = Vec::new();
@@ -64,6 +68,7 @@ impl ListOptions {
                 "$count" => options.count = parse_bool("$count", &value)?,
                 "$filter" => options.filter = Some(value.clone().into_owned()),
                 "$search" => options.search = Some(value.clone().into_owned()),
+                "$orderby" => options.orderby = Some(value.clone().into_owned()),
                 // Checked against the resource when the response is written.
                 "$select" => {}
                 other if other.starts_with('$') => {
@@ -154,10 +159,17 @@ mod tests {
 
     #[test]
     fn next_link_repeats_every_option_but_the_old_token() {
-        let old = Cursor::after(Uuid::from_u128(1)).encode();
+        let old = Cursor {
+            after_id: Uuid::from_u128(1),
+            keys: Vec::new(),
+        }
+        .encode();
         let options =
             ListOptions::parse(&format!("%24top=5&tag=a+b&$skiptoken={old}&$count=true")).unwrap();
-        let cursor = Cursor::after(Uuid::from_u128(2));
+        let cursor = Cursor {
+            after_id: Uuid::from_u128(2),
+            keys: Vec::new(),
+        };
         assert_eq!(
             options.next_link("https://h/beta/x", &cursor),
             format!(

@@ -7,18 +7,17 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Where the next page starts: after the item with this id, in id order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the next page starts: after the item with this id, whose sort keys
+/// (under `$orderby`) had these values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "after")]
     pub after_id: Uuid,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<serde_json::Value>,
 }
 
 impl Cursor {
-    pub fn after(id: Uuid) -> Self {
-        Self { after_id: id }
-    }
-
     pub fn encode(&self) -> String {
         // Serialising a struct of a UUID cannot fail.
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
@@ -43,7 +42,10 @@ mod tests {
 
     #[test]
     fn tokens_round_trip() {
-        let cursor = Cursor::after(Uuid::now_v7());
+        let cursor = Cursor {
+            after_id: Uuid::now_v7(),
+            keys: vec![serde_json::json!("failed"), serde_json::Value::Null],
+        };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(Cursor::decode("bm90IGpzb24").is_err());
     }

@@ -3,19 +3,18 @@
 //! a missing parent is a 404 rather than an empty list.
 
 use crate::app::AppState;
-use crate::db::page::{Page, PageRequest};
+use crate::db::page::{After, Page, PageRequest};
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::Address;
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::odata::{Criteria, Cursor, Field, ListOptions};
+use crate::odata::{Bound, Criteria, Cursor, Field, ListOptions};
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use std::future::Future;
-use uuid::Uuid;
 
 /// What a list or count request needs besides its path.
 pub struct Listing {
@@ -51,12 +50,36 @@ impl FromRequest for Listing {
 }
 
 impl Listing {
-    /// The page the request asks for.
-    pub fn page(&self) -> PageRequest {
-        PageRequest {
-            after: self.options.after.map(|cursor| cursor.after_id),
+    /// The page the request asks for, in the order of `criteria`.
+    pub fn page(&self, criteria: &Criteria) -> Result<PageRequest, GraphError> {
+        let after = match &self.options.after {
+            None => None,
+            Some(cursor) => {
+                let keys = (cursor.keys.len() == criteria.order.len())
+                    .then(|| {
+                        criteria
+                            .order
+                            .iter()
+                            .zip(&cursor.keys)
+                            .map(|(key, value)| Bound::from_json(key.kind, value))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .flatten()
+                    .ok_or_else(|| {
+                        GraphError::invalid_request(
+                            "The query option '$skiptoken' does not belong to this $orderby: follow @odata.nextLink as given.",
+                        )
+                    })?;
+                Some(After {
+                    id: cursor.after_id,
+                    keys,
+                })
+            }
+        };
+        Ok(PageRequest {
+            after,
             size: self.options.top,
-        }
+        })
     }
 
     /// The request's `$filter` and `$search`, checked against a collection's
@@ -66,17 +89,11 @@ impl Listing {
         fields: &[Field],
         searchable: Option<&'static str>,
     ) -> Result<Criteria, GraphError> {
-        Criteria::check(
-            self.options.filter.as_deref(),
-            self.options.search.as_deref(),
-            fields,
-            searchable,
-        )
+        Criteria::check(&self.options, fields, searchable)
     }
 
     /// Answers with `page`, counting the whole collection with `count` when the
     /// request asked for `$count=true`. `parent` is checked when the page is empty.
-    #[allow(clippy::too_many_arguments)]
     pub async fn respond<T, J: Resource>(
         &self,
         state: &AppState,
@@ -84,7 +101,6 @@ impl Listing {
         parent: Option<Address>,
         page: impl Future<Output = Result<Page<T>, sqlx::Error>>,
         count: impl Future<Output = Result<i64, sqlx::Error>>,
-        id: impl Fn(&T) -> Uuid,
         render: impl Fn(T, EvolvableMembers) -> J,
     ) -> Result<HttpResponse, GraphError> {
         let page = page.await?;
@@ -96,14 +112,14 @@ impl Listing {
         } else {
             None
         };
-        let next_link = page
-            .has_more
-            .then(|| page.items.last())
-            .flatten()
-            .map(|last| {
-                self.options
-                    .next_link(&self.wire.url_of(&self.request), &Cursor::after(id(last)))
-            });
+        let next_link = page.next.map(|next| {
+            let cursor = Cursor {
+                after_id: next.id,
+                keys: next.keys.iter().map(Bound::to_json).collect(),
+            };
+            self.options
+                .next_link(&self.wire.url_of(&self.request), &cursor)
+        });
         let items = page
             .items
             .into_iter()

@@ -131,9 +131,15 @@ pub async fn list(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs"),
             Some(Address::workflow(tree, key)),
-            db::runs::list(&state.pool, tenant, tree, key, &criteria, listing.page()),
+            db::runs::list(
+                &state.pool,
+                tenant,
+                tree,
+                key,
+                &criteria,
+                listing.page(&criteria)?,
+            ),
             db::runs::count(&state.pool, tenant, tree, key, &criteria),
-            |run| run.id,
             RunJson::new,
         )
         .await

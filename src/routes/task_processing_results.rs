@@ -229,10 +229,9 @@ async fn list_in(
                 tree,
                 scope,
                 &criteria,
-                listing.page(),
+                listing.page(&criteria)?,
             ),
             db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
-            |result| result.id,
             TaskProcessingResultJson::new,
         )
         .await

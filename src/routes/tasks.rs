@@ -34,9 +34,15 @@ pub async fn list(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks"),
             Some(Address::workflow(tree, key)),
-            db::tasks::list(&state.pool, tenant, tree, key, &criteria, listing.page()),
+            db::tasks::list(
+                &state.pool,
+                tenant,
+                tree,
+                key,
+                &criteria,
+                listing.page(&criteria)?,
+            ),
             db::tasks::count(&state.pool, tenant, tree, key, &criteria),
-            |task| task.id,
             TaskJson::new,
         )
         .await

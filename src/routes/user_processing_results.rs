@@ -159,10 +159,9 @@ async fn list_in(
                 tree,
                 scope,
                 &criteria,
-                listing.page(),
+                listing.page(&criteria)?,
             ),
             db::user_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
-            |result| result.id,
             UserProcessingResultJson::new,
         )
         .await

@@ -184,9 +184,14 @@ pub async fn list(
             &state,
             CollectionAddress::Workflows(tree),
             None,
-            db::workflows::list(&state.pool, tenant, tree, &criteria, listing.page()),
+            db::workflows::list(
+                &state.pool,
+                tenant,
+                tree,
+                &criteria,
+                listing.page(&criteria)?,
+            ),
             db::workflows::count(&state.pool, tenant, tree, &criteria),
-            |workflow| workflow.id,
             WorkflowJson::listed,
         )
         .await

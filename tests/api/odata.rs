@@ -439,3 +439,149 @@ async fn select_keeps_the_named_properties_and_the_id() {
         assert!(message.contains("$select"), "{path}: {message}");
     }
 }
+
+#[tokio::test]
+async fn orderby_sorts_by_several_keys_with_ties_broken_by_id() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let r = results(&app, &chain).await; // created 07:00 queued, 08:00 failed, 09:00 completed, 10:00 inProgress
+    let collection = app.url(&format!(
+        "{}/taskProcessingResults",
+        chain.user_result_path(LIVE)
+    ));
+    assert_eq!(
+        sorted(&app, &collection, "createdDateTime desc").await,
+        vec![r[3].clone(), r[2].clone(), r[1].clone(), r[0].clone()]
+    );
+    assert_eq!(
+        sorted(&app, &collection, "processingStatus").await,
+        vec![r[2].clone(), r[1].clone(), r[3].clone(), r[0].clone()]
+    );
+    // Nulls last ascending, first descending; then id.
+    assert_eq!(
+        sorted(&app, &collection, "startedDateTime asc").await,
+        vec![r[1].clone(), r[3].clone(), r[0].clone(), r[2].clone()]
+    );
+    assert_eq!(
+        sorted(
+            &app,
+            &collection,
+            "startedDateTime desc, createdDateTime desc"
+        )
+        .await,
+        vec![r[2].clone(), r[0].clone(), r[3].clone(), r[1].clone()]
+    );
+    assert_eq!(
+        sorted(&app, &collection, "subject/id, createdDateTime").await,
+        r
+    );
+
+    for orderby in [
+        "colour",
+        "createdDateTime sideways",
+        "createdDateTime desc nulls",
+        "",
+    ] {
+        let response = app
+            .send(app.client.get(&collection).query(&[("$orderby", orderby)]))
+            .await;
+        let message = response.assert_error(400, "invalidRequest");
+        assert!(message.contains("$orderby"), "{orderby}: {message}");
+    }
+    // A token from one ordering does not fit another.
+    let first = app
+        .send(
+            app.client
+                .get(&collection)
+                .query(&[("$orderby", "createdDateTime"), ("$top", "1")]),
+        )
+        .await;
+    let next = first.body["@odata.nextLink"].as_str().unwrap();
+    let token = next.split("$skiptoken=").nth(1).unwrap();
+    let mismatched = app
+        .send(app.client.get(format!("{collection}?$skiptoken={token}")))
+        .await;
+    let message = mismatched.assert_error(400, "invalidRequest");
+    assert!(message.contains("$skiptoken"), "{message}");
+}
+
+#[tokio::test]
+async fn paging_under_filter_and_orderby_walks_every_match_exactly_once() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    // 60 results with many ties and nulls in the sort keys.
+    sqlx::query(
+        "insert into task_processing_results
+             (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
+              created_date_time, processing_status, started_date_time, failure_reason)
+         select tenant_id, workflow_id, run_id, user_processing_result_id, uuid_v7(), task_id, subject_id,
+                timestamptz '2026-11-29 00:00:00+00' + (g % 7) * interval '1 hour',
+                (array['failed', 'completed', 'inProgress'])[1 + g % 3],
+                case when g % 4 = 0 then null else timestamptz '2026-11-29 00:00:00+00' + (g % 5) * interval '1 minute' end,
+                case when g % 2 = 0 then null else 'reason ' || (g % 3) end
+         from task_processing_results, generate_series(1, 60) g",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let filter = "processingStatus ne 'inProgress'";
+    let expected: Vec<String> = {
+        let response = app
+            .send(
+                app.client
+                    .get(app.url(&format!("{}/taskProcessingResults", chain.run_path(LIVE))))
+                    .query(&[("$filter", filter), ("$top", "999")]),
+            )
+            .await;
+        ids(&response.body)
+    };
+    assert_eq!(expected.len(), 41);
+
+    for orderby in [
+        "startedDateTime desc, failureReason",
+        "failureReason desc, createdDateTime",
+        "createdDateTime, startedDateTime desc, processingStatus desc",
+    ] {
+        let mut url = format!(
+            "{}?$filter={filter}&$orderby={orderby}&$top=4",
+            app.url(&format!("{}/taskProcessingResults", chain.run_path(LIVE)))
+        );
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = app.send(app.client.get(&url)).await;
+            assert_eq!(page.status, 200, "{orderby}: {}", page.text);
+            seen.extend(ids(&page.body));
+            pages += 1;
+            match page.body["@odata.nextLink"].as_str() {
+                Some(next) => url = next.to_owned(),
+                None => break,
+            }
+        }
+        let whole = app
+            .send(
+                app.client
+                    .get(app.url(&format!("{}/taskProcessingResults", chain.run_path(LIVE))))
+                    .query(&[("$filter", filter), ("$orderby", orderby), ("$top", "999")]),
+            )
+            .await;
+        assert_eq!(
+            seen,
+            ids(&whole.body),
+            "{orderby}: paged order equals the one-page order"
+        );
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 41, "{orderby}: every match once");
+        assert!(pages >= 11, "{orderby}: {pages} pages");
+    }
+}
+
+async fn sorted(app: &TestApp, collection: &str, orderby: &str) -> Vec<String> {
+    let response = app
+        .send(app.client.get(collection).query(&[("$orderby", orderby)]))
+        .await;
+    assert_eq!(response.status, 200, "{orderby}: {}", response.text);
+    ids(&response.body)
+}
