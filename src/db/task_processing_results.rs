@@ -171,6 +171,18 @@ pub const FILTERABLE: &[Field] = &[
     },
 ];
 
+impl Scope {
+    /// The workflow every result of the scope belongs to.
+    pub fn workflow_id(&self) -> Uuid {
+        match self {
+            Scope::UserProcessingResult(user) => user.workflow_id,
+            Scope::Run(run) => run.workflow_id,
+            Scope::Task(task) => task.workflow_id,
+            Scope::SameTaskAs(origin) => origin.workflow_id,
+        }
+    }
+}
+
 /// The table lists read, as their queries name it.
 const TABLE: Table = Table {
     name: "task_processing_results",

@@ -8,6 +8,7 @@ use crate::odata::{Criteria, Field, FieldKind};
 use crate::tenant::Tenant;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 const COLUMNS: &str =
@@ -171,6 +172,40 @@ pub async fn of_workflow(
     .fetch_all(executor)
     .await?;
     Ok(rows.into_iter().map(Task::from).collect())
+}
+
+/// The tasks of several workflows, by workflow, each in execution order.
+pub async fn of_workflows(
+    pool: &PgPool,
+    tenant: Tenant,
+    workflow_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Task>>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, WorkflowTaskRow>(
+        "select workflow_id, id, execution_sequence, display_name, description, task_definition_id,
+                category, continue_on_error, is_enabled, arguments
+         from tasks
+         where tenant_id = $1 and workflow_id = any($2)
+         order by workflow_id, execution_sequence",
+    )
+    .bind(tenant.id())
+    .bind(workflow_ids)
+    .fetch_all(pool)
+    .await?;
+    let mut tasks: HashMap<Uuid, Vec<Task>> = HashMap::new();
+    for row in rows {
+        tasks
+            .entry(row.workflow_id)
+            .or_default()
+            .push(row.task.into());
+    }
+    Ok(tasks)
+}
+
+#[derive(sqlx::FromRow)]
+struct WorkflowTaskRow {
+    workflow_id: Uuid,
+    #[sqlx(flatten)]
+    task: TaskRow,
 }
 
 pub async fn count(

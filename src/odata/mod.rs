@@ -70,7 +70,7 @@ impl ListOptions {
                 "$search" => options.search = Some(value.clone().into_owned()),
                 "$orderby" => options.orderby = Some(value.clone().into_owned()),
                 // Checked against the resource when the response is written.
-                "$select" => {}
+                "$select" | "$expand" => {}
                 other if other.starts_with('$') => {
                     return Err(GraphError::invalid_request(format!(
                         "The query option '{other}' is not supported on this collection."

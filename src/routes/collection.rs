@@ -50,6 +50,11 @@ impl FromRequest for Listing {
 }
 
 impl Listing {
+    /// Whether the request asked for `navigation` inline.
+    pub fn expands(&self, navigation: &str) -> bool {
+        self.wire.expands(navigation)
+    }
+
     /// The page the request asks for, in the order of `criteria`.
     pub fn page(&self, criteria: &Criteria) -> Result<PageRequest, GraphError> {
         let after = match &self.options.after {

@@ -8,6 +8,7 @@ use super::{not_found, not_found_beneath};
 use crate::app::AppState;
 use crate::db;
 use crate::db::task_processing_results::Scope;
+use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultKey,
@@ -20,7 +21,7 @@ use crate::domain::task_processing_result::{
 };
 use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
-use crate::domain::workflow::Tree;
+use crate::domain::workflow::{Task, Tree};
 use crate::error::GraphError;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskProcessingResultJson, Wire};
@@ -29,6 +30,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// The body of both creates. `subject` is the service's (the user of the
@@ -165,6 +167,35 @@ pub async fn create_for_same_task(
     }
 }
 
+/// The tasks of the scope's workflow, by id, when `$expand=task` asks for them
+/// (a workflow has at most 25).
+async fn tasks_to_expand(
+    state: &AppState,
+    tenant: Tenant,
+    scope: Scope,
+    expand: bool,
+) -> Result<HashMap<Uuid, Task>, GraphError> {
+    if !expand {
+        return Ok(HashMap::new());
+    }
+    let tasks = db::tasks::of_workflow(&state.pool, tenant, scope.workflow_id()).await?;
+    Ok(tasks.into_iter().map(|task| (task.id, task)).collect())
+}
+
+/// A result's JSON, with its task inline when it is among `tasks`.
+fn render(
+    result: TaskProcessingResult,
+    evolvable: EvolvableMembers,
+    tasks: &HashMap<Uuid, Task>,
+) -> TaskProcessingResultJson {
+    let task = tasks.get(&result.task_id).cloned();
+    let json = TaskProcessingResultJson::new(result, evolvable);
+    match task {
+        Some(task) => json.with_task(task, evolvable),
+        None => json,
+    }
+}
+
 /// The entity that holds a scope's collection, and the address to check when the
 /// collection comes back empty.
 fn parent(tree: Tree, scope: Scope) -> (CollectionAddress, Address) {
@@ -218,6 +249,7 @@ async fn list_in(
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
     let (collection, address) = parent(tree, scope);
+    let tasks = tasks_to_expand(state, tenant, scope, listing.expands("task")).await?;
     listing
         .respond(
             state,
@@ -232,7 +264,7 @@ async fn list_in(
                 listing.page(&criteria)?,
             ),
             db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
-            TaskProcessingResultJson::new,
+            |result, evolvable| render(result, evolvable, &tasks),
         )
         .await
 }
@@ -259,10 +291,13 @@ async fn get_in(
     wire: &Wire,
 ) -> Result<HttpResponse, GraphError> {
     match db::task_processing_results::find(&state.pool, tenant, tree, scope, id).await? {
-        Some(result) => wire.ok(
-            &address(tree, &result),
-            TaskProcessingResultJson::new(result, wire.evolvable),
-        ),
+        Some(result) => {
+            let tasks = tasks_to_expand(state, tenant, scope, wire.expands("task")).await?;
+            wire.ok(
+                &address(tree, &result),
+                render(result, wire.evolvable, &tasks),
+            )
+        }
         None => {
             let (_, parent) = parent(tree, scope);
             let within = match scope {

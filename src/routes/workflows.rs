@@ -179,20 +179,36 @@ pub async fn list(
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
+    let expand_tasks = listing.expands("tasks");
+    let mut page = db::workflows::list(
+        &state.pool,
+        tenant,
+        tree,
+        &criteria,
+        listing.page(&criteria)?,
+    )
+    .await?;
+    if expand_tasks {
+        let ids: Vec<Uuid> = page.items.iter().map(|workflow| workflow.id).collect();
+        let mut tasks = db::tasks::of_workflows(&state.pool, tenant, &ids).await?;
+        for workflow in &mut page.items {
+            workflow.tasks = tasks.remove(&workflow.id).unwrap_or_default();
+        }
+    }
     listing
         .respond(
             &state,
             CollectionAddress::Workflows(tree),
             None,
-            db::workflows::list(
-                &state.pool,
-                tenant,
-                tree,
-                &criteria,
-                listing.page(&criteria)?,
-            ),
+            std::future::ready(Ok(page)),
             db::workflows::count(&state.pool, tenant, tree, &criteria),
-            WorkflowJson::listed,
+            |workflow, evolvable| {
+                if expand_tasks {
+                    WorkflowJson::new(workflow, evolvable)
+                } else {
+                    WorkflowJson::listed(workflow, evolvable)
+                }
+            },
         )
         .await
 }

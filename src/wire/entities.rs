@@ -202,6 +202,9 @@ pub struct TaskProcessingResultJson {
     failure_reason: Option<String>,
     processing_info: Option<String>,
     subject: IdRef,
+    /// With `$expand=task` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<TaskJson>,
 }
 
 impl TaskProcessingResultJson {
@@ -217,6 +220,15 @@ impl TaskProcessingResultJson {
             subject: IdRef {
                 id: result.subject_id,
             },
+            task: None,
+        }
+    }
+
+    /// The result with the task it ran inline (`$expand=task`).
+    pub fn with_task(self, task: Task, evolvable: EvolvableMembers) -> Self {
+        Self {
+            task: Some(TaskJson::new(task, evolvable)),
+            ..self
         }
     }
 }
@@ -268,6 +280,7 @@ impl From<UserSummary> for UserSummaryJson {
 }
 
 impl Resource for WorkflowJson {
+    const EXPANDABLE: &'static [&'static str] = &["tasks"];
     const TYPE: &'static str = "workflow";
     const PROPERTIES: &'static [&'static str] = &[
         "id",
@@ -287,6 +300,7 @@ impl Resource for WorkflowJson {
 }
 
 impl Resource for TaskJson {
+    const EXPANDABLE: &'static [&'static str] = &[];
     const TYPE: &'static str = "task";
     const PROPERTIES: &'static [&'static str] = &[
         "id",
@@ -302,6 +316,7 @@ impl Resource for TaskJson {
 }
 
 impl Resource for RunJson {
+    const EXPANDABLE: &'static [&'static str] = &[];
     const TYPE: &'static str = "run";
     const PROPERTIES: &'static [&'static str] = &[
         "id",
@@ -321,6 +336,7 @@ impl Resource for RunJson {
 }
 
 impl Resource for UserProcessingResultJson {
+    const EXPANDABLE: &'static [&'static str] = &["subject"];
     const TYPE: &'static str = "userProcessingResult";
     const PROPERTIES: &'static [&'static str] = &[
         "id",
@@ -338,6 +354,7 @@ impl Resource for UserProcessingResultJson {
 }
 
 impl Resource for TaskProcessingResultJson {
+    const EXPANDABLE: &'static [&'static str] = &["subject", "task"];
     const TYPE: &'static str = "taskProcessingResult";
     const PROPERTIES: &'static [&'static str] = &[
         "id",

@@ -10,7 +10,7 @@ pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
     UserSummaryJson, WorkflowJson,
 };
-pub use projection::{Projection, Resource};
+pub use projection::{Expansion, Projection, Resource};
 
 use crate::app::AppState;
 use crate::domain::enums::EvolvableMembers;
@@ -41,8 +41,9 @@ pub struct Wire {
     /// `base` with the version prefix of the request.
     root: String,
     pub evolvable: EvolvableMembers,
-    /// The request's `$select`.
+    /// The request's `$select` and `$expand`.
     projection: Projection,
+    expansion: Expansion,
 }
 
 impl FromRequest for Wire {
@@ -64,11 +65,14 @@ impl FromRequest for Wire {
             }
         };
         ready(
-            Projection::from_query(request.query_string()).map(|projection| Self {
-                root: format!("{base}{version}"),
-                base,
-                evolvable: evolvable_members(request),
-                projection,
+            Projection::from_query(request.query_string()).and_then(|projection| {
+                Ok(Self {
+                    root: format!("{base}{version}"),
+                    base,
+                    evolvable: evolvable_members(request),
+                    projection,
+                    expansion: Expansion::from_query(request.query_string())?,
+                })
             }),
         )
     }
@@ -126,6 +130,7 @@ impl Wire {
         body: R,
     ) -> Result<HttpResponse, GraphError> {
         self.projection.check::<R>()?;
+        self.expansion.check::<R>()?;
         let context = address.entity_context(&self.root).replace(
             "/$entity",
             &format!("{}/$entity", self.projection.context_suffix()),
@@ -189,6 +194,7 @@ impl Wire {
         page: CollectionPage<R>,
     ) -> Result<HttpResponse, GraphError> {
         self.projection.check::<R>()?;
+        self.expansion.check::<R>()?;
         let context = format!(
             "{}{}",
             collection.context(&self.root),
@@ -215,6 +221,11 @@ impl Wire {
         HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/plain;charset=utf-8"))
             .body(count.to_string())
+    }
+
+    /// Whether the request asked for `navigation` inline.
+    pub fn expands(&self, navigation: &str) -> bool {
+        self.expansion.contains(navigation)
     }
 
     /// The absolute URL of `request` without its query, for `@odata.nextLink`.

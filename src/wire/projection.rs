@@ -1,15 +1,67 @@
-//! `$select`: a response holds only the properties the client asked for, with
-//! `id` always among them, and its `@odata.context` names the selection.
+//! `$select` and `$expand`: a response holds only the properties the client asked
+//! for, with `id` always among them, and its `@odata.context` names the
+//! selection; `$expand` names the navigation properties to render inline.
 
 use crate::error::GraphError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use url::form_urlencoded;
 
-/// A resource's JSON shape: the properties `$select` may name.
+/// A resource's JSON shape: the properties `$select` may name and the navigation
+/// properties `$expand` may name.
 pub trait Resource: Serialize {
     const TYPE: &'static str;
     const PROPERTIES: &'static [&'static str];
+    const EXPANDABLE: &'static [&'static str];
+}
+
+/// The `$expand` of a request: the navigation properties to render inline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expansion(Vec<String>);
+
+impl Expansion {
+    /// Reads `$expand` (or `%24expand`) from a query string.
+    pub fn from_query(query: &str) -> Result<Self, GraphError> {
+        let Some((_, value)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "$expand")
+        else {
+            return Ok(Self::default());
+        };
+        let names: Vec<String> = value
+            .split(',')
+            .map(|name| name.trim().to_owned())
+            .collect();
+        if names.iter().any(String::is_empty) {
+            return Err(GraphError::invalid_request(
+                "The query option '$expand' must be a comma-separated list of navigation properties.",
+            ));
+        }
+        Ok(Self(names))
+    }
+
+    /// Checks the expansion against what `R` can expand.
+    pub fn check<R: Resource>(&self) -> Result<(), GraphError> {
+        match self
+            .0
+            .iter()
+            .find(|name| !R::EXPANDABLE.contains(&name.as_str()))
+        {
+            Some(name) => Err(GraphError::invalid_request(format!(
+                "The query option '$expand' names '{name}', which {} cannot expand{}.",
+                R::TYPE,
+                if R::EXPANDABLE.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it can expand: {})", R::EXPANDABLE.join(", "))
+                }
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|expanded| expanded == name)
+    }
 }
 
 /// The `$select` of a request: none (every property) or a list of names.
@@ -87,6 +139,18 @@ mod tests {
     impl Resource for Thing {
         const TYPE: &'static str = "thing";
         const PROPERTIES: &'static [&'static str] = &["id", "name", "size"];
+        const EXPANDABLE: &'static [&'static str] = &["owner"];
+    }
+
+    #[test]
+    fn expansion_is_checked_against_the_resource() {
+        let expansion = Expansion::from_query("$expand=owner").unwrap();
+        assert!(expansion.check::<Thing>().is_ok() && expansion.contains("owner"));
+        assert!(Expansion::from_query("$expand=friends")
+            .unwrap()
+            .check::<Thing>()
+            .is_err());
+        assert!(Expansion::from_query("$expand=,").is_err());
     }
 
     #[test]

@@ -585,3 +585,82 @@ async fn sorted(app: &TestApp, collection: &str, orderby: &str) -> Vec<String> {
     assert_eq!(response.status, 200, "{orderby}: {}", response.text);
     ids(&response.body)
 }
+
+#[tokio::test]
+async fn expand_renders_navigation_properties_inline() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let task = app
+        .get(&format!("/{LIVE}/{}/tasks/{}", chain.workflow, chain.task))
+        .await
+        .body;
+    let mut expected_task = task.clone();
+    expected_task
+        .as_object_mut()
+        .unwrap()
+        .remove("@odata.context");
+
+    let result = app
+        .get(&format!("{}?$expand=task", chain.task_result_path(LIVE)))
+        .await;
+    assert_eq!(result.status, 200, "{}", result.text);
+    assert_eq!(result.body["task"], expected_task);
+    assert!(
+        app.get(&chain.task_result_path(LIVE))
+            .await
+            .body
+            .get("task")
+            .is_none(),
+        "only when asked"
+    );
+
+    let list = app
+        .send(
+            app.client
+                .get(app.url(&format!("{}/taskProcessingResults", chain.run_path(LIVE))))
+                .query(&[("$expand", "task,subject")]),
+        )
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.body["value"][0]["task"], expected_task);
+    assert_eq!(
+        list.body["value"][0]["subject"],
+        json!({"id": crate::helpers::SUBJECT_ID})
+    );
+
+    let users = app
+        .get(&format!(
+            "{}/userProcessingResults?$expand=subject",
+            chain.run_path(LIVE)
+        ))
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+
+    app.create_workflow("Second").await;
+    let workflows = app
+        .get(&format!("/{LIVE}?$expand=tasks&$orderby=displayName desc"))
+        .await;
+    assert_eq!(workflows.status, 200, "{}", workflows.text);
+    let value = workflows.body["value"].as_array().unwrap();
+    assert_eq!(value.len(), 2);
+    assert!(value
+        .iter()
+        .all(|workflow| workflow["tasks"].as_array().unwrap().len() == 2));
+    assert_eq!(value[0]["tasks"][0]["id"], chain.task, "\"Workflow …\" sorts before \"Second\" descending");
+
+    for (path, named) in [
+        (format!("{}?$expand=task", chain.run_path(LIVE)), "task"),
+        (
+            format!("{}?$expand=workflow", chain.task_result_path(LIVE)),
+            "workflow",
+        ),
+        (format!("/{LIVE}?$expand=runs"), "runs"),
+        (format!("/{LIVE}?$expand=tasks,,runs"), "$expand"),
+    ] {
+        let message = app.get(&path).await.assert_error(400, "invalidRequest");
+        assert!(
+            message.contains("$expand") && message.contains(named),
+            "{path}: {message}"
+        );
+    }
+}
