@@ -8,6 +8,7 @@ mod helpers;
 mod lifecycle;
 mod lists;
 mod odata;
+mod odata_matrix;
 mod runs;
 mod seed;
 mod startup;

@@ -646,7 +646,10 @@ async fn expand_renders_navigation_properties_inline() {
     assert!(value
         .iter()
         .all(|workflow| workflow["tasks"].as_array().unwrap().len() == 2));
-    assert_eq!(value[0]["tasks"][0]["id"], chain.task, "\"Workflow …\" sorts before \"Second\" descending");
+    assert_eq!(
+        value[0]["tasks"][0]["id"], chain.task,
+        "\"Workflow …\" sorts before \"Second\" descending"
+    );
 
     for (path, named) in [
         (format!("{}?$expand=task", chain.run_path(LIVE)), "task"),
