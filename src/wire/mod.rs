@@ -22,6 +22,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::future::{ready, Ready};
+use url::form_urlencoded;
 
 const PREFER: HeaderName = HeaderName::from_static("prefer");
 const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-applied");
@@ -44,6 +45,9 @@ pub struct Wire {
     /// The request's `$select` and `$expand`.
     projection: Projection,
     expansion: Expansion,
+    /// A `$` option other than `$select` and `$expand`, which a single entity
+    /// does not take (lists check their options themselves).
+    entity_misfit: Option<String>,
 }
 
 impl FromRequest for Wire {
@@ -72,6 +76,11 @@ impl FromRequest for Wire {
                     evolvable: evolvable_members(request),
                     projection,
                     expansion: Expansion::from_query(request.query_string())?,
+                    entity_misfit: form_urlencoded::parse(request.query_string().as_bytes())
+                        .map(|(name, _)| name.into_owned())
+                        .find(|name| {
+                            name.starts_with('$') && name != "$select" && name != "$expand"
+                        }),
                 })
             }),
         )
@@ -129,6 +138,11 @@ impl Wire {
         address: &EntityAddress,
         body: R,
     ) -> Result<HttpResponse, GraphError> {
+        if let Some(option) = &self.entity_misfit {
+            return Err(GraphError::invalid_request(format!(
+                "The query option '{option}' does not apply to a single entity."
+            )));
+        }
         self.projection.check::<R>()?;
         self.expansion.check::<R>()?;
         let context = address.entity_context(&self.root).replace(

@@ -434,9 +434,14 @@ async fn select_keeps_the_named_properties_and_the_id() {
     for path in [
         format!("{}?$select=colour", chain.run_path(LIVE)),
         format!("/{LIVE}?$select=id,,displayName"),
+        format!(
+            "{}?$filter=processingStatus eq 'queued'",
+            chain.run_path(LIVE)
+        ),
+        format!("{}?%24top=1", chain.run_path(LIVE)),
     ] {
         let message = app.get(&path).await.assert_error(400, "invalidRequest");
-        assert!(message.contains("$select"), "{path}: {message}");
+        assert!(message.contains("'$"), "{path}: {message}");
     }
 }
 
