@@ -1,12 +1,13 @@
-//! Keyset paging shared by every list: items in `$orderby` order and then id
+//! Reading collections, shared by every list: paging by keyset, items in `$orderby` order and then id
 //! order (ids are time-ordered UUIDs); a page starts after the last item of the
 //! one before, and one extra row tells whether another page follows.
 
-use crate::odata::{push_after, Bound, FieldKind, OrderKey};
+use crate::domain::workflow::Tree;
+use crate::odata::{push_after, Bound, Criteria, FieldKind, OrderKey};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 /// Where a page starts: after the row with this id and these sort-key values.
@@ -31,12 +32,12 @@ pub struct Page<T> {
 
 /// What a read selects: one entity by id, or a page of the collection.
 #[derive(Debug, Clone)]
-pub enum Selection {
+enum Selection {
     One(Uuid),
     Page(PageRequest),
 }
 
-/// The table a list reads, for reading back the sort keys of a page's last row.
+/// The table a collection reads (`alias` is how its queries name it).
 #[derive(Debug, Clone, Copy)]
 pub struct Table {
     pub name: &'static str,
@@ -50,7 +51,7 @@ pub trait Identified {
 
 /// Appends the id condition, order and limit of `selection` to a query whose
 /// WHERE clause is open.
-pub fn push_selection(
+fn push_selection(
     builder: &mut QueryBuilder<'_, Postgres>,
     id_column: &str,
     selection: Selection,
@@ -78,35 +79,87 @@ pub fn push_selection(
     }
 }
 
-/// Runs a query built with [`push_selection`] for one row, converted to `T`.
-pub async fn fetch_one<R, T>(
-    mut builder: QueryBuilder<'_, Postgres>,
-    pool: &PgPool,
-) -> Result<Option<T>, sqlx::Error>
-where
-    R: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<T>,
-{
-    let row = builder.build_query_as::<R>().fetch_optional(pool).await?;
+/// A collection the service lists: where its rows live and how a scope (the
+/// parents in the URL) narrows them. [`find`], [`list`] and [`count`] read any
+/// collection through it.
+pub trait Collection {
+    /// The parents that narrow the collection.
+    type Scope: Copy;
+    type Row: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<Self::Record>;
+    type Record: Identified;
+    const TABLE: Table;
+    /// `select …` of the row's columns; they may name the joins of `JOINS`.
+    const COLUMNS: &'static str;
+    /// Joins made for each row of a select (derived counters), not for counts.
+    const JOINS: &'static str = "";
+
+    /// Appends ` from … where …` for `scope` in `tree`, with `joins` after the
+    /// join that checks the tree; the WHERE clause is left open.
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        scope: Self::Scope,
+        joins: &str,
+    );
+}
+
+fn select<C: Collection>(
+    tenant: Tenant,
+    tree: Tree,
+    scope: C::Scope,
+    criteria: &Criteria,
+    selection: Selection,
+) -> QueryBuilder<'static, Postgres> {
+    let mut builder = QueryBuilder::new(C::COLUMNS);
+    C::push_from(&mut builder, tenant, tree, scope, C::JOINS);
+    criteria.push(&mut builder);
+    push_selection(
+        &mut builder,
+        &format!("{}.id", C::TABLE.alias),
+        selection,
+        &criteria.order,
+    );
+    builder
+}
+
+/// One row of the collection, by id.
+pub async fn find<C: Collection>(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: C::Scope,
+    id: Uuid,
+) -> Result<Option<C::Record>, sqlx::Error> {
+    let row = select::<C>(
+        tenant,
+        tree,
+        scope,
+        &Criteria::default(),
+        Selection::One(id),
+    )
+    .build_query_as::<C::Row>()
+    .fetch_optional(executor)
+    .await?;
     Ok(row.map(Into::into))
 }
 
-/// Runs a query built with [`push_selection`] for a page of `size`, converted to
-/// `T`, and finds where the next page starts.
-pub async fn fetch_page<R, T>(
-    mut builder: QueryBuilder<'_, Postgres>,
+/// A page of the rows `criteria` keeps, and where the next page starts.
+pub async fn list<C: Collection>(
     pool: &PgPool,
     tenant: Tenant,
-    table: Table,
-    order: &[OrderKey],
-    size: u16,
-) -> Result<Page<T>, sqlx::Error>
-where
-    R: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<T>,
-    T: Identified,
-{
-    let rows = builder.build_query_as::<R>().fetch_all(pool).await?;
+    tree: Tree,
+    scope: C::Scope,
+    criteria: &Criteria,
+    page: PageRequest,
+) -> Result<Page<C::Record>, sqlx::Error> {
+    let size = page.size;
+    let rows = select::<C>(tenant, tree, scope, criteria, Selection::Page(page))
+        .build_query_as::<C::Row>()
+        .fetch_all(pool)
+        .await?;
     let has_more = rows.len() > usize::from(size);
-    let items: Vec<T> = rows
+    let items: Vec<C::Record> = rows
         .into_iter()
         .take(usize::from(size))
         .map(Into::into)
@@ -114,11 +167,25 @@ where
     let next = match items.last() {
         Some(last) if has_more => Some(After {
             id: last.id(),
-            keys: sort_keys(pool, tenant, table, order, last.id()).await?,
+            keys: sort_keys(pool, tenant, C::TABLE, &criteria.order, last.id()).await?,
         }),
         _ => None,
     };
     Ok(Page { items, next })
+}
+
+/// How many rows `criteria` keeps.
+pub async fn count<C: Collection>(
+    pool: &PgPool,
+    tenant: Tenant,
+    tree: Tree,
+    scope: C::Scope,
+    criteria: &Criteria,
+) -> Result<i64, sqlx::Error> {
+    let mut builder = QueryBuilder::new("select count(*)");
+    C::push_from(&mut builder, tenant, tree, scope, "");
+    criteria.push(&mut builder);
+    builder.build_query_scalar().fetch_one(pool).await
 }
 
 /// The values of the sort keys of one row (none without `$orderby`).

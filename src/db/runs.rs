@@ -1,16 +1,16 @@
 //! Runs, with counters derived from the userProcessingResults and
 //! taskProcessingResults stored beneath them when read.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
+use super::page::{Collection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
 use crate::domain::run::{NewRun, Run, RunSummary, TaskCounters, UserCounters};
 use crate::domain::workflow::Tree;
-use crate::odata::{Criteria, Field, FieldKind};
+use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a run under a workflow of `tree`, in one statement. None when there is
@@ -109,114 +109,43 @@ pub const FILTERABLE: &[Field] = &[
     },
 ];
 
-/// The table lists read, as their queries name it.
-const TABLE: Table = Table {
-    name: "runs",
-    alias: "r",
-};
+/// The runs of a workflow, with their counters.
+pub(crate) struct Runs;
 
-/// `from … where …` for the runs of a workflow in `tree`, with `joins` after the
-/// join that checks the tree; the WHERE clause is left open.
-fn push_from(
-    builder: &mut QueryBuilder<'_, Postgres>,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    joins: &str,
-) {
-    builder
-        .push(
-            " from runs r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id ",
-        )
-        .push(joins)
-        .push(" where r.tenant_id = ")
-        .push_bind(tenant.id())
-        .push(" and r.workflow_id = ")
-        .push_bind(workflow.workflow_id)
-        .push(" and (w.deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-}
-
-/// The runs of a workflow in `tree` with their counters, one by id or a page.
-fn select(
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-    selection: Selection,
-) -> QueryBuilder<'static, Postgres> {
-    let mut builder = QueryBuilder::new(
-        "select r.workflow_id, r.id, r.processing_status, r.workflow_execution_type,
+impl Collection for Runs {
+    type Scope = WorkflowKey;
+    type Row = RunRow;
+    type Record = Run;
+    const TABLE: Table = Table {
+        name: "runs",
+        alias: "r",
+    };
+    const COLUMNS: &'static str = "select r.workflow_id, r.id, r.processing_status, r.workflow_execution_type,
                 r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
                 users.total as total_users, users.successful as successful_users,
                 users.failed as failed_users, tasks.total as total_tasks,
-                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks",
-    );
-    push_from(&mut builder, tenant, tree, workflow, COUNTERS);
-    criteria.push(&mut builder);
-    push_selection(&mut builder, "r.id", selection, &criteria.order);
-    builder
-}
+                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+    const JOINS: &'static str = COUNTERS;
 
-/// The run, if it is under a workflow of `tree`.
-pub async fn find(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    key: RunKey,
-) -> Result<Option<Run>, sqlx::Error> {
-    let workflow = WorkflowKey {
-        workflow_id: key.workflow_id,
-    };
-    fetch_one::<RunRow, _>(
-        select(
-            tenant,
-            tree,
-            workflow,
-            &Criteria::default(),
-            Selection::One(key.run_id),
-        ),
-        pool,
-    )
-    .await
-}
-
-pub async fn list(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-    page: PageRequest,
-) -> Result<Page<Run>, sqlx::Error> {
-    fetch_page::<RunRow, _>(
-        select(
-            tenant,
-            tree,
-            workflow,
-            criteria,
-            Selection::Page(page.clone()),
-        ),
-        pool,
-        tenant,
-        TABLE,
-        &criteria.order,
-        page.size,
-    )
-    .await
-}
-
-pub async fn count(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-) -> Result<i64, sqlx::Error> {
-    let mut builder = QueryBuilder::new("select count(*)");
-    push_from(&mut builder, tenant, tree, workflow, "");
-    criteria.push(&mut builder);
-    builder.build_query_scalar().fetch_one(executor).await
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        workflow: Self::Scope,
+        joins: &str,
+    ) {
+        builder
+            .push(
+                " from runs r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id ",
+            )
+            .push(joins)
+            .push(" where r.tenant_id = ")
+            .push_bind(tenant.id())
+            .push(" and r.workflow_id = ")
+            .push_bind(workflow.workflow_id)
+            .push(" and (w.deleted_date_time is not null) = ")
+            .push_bind(tree.is_deleted());
+    }
 }
 
 /// Applies `update` to the run; false when there is no such run in `tree`.
@@ -296,7 +225,7 @@ pub async fn summary(
 }
 
 #[derive(sqlx::FromRow)]
-struct RunRow {
+pub(crate) struct RunRow {
     workflow_id: Uuid,
     id: Uuid,
     processing_status: ProcessingStatus,

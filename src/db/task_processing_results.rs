@@ -1,7 +1,7 @@
 //! taskProcessingResults. Each carries its task and the subject of its
 //! userProcessingResult, both fixed when it is created.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
+use super::page::{Collection, Table};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
@@ -11,10 +11,10 @@ use crate::domain::task_processing_result::{
     NewTaskProcessingResult, TaskProcessingResult, TaskProcessingResultUpdate,
 };
 use crate::domain::workflow::Tree;
-use crate::odata::{Criteria, Field, FieldKind};
+use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a result of `task_id` under a userProcessingResult in `tree`, in one
@@ -183,140 +183,81 @@ impl Scope {
     }
 }
 
-/// The table lists read, as their queries name it.
-const TABLE: Table = Table {
-    name: "task_processing_results",
-    alias: "t",
-};
+/// taskProcessingResults.
+pub(crate) struct TaskProcessingResults;
 
-/// `from … where …` for the results of `scope` in `tree`; the WHERE clause is left
-/// open.
-fn push_from(builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant, tree: Tree, scope: Scope) {
-    builder
-        .push(
-            " from task_processing_results t
-              join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
-              where t.tenant_id = ",
-        )
-        .push_bind(tenant.id())
-        .push(" and (w.deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-    match scope {
-        Scope::UserProcessingResult(parent) => {
-            builder
-                .push(" and t.workflow_id = ")
-                .push_bind(parent.workflow_id);
-            if let Some(run_id) = parent.run_id {
-                builder.push(" and t.run_id = ").push_bind(run_id);
+impl Collection for TaskProcessingResults {
+    type Scope = Scope;
+    type Row = TaskProcessingResultRow;
+    type Record = TaskProcessingResult;
+    const TABLE: Table = Table {
+        name: "task_processing_results",
+        alias: "t",
+    };
+    const COLUMNS: &'static str = "select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
+                t.created_date_time, t.processing_status, t.started_date_time, t.completed_date_time,
+                t.failure_reason, t.processing_info";
+
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        scope: Self::Scope,
+        joins: &str,
+    ) {
+        builder
+            .push(" from task_processing_results t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id ")
+            .push(joins)
+            .push(" where t.tenant_id = ")
+            .push_bind(tenant.id())
+            .push(" and (w.deleted_date_time is not null) = ")
+            .push_bind(tree.is_deleted());
+        match scope {
+            Scope::UserProcessingResult(parent) => {
+                builder
+                    .push(" and t.workflow_id = ")
+                    .push_bind(parent.workflow_id);
+                if let Some(run_id) = parent.run_id {
+                    builder.push(" and t.run_id = ").push_bind(run_id);
+                }
+                builder
+                    .push(" and t.user_processing_result_id = ")
+                    .push_bind(parent.user_processing_result_id);
             }
-            builder
-                .push(" and t.user_processing_result_id = ")
-                .push_bind(parent.user_processing_result_id);
-        }
-        Scope::Run(run) => {
-            builder
-                .push(" and t.workflow_id = ")
-                .push_bind(run.workflow_id)
-                .push(" and t.run_id = ")
-                .push_bind(run.run_id);
-        }
-        Scope::Task(task) => {
-            builder
-                .push(" and t.workflow_id = ")
-                .push_bind(task.workflow_id)
-                .push(" and t.task_id = ")
-                .push_bind(task.task_id);
-        }
-        Scope::SameTaskAs(origin) => {
-            builder
-                .push(" and t.workflow_id = ")
-                .push_bind(origin.workflow_id)
-                .push(" and t.task_id = (select p.task_id from task_processing_results p where p.tenant_id = ")
-                .push_bind(tenant.id())
-                .push(" and p.workflow_id = ")
-                .push_bind(origin.workflow_id);
-            if let Some(run_id) = origin.run_id {
-                builder.push(" and p.run_id = ").push_bind(run_id);
+            Scope::Run(run) => {
+                builder
+                    .push(" and t.workflow_id = ")
+                    .push_bind(run.workflow_id)
+                    .push(" and t.run_id = ")
+                    .push_bind(run.run_id);
             }
-            builder
-                .push(" and p.user_processing_result_id = ")
-                .push_bind(origin.user_processing_result_id)
-                .push(" and p.id = ")
-                .push_bind(origin.task_processing_result_id)
-                .push(")");
+            Scope::Task(task) => {
+                builder
+                    .push(" and t.workflow_id = ")
+                    .push_bind(task.workflow_id)
+                    .push(" and t.task_id = ")
+                    .push_bind(task.task_id);
+            }
+            Scope::SameTaskAs(origin) => {
+                builder
+                    .push(" and t.workflow_id = ")
+                    .push_bind(origin.workflow_id)
+                    .push(" and t.task_id = (select p.task_id from task_processing_results p where p.tenant_id = ")
+                    .push_bind(tenant.id())
+                    .push(" and p.workflow_id = ")
+                    .push_bind(origin.workflow_id);
+                if let Some(run_id) = origin.run_id {
+                    builder.push(" and p.run_id = ").push_bind(run_id);
+                }
+                builder
+                    .push(" and p.user_processing_result_id = ")
+                    .push_bind(origin.user_processing_result_id)
+                    .push(" and p.id = ")
+                    .push_bind(origin.task_processing_result_id)
+                    .push(")");
+            }
         }
     }
-}
-
-fn select(
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-    selection: Selection,
-) -> QueryBuilder<'static, Postgres> {
-    let mut builder = QueryBuilder::new(
-        "select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
-                t.created_date_time, t.processing_status, t.started_date_time, t.completed_date_time,
-                t.failure_reason, t.processing_info",
-    );
-    push_from(&mut builder, tenant, tree, scope);
-    criteria.push(&mut builder);
-    push_selection(&mut builder, "t.id", selection, &criteria.order);
-    builder
-}
-
-/// One result of `scope`, by id.
-pub async fn find(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    id: Uuid,
-) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    fetch_one::<TaskProcessingResultRow, _>(
-        select(
-            tenant,
-            tree,
-            scope,
-            &Criteria::default(),
-            Selection::One(id),
-        ),
-        pool,
-    )
-    .await
-}
-
-pub async fn list(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-    page: PageRequest,
-) -> Result<Page<TaskProcessingResult>, sqlx::Error> {
-    fetch_page::<TaskProcessingResultRow, _>(
-        select(tenant, tree, scope, criteria, Selection::Page(page.clone())),
-        pool,
-        tenant,
-        TABLE,
-        &criteria.order,
-        page.size,
-    )
-    .await
-}
-
-pub async fn count(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-) -> Result<i64, sqlx::Error> {
-    let mut builder = QueryBuilder::new("select count(*)");
-    push_from(&mut builder, tenant, tree, scope);
-    criteria.push(&mut builder);
-    builder.build_query_scalar().fetch_one(executor).await
 }
 
 /// Applies `update`; false when there is no such result in `tree`.
@@ -361,7 +302,7 @@ pub async fn update(
 }
 
 #[derive(sqlx::FromRow)]
-struct TaskProcessingResultRow {
+pub(crate) struct TaskProcessingResultRow {
     workflow_id: Uuid,
     run_id: Uuid,
     user_processing_result_id: Uuid,

@@ -1,10 +1,10 @@
 //! The tasks of a workflow.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
+use super::page::{Collection, Table};
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
-use crate::odata::{Criteria, Field, FieldKind};
+use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
@@ -62,93 +62,36 @@ pub const FILTERABLE: &[Field] = &[
 /// `$search` matches tasks by displayName.
 pub const SEARCHABLE: &str = "t.display_name";
 
-/// The table lists read, as their queries name it.
-const TABLE: Table = Table {
-    name: "tasks",
-    alias: "t",
-};
+/// The tasks of a workflow.
+pub(crate) struct Tasks;
 
-/// `from … where …` for the tasks of a workflow in `tree`; the WHERE clause is
-/// left open.
-fn push_from(
-    builder: &mut QueryBuilder<'_, Postgres>,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-) {
-    builder
-        .push(
-            " from tasks t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
-              where t.tenant_id = ",
-        )
-        .push_bind(tenant.id())
-        .push(" and t.workflow_id = ")
-        .push_bind(workflow.workflow_id)
-        .push(" and (w.deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-}
-
-fn select(
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-    selection: Selection,
-) -> QueryBuilder<'static, Postgres> {
-    let mut builder = QueryBuilder::new(COLUMNS);
-    push_from(&mut builder, tenant, tree, workflow);
-    criteria.push(&mut builder);
-    push_selection(&mut builder, "t.id", selection, &criteria.order);
-    builder
-}
-
-pub async fn find(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    key: TaskKey,
-) -> Result<Option<Task>, sqlx::Error> {
-    let workflow = WorkflowKey {
-        workflow_id: key.workflow_id,
+impl Collection for Tasks {
+    type Scope = WorkflowKey;
+    type Row = TaskRow;
+    type Record = Task;
+    const TABLE: Table = Table {
+        name: "tasks",
+        alias: "t",
     };
-    fetch_one::<TaskRow, _>(
-        select(
-            tenant,
-            tree,
-            workflow,
-            &Criteria::default(),
-            Selection::One(key.task_id),
-        ),
-        pool,
-    )
-    .await
-}
+    const COLUMNS: &'static str = COLUMNS;
 
-/// A page of a workflow's tasks. Tasks are created in execution order, so id
-/// order is execution order.
-pub async fn list(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-    page: PageRequest,
-) -> Result<Page<Task>, sqlx::Error> {
-    fetch_page::<TaskRow, _>(
-        select(
-            tenant,
-            tree,
-            workflow,
-            criteria,
-            Selection::Page(page.clone()),
-        ),
-        pool,
-        tenant,
-        TABLE,
-        &criteria.order,
-        page.size,
-    )
-    .await
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        workflow: Self::Scope,
+        joins: &str,
+    ) {
+        builder
+            .push(" from tasks t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id ")
+            .push(joins)
+            .push(" where t.tenant_id = ")
+            .push_bind(tenant.id())
+            .push(" and t.workflow_id = ")
+            .push_bind(workflow.workflow_id)
+            .push(" and (w.deleted_date_time is not null) = ")
+            .push_bind(tree.is_deleted());
+    }
 }
 
 /// Every task of a workflow in execution order, with no tree check (the caller
@@ -206,19 +149,6 @@ struct WorkflowTaskRow {
     workflow_id: Uuid,
     #[sqlx(flatten)]
     task: TaskRow,
-}
-
-pub async fn count(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    tree: Tree,
-    workflow: WorkflowKey,
-    criteria: &Criteria,
-) -> Result<i64, sqlx::Error> {
-    let mut builder = QueryBuilder::new("select count(*)");
-    push_from(&mut builder, tenant, tree, workflow);
-    criteria.push(&mut builder);
-    builder.build_query_scalar().fetch_one(executor).await
 }
 
 /// The task a taskProcessingResult ran.
@@ -280,7 +210,7 @@ pub async fn update(
 }
 
 #[derive(sqlx::FromRow)]
-struct TaskRow {
+pub(crate) struct TaskRow {
     id: Uuid,
     execution_sequence: i32,
     display_name: String,

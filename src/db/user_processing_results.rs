@@ -1,7 +1,7 @@
 //! userProcessingResults, with counters derived from their taskProcessingResults
 //! when read.
 
-use super::page::{fetch_one, fetch_page, push_selection, Page, PageRequest, Selection, Table};
+use super::page::{Collection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -10,10 +10,10 @@ use crate::domain::user_processing_result::{
     NewUserProcessingResult, UserProcessingResult, UserSummary,
 };
 use crate::domain::workflow::Tree;
-use crate::odata::{Criteria, Field, FieldKind};
+use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Which userProcessingResults a list holds: a run's, or a workflow's across its runs.
@@ -21,6 +21,22 @@ use uuid::Uuid;
 pub enum Scope {
     Run(RunKey),
     Workflow(WorkflowKey),
+}
+
+impl From<UserProcessingResultRef> for Scope {
+    /// The collection a userProcessingResult is addressed in: its run's, or its
+    /// workflow's when the address has no run.
+    fn from(key: UserProcessingResultRef) -> Self {
+        match key.run_id {
+            Some(run_id) => Scope::Run(RunKey {
+                workflow_id: key.workflow_id,
+                run_id,
+            }),
+            None => Scope::Workflow(WorkflowKey {
+                workflow_id: key.workflow_id,
+            }),
+        }
+    }
 }
 
 /// Inserts a userProcessingResult under a run of a workflow in `tree`, in one
@@ -123,112 +139,47 @@ const TASK_COUNTERS: &str = "
           and t.run_id = u.run_id and t.user_processing_result_id = u.id
     ) tasks";
 
-/// The table lists read, as their queries name it.
-const TABLE: Table = Table {
-    name: "user_processing_results",
-    alias: "u",
-};
+/// userProcessingResults, with their counters.
+pub(crate) struct UserProcessingResults;
 
-/// `from … where …` for the userProcessingResults of `scope` in `tree`, with
-/// `joins` after the join that checks the tree; the WHERE clause is left open.
-fn push_from(
-    builder: &mut QueryBuilder<'_, Postgres>,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    joins: &str,
-) {
-    builder
-        .push(" from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id ")
-        .push(joins)
-        .push(" where u.tenant_id = ")
-        .push_bind(tenant.id())
-        .push(" and (w.deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-    match scope {
-        Scope::Run(run) => builder
-            .push(" and u.workflow_id = ")
-            .push_bind(run.workflow_id)
-            .push(" and u.run_id = ")
-            .push_bind(run.run_id),
-        Scope::Workflow(workflow) => builder
-            .push(" and u.workflow_id = ")
-            .push_bind(workflow.workflow_id),
+impl Collection for UserProcessingResults {
+    type Scope = Scope;
+    type Row = UserProcessingResultRow;
+    type Record = UserProcessingResult;
+    const TABLE: Table = Table {
+        name: "user_processing_results",
+        alias: "u",
     };
-}
-
-fn select(
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-    selection: Selection,
-) -> QueryBuilder<'static, Postgres> {
-    let mut builder = QueryBuilder::new(
-        "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
+    const COLUMNS: &'static str = "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
                 u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
-                tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks",
-    );
-    push_from(&mut builder, tenant, tree, scope, TASK_COUNTERS);
-    criteria.push(&mut builder);
-    push_selection(&mut builder, "u.id", selection, &criteria.order);
-    builder
-}
+                tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+    const JOINS: &'static str = TASK_COUNTERS;
 
-/// The userProcessingResult, addressed under its run or under its workflow.
-pub async fn find(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    key: UserProcessingResultRef,
-) -> Result<Option<UserProcessingResult>, sqlx::Error> {
-    let scope = match key.run_id {
-        Some(run_id) => Scope::Run(RunKey {
-            workflow_id: key.workflow_id,
-            run_id,
-        }),
-        None => Scope::Workflow(WorkflowKey {
-            workflow_id: key.workflow_id,
-        }),
-    };
-    let selection = Selection::One(key.user_processing_result_id);
-    fetch_one::<UserProcessingResultRow, _>(
-        select(tenant, tree, scope, &Criteria::default(), selection),
-        pool,
-    )
-    .await
-}
-
-pub async fn list(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-    page: PageRequest,
-) -> Result<Page<UserProcessingResult>, sqlx::Error> {
-    fetch_page::<UserProcessingResultRow, _>(
-        select(tenant, tree, scope, criteria, Selection::Page(page.clone())),
-        pool,
-        tenant,
-        TABLE,
-        &criteria.order,
-        page.size,
-    )
-    .await
-}
-
-pub async fn count(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    tree: Tree,
-    scope: Scope,
-    criteria: &Criteria,
-) -> Result<i64, sqlx::Error> {
-    let mut builder = QueryBuilder::new("select count(*)");
-    push_from(&mut builder, tenant, tree, scope, "");
-    criteria.push(&mut builder);
-    builder.build_query_scalar().fetch_one(executor).await
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        scope: Self::Scope,
+        joins: &str,
+    ) {
+        builder
+            .push(" from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id ")
+            .push(joins)
+            .push(" where u.tenant_id = ")
+            .push_bind(tenant.id())
+            .push(" and (w.deleted_date_time is not null) = ")
+            .push_bind(tree.is_deleted());
+        match scope {
+            Scope::Run(run) => builder
+                .push(" and u.workflow_id = ")
+                .push_bind(run.workflow_id)
+                .push(" and u.run_id = ")
+                .push_bind(run.run_id),
+            Scope::Workflow(workflow) => builder
+                .push(" and u.workflow_id = ")
+                .push_bind(workflow.workflow_id),
+        };
+    }
 }
 
 /// Applies `update`; false when there is no such userProcessingResult in `tree`.
@@ -307,7 +258,7 @@ pub async fn summary(
 }
 
 #[derive(sqlx::FromRow)]
-struct UserProcessingResultRow {
+pub(crate) struct UserProcessingResultRow {
     workflow_id: Uuid,
     run_id: Uuid,
     id: Uuid,

@@ -1,17 +1,16 @@
 //! Workflows and their tasks.
 
-use super::page::{fetch_page, push_selection, Page, PageRequest, Selection, Table};
+use super::page::{self, Collection, Table};
 use super::tasks;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
-    Activation, ExecutionConditions, NewWorkflow, Task, TaskArgument, Tree, Workflow,
-    WorkflowUpdate,
+    Activation, ExecutionConditions, NewWorkflow, TaskArgument, Tree, Workflow, WorkflowUpdate,
 };
-use crate::odata::{Criteria, Field, FieldKind};
+use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{Acquire, PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// Inserts a workflow with its tasks in one transaction and returns it as stored.
@@ -146,31 +145,37 @@ pub const FILTERABLE: &[Field] = &[
 /// `$search` matches workflows by displayName.
 pub const SEARCHABLE: &str = "display_name";
 
-/// The table lists read, as their queries name it.
-const TABLE: Table = Table {
-    name: "workflows",
-    alias: "workflows",
-};
+/// The workflows of a tree.
+pub(crate) struct Workflows;
 
-fn select(
-    tenant: Tenant,
-    tree: Tree,
-    criteria: &Criteria,
-    selection: Selection,
-) -> QueryBuilder<'static, Postgres> {
-    let mut builder = QueryBuilder::new(
+impl Collection for Workflows {
+    type Scope = ();
+    type Row = WorkflowRow;
+    type Record = Workflow;
+    const TABLE: Table = Table {
+        name: "workflows",
+        alias: "workflows",
+    };
+    const COLUMNS: &'static str =
         "select id, category, display_name, description, is_enabled, is_scheduling_enabled,
                 execution_conditions, created_date_time, last_modified_date_time, deleted_date_time,
-                next_schedule_run_date_time, version
-         from workflows where tenant_id = ",
-    );
-    builder
-        .push_bind(tenant.id())
-        .push(" and (deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-    criteria.push(&mut builder);
-    push_selection(&mut builder, "id", selection, &criteria.order);
-    builder
+                next_schedule_run_date_time, version";
+
+    fn push_from(
+        builder: &mut QueryBuilder<'_, Postgres>,
+        tenant: Tenant,
+        tree: Tree,
+        _: (),
+        joins: &str,
+    ) {
+        builder
+            .push(" from workflows ")
+            .push(joins)
+            .push(" where tenant_id = ")
+            .push_bind(tenant.id())
+            .push(" and (deleted_date_time is not null) = ")
+            .push_bind(tree.is_deleted());
+    }
 }
 
 /// The workflow with its tasks, if it is in `tree`.
@@ -180,49 +185,13 @@ pub async fn find(
     tree: Tree,
     id: Uuid,
 ) -> Result<Option<Workflow>, sqlx::Error> {
-    let Some(row) = select(tenant, tree, &Criteria::default(), Selection::One(id))
-        .build_query_as::<WorkflowRow>()
-        .fetch_optional(&mut *connection)
-        .await?
+    let Some(mut workflow) =
+        page::find::<Workflows>(&mut *connection, tenant, tree, (), id).await?
     else {
         return Ok(None);
     };
-    let tasks = tasks::of_workflow(&mut *connection, tenant, id).await?;
-    Ok(Some(row.with_tasks(tasks)))
-}
-
-/// A page of the workflows in `tree`, without their tasks.
-pub async fn list(
-    pool: &PgPool,
-    tenant: Tenant,
-    tree: Tree,
-    criteria: &Criteria,
-    page: PageRequest,
-) -> Result<Page<Workflow>, sqlx::Error> {
-    fetch_page::<WorkflowRow, _>(
-        select(tenant, tree, criteria, Selection::Page(page.clone())),
-        pool,
-        tenant,
-        TABLE,
-        &criteria.order,
-        page.size,
-    )
-    .await
-}
-
-pub async fn count(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    tree: Tree,
-    criteria: &Criteria,
-) -> Result<i64, sqlx::Error> {
-    let mut builder = QueryBuilder::new("select count(*) from workflows where tenant_id = ");
-    builder
-        .push_bind(tenant.id())
-        .push(" and (deleted_date_time is not null) = ")
-        .push_bind(tree.is_deleted());
-    criteria.push(&mut builder);
-    builder.build_query_scalar().fetch_one(executor).await
+    workflow.tasks = tasks::of_workflow(&mut *connection, tenant, id).await?;
+    Ok(Some(workflow))
 }
 
 /// Applies `update` to a live workflow; false when there is none with the id.
@@ -383,7 +352,7 @@ pub async fn delete_permanently(
 }
 
 #[derive(sqlx::FromRow)]
-struct WorkflowRow {
+pub(crate) struct WorkflowRow {
     id: Uuid,
     category: WorkflowCategory,
     display_name: String,
@@ -398,29 +367,23 @@ struct WorkflowRow {
     version: i32,
 }
 
-/// A listed workflow, without its tasks.
+/// A workflow as a row holds it: its tasks are read separately.
 impl From<WorkflowRow> for Workflow {
     fn from(row: WorkflowRow) -> Self {
-        row.with_tasks(Vec::new())
-    }
-}
-
-impl WorkflowRow {
-    fn with_tasks(self, tasks: Vec<Task>) -> Workflow {
         Workflow {
-            id: self.id,
-            category: self.category,
-            display_name: self.display_name,
-            description: self.description,
-            is_enabled: self.is_enabled,
-            is_scheduling_enabled: self.is_scheduling_enabled,
-            execution_conditions: self.execution_conditions.0,
-            created_date_time: self.created_date_time,
-            last_modified_date_time: self.last_modified_date_time,
-            deleted_date_time: self.deleted_date_time,
-            next_schedule_run_date_time: self.next_schedule_run_date_time,
-            version: self.version,
-            tasks,
+            id: row.id,
+            category: row.category,
+            display_name: row.display_name,
+            description: row.description,
+            is_enabled: row.is_enabled,
+            is_scheduling_enabled: row.is_scheduling_enabled,
+            execution_conditions: row.execution_conditions.0,
+            created_date_time: row.created_date_time,
+            last_modified_date_time: row.last_modified_date_time,
+            deleted_date_time: row.deleted_date_time,
+            next_schedule_run_date_time: row.next_schedule_run_date_time,
+            version: row.version,
+            tasks: Vec::new(),
         }
     }
 }

@@ -96,6 +96,22 @@ pub struct SameTaskResultKey {
     pub same_task_result_id: Uuid,
 }
 
+impl RunKey {
+    pub fn workflow(self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
+impl TaskKey {
+    pub fn workflow(self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
 impl UserProcessingResultKey {
     pub fn run(self) -> RunKey {
         RunKey {

@@ -6,6 +6,8 @@ use super::not_found;
 use super::summary::SummaryWindow;
 use crate::app::AppState;
 use crate::db;
+use crate::db::page;
+use crate::db::runs::Runs;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{Address, RunKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
@@ -112,7 +114,7 @@ pub async fn get(
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    match db::runs::find(&state.pool, tenant, tree, key).await? {
+    match page::find::<Runs>(&state.pool, tenant, tree, key.workflow(), key.run_id).await? {
         Some(run) => wire.ok(&address(tree, &run), RunJson::new(run, wire.evolvable)),
         None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
@@ -131,7 +133,7 @@ pub async fn list(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs"),
             Some(Address::workflow(tree, key)),
-            db::runs::list(
+            page::list::<Runs>(
                 &state.pool,
                 tenant,
                 tree,
@@ -139,7 +141,7 @@ pub async fn list(
                 &criteria,
                 listing.page(&criteria)?,
             ),
-            db::runs::count(&state.pool, tenant, tree, key, &criteria),
+            page::count::<Runs>(&state.pool, tenant, tree, key, &criteria),
             RunJson::new,
         )
         .await
@@ -153,7 +155,7 @@ pub async fn count(
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::runs::FILTERABLE, None)?;
-    let count = db::runs::count(&state.pool, tenant, tree, key, &criteria);
+    let count = page::count::<Runs>(&state.pool, tenant, tree, key, &criteria);
     listing
         .respond_count(&state, Some(Address::workflow(tree, key)), count)
         .await

@@ -7,7 +7,9 @@ use super::collection::Listing;
 use super::{not_found, not_found_beneath};
 use crate::app::AppState;
 use crate::db;
+use crate::db::page;
 use crate::db::task_processing_results::Scope;
+use crate::db::task_processing_results::TaskProcessingResults;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
@@ -255,7 +257,7 @@ async fn list_in(
             state,
             collection,
             Some(address),
-            db::task_processing_results::list(
+            page::list::<TaskProcessingResults>(
                 &state.pool,
                 tenant,
                 tree,
@@ -263,7 +265,7 @@ async fn list_in(
                 &criteria,
                 listing.page(&criteria)?,
             ),
-            db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
+            page::count::<TaskProcessingResults>(&state.pool, tenant, tree, scope, &criteria),
             |result, evolvable| render(result, evolvable, &tasks),
         )
         .await
@@ -277,7 +279,7 @@ async fn count_in(
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
     let (_, address) = parent(tree, scope);
-    let count = db::task_processing_results::count(&state.pool, tenant, tree, scope, &criteria);
+    let count = page::count::<TaskProcessingResults>(&state.pool, tenant, tree, scope, &criteria);
     listing.respond_count(state, Some(address), count).await
 }
 
@@ -290,7 +292,7 @@ async fn get_in(
     id: Uuid,
     wire: &Wire,
 ) -> Result<HttpResponse, GraphError> {
-    match db::task_processing_results::find(&state.pool, tenant, tree, scope, id).await? {
+    match page::find::<TaskProcessingResults>(&state.pool, tenant, tree, scope, id).await? {
         Some(result) => {
             let tasks = tasks_to_expand(state, tenant, scope, wire.expands("task")).await?;
             wire.ok(

@@ -6,6 +6,8 @@ use super::collection::Listing;
 use super::not_found;
 use crate::app::AppState;
 use crate::db;
+use crate::db::page;
+use crate::db::tasks::Tasks;
 use crate::domain::keys::{Address, TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::patch::Patch;
 use crate::domain::validation::check_odata_type;
@@ -34,7 +36,7 @@ pub async fn list(
             &state,
             CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks"),
             Some(Address::workflow(tree, key)),
-            db::tasks::list(
+            page::list::<Tasks>(
                 &state.pool,
                 tenant,
                 tree,
@@ -42,7 +44,7 @@ pub async fn list(
                 &criteria,
                 listing.page(&criteria)?,
             ),
-            db::tasks::count(&state.pool, tenant, tree, key, &criteria),
+            page::count::<Tasks>(&state.pool, tenant, tree, key, &criteria),
             TaskJson::new,
         )
         .await
@@ -56,7 +58,7 @@ pub async fn count(
     let key = key.into_inner();
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::tasks::FILTERABLE, Some(db::tasks::SEARCHABLE))?;
-    let count = db::tasks::count(&state.pool, tenant, tree, key, &criteria);
+    let count = page::count::<Tasks>(&state.pool, tenant, tree, key, &criteria);
     listing
         .respond_count(&state, Some(Address::workflow(tree, key)), count)
         .await
@@ -70,7 +72,7 @@ pub async fn get(
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    match db::tasks::find(&state.pool, tenant, tree, key).await? {
+    match page::find::<Tasks>(&state.pool, tenant, tree, key.workflow(), key.task_id).await? {
         Some(task) => wire.ok(
             &address(tree, key.workflow_id, &task),
             TaskJson::new(task, wire.evolvable),

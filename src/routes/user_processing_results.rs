@@ -7,7 +7,9 @@ use super::runs::ProcessingPatchBody;
 use super::summary::SummaryWindow;
 use crate::app::AppState;
 use crate::db;
+use crate::db::page;
 use crate::db::user_processing_results::Scope;
+use crate::db::user_processing_results::UserProcessingResults;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{Address, RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::reference;
@@ -122,7 +124,15 @@ pub async fn get(
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    match db::user_processing_results::find(&state.pool, tenant, tree, key).await? {
+    match page::find::<UserProcessingResults>(
+        &state.pool,
+        tenant,
+        tree,
+        key.into(),
+        key.user_processing_result_id,
+    )
+    .await?
+    {
         Some(result) => wire.ok(
             &address(tree, &result),
             UserProcessingResultJson::new(result, wire.evolvable),
@@ -153,7 +163,7 @@ async fn list_in(
             state,
             CollectionAddress::Beneath(parent, "userProcessingResults"),
             Some(address),
-            db::user_processing_results::list(
+            page::list::<UserProcessingResults>(
                 &state.pool,
                 tenant,
                 tree,
@@ -161,7 +171,7 @@ async fn list_in(
                 &criteria,
                 listing.page(&criteria)?,
             ),
-            db::user_processing_results::count(&state.pool, tenant, tree, scope, &criteria),
+            page::count::<UserProcessingResults>(&state.pool, tenant, tree, scope, &criteria),
             UserProcessingResultJson::new,
         )
         .await
@@ -178,7 +188,7 @@ async fn count_in(
         Scope::Run(run) => Address::run(tree, run),
         Scope::Workflow(workflow) => Address::workflow(tree, workflow),
     };
-    let count = db::user_processing_results::count(&state.pool, tenant, tree, scope, &criteria);
+    let count = page::count::<UserProcessingResults>(&state.pool, tenant, tree, scope, &criteria);
     listing.respond_count(state, Some(parent), count).await
 }
 

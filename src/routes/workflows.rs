@@ -6,6 +6,8 @@ use super::collection::Listing;
 use super::not_found;
 use crate::app::AppState;
 use crate::db;
+use crate::db::page;
+use crate::db::workflows::Workflows;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::keys::{Address, WorkflowKey};
 use crate::domain::patch::Patch;
@@ -180,10 +182,11 @@ pub async fn list(
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
     let expand_tasks = listing.expands("tasks");
-    let mut page = db::workflows::list(
+    let mut page = page::list::<Workflows>(
         &state.pool,
         tenant,
         tree,
+        (),
         &criteria,
         listing.page(&criteria)?,
     )
@@ -201,7 +204,7 @@ pub async fn list(
             CollectionAddress::Workflows(tree),
             None,
             std::future::ready(Ok(page)),
-            db::workflows::count(&state.pool, tenant, tree, &criteria),
+            page::count::<Workflows>(&state.pool, tenant, tree, (), &criteria),
             |workflow, evolvable| {
                 if expand_tasks {
                     WorkflowJson::new(workflow, evolvable)
@@ -218,7 +221,7 @@ pub async fn count(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
-    let count = db::workflows::count(&state.pool, listing.tenant, listing.tree, &criteria);
+    let count = page::count::<Workflows>(&state.pool, listing.tenant, listing.tree, (), &criteria);
     listing.respond_count(&state, None, count).await
 }
 

@@ -279,7 +279,8 @@ async fn the_default_page_is_100_and_top_is_bounded() {
         "$skiptoken=forged",
         "$count=maybe",
         "$skip=5",
-        "$apply=x", "$compute=x",
+        "$apply=x",
+        "$compute=x",
         "$top=1&$top=2",
     ] {
         let option = query.split('=').next().unwrap();
