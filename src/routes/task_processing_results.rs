@@ -202,17 +202,10 @@ fn render(
 /// collection comes back empty.
 fn parent(tree: Tree, scope: Scope) -> (CollectionAddress, Address) {
     match scope {
-        Scope::UserProcessingResult(user) => {
-            let mut entity = EntityAddress::workflow(tree, user.workflow_id);
-            if let Some(run_id) = user.run_id {
-                entity = entity.then("runs", run_id);
-            }
-            let entity = entity.then("userProcessingResults", user.user_processing_result_id);
-            (
-                CollectionAddress::Beneath(entity, "taskProcessingResults"),
-                Address::user_processing_result(tree, user),
-            )
-        }
+        Scope::UserProcessingResult(user) => (
+            CollectionAddress::Beneath(user_address(tree, user), "taskProcessingResults"),
+            Address::user_processing_result(tree, user),
+        ),
         Scope::Run(run) => (
             CollectionAddress::Beneath(
                 EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
@@ -227,20 +220,24 @@ fn parent(tree: Tree, scope: Scope) -> (CollectionAddress, Address) {
             ),
             Address::task(tree, task),
         ),
-        Scope::SameTaskAs(origin) => {
-            let (user_collection, _) = parent(tree, Scope::UserProcessingResult(origin.parent()));
-            let CollectionAddress::Beneath(user, _) = user_collection else {
-                unreachable!("a userProcessingResult's results are beneath it")
-            };
-            (
-                CollectionAddress::Beneath(
-                    user.then("taskProcessingResults", origin.task_processing_result_id),
-                    "task/taskProcessingResults",
-                ),
-                Address::task_processing_result(tree, origin),
-            )
-        }
+        Scope::SameTaskAs(origin) => (
+            CollectionAddress::Beneath(
+                user_address(tree, origin.parent())
+                    .then("taskProcessingResults", origin.task_processing_result_id),
+                "task/taskProcessingResults",
+            ),
+            Address::task_processing_result(tree, origin),
+        ),
     }
+}
+
+/// A userProcessingResult's address as the request gave it: with or without its run.
+fn user_address(tree: Tree, user: UserProcessingResultRef) -> EntityAddress {
+    let mut address = EntityAddress::workflow(tree, user.workflow_id);
+    if let Some(run_id) = user.run_id {
+        address = address.then("runs", run_id);
+    }
+    address.then("userProcessingResults", user.user_processing_result_id)
 }
 
 async fn list_in(
