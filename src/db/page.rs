@@ -3,7 +3,7 @@
 //! one before, and one extra row tells whether another page follows.
 
 use crate::domain::workflow::Tree;
-use crate::odata::{push_after, Bound, Criteria, FieldKind, OrderKey};
+use crate::odata::{push_after, Bound, Criteria, Field, FieldKind, OrderKey};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
@@ -92,6 +92,10 @@ pub trait Collection {
     const COLUMNS: &'static str;
     /// Joins made for each row of a select (derived counters), not for counts.
     const JOINS: &'static str = "";
+    /// The properties `$filter` and `$orderby` may name.
+    const FILTERABLE: &'static [Field];
+    /// The column `$search` matches, where the collection is searchable.
+    const SEARCHABLE: Option<&'static str> = None;
 
     /// Appends ` from … where …` for `scope` in `tree`, with `joins` after the
     /// join that checks the tree; the WHERE clause is left open.

@@ -125,6 +125,7 @@ impl Collection for Runs {
                 users.total as total_users, users.successful as successful_users,
                 users.failed as failed_users, tasks.total as total_tasks,
                 tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+    const FILTERABLE: &'static [Field] = FILTERABLE;
     const JOINS: &'static str = COUNTERS;
 
     fn push_from(

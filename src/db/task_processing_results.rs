@@ -197,6 +197,7 @@ impl Collection for TaskProcessingResults {
     const COLUMNS: &'static str = "select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
                 t.created_date_time, t.processing_status, t.started_date_time, t.completed_date_time,
                 t.failure_reason, t.processing_info";
+    const FILTERABLE: &'static [Field] = FILTERABLE;
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

@@ -74,6 +74,8 @@ impl Collection for Tasks {
         alias: "t",
     };
     const COLUMNS: &'static str = COLUMNS;
+    const FILTERABLE: &'static [Field] = FILTERABLE;
+    const SEARCHABLE: Option<&'static str> = Some(SEARCHABLE);
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

@@ -153,6 +153,7 @@ impl Collection for UserProcessingResults {
     const COLUMNS: &'static str = "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
                 u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
                 tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+    const FILTERABLE: &'static [Field] = FILTERABLE;
     const JOINS: &'static str = TASK_COUNTERS;
 
     fn push_from(

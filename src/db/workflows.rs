@@ -160,6 +160,8 @@ impl Collection for Workflows {
         "select id, category, display_name, description, is_enabled, is_scheduling_enabled,
                 execution_conditions, created_date_time, last_modified_date_time, deleted_date_time,
                 next_schedule_run_date_time, version";
+    const FILTERABLE: &'static [Field] = FILTERABLE;
+    const SEARCHABLE: Option<&'static str> = Some(SEARCHABLE);
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

@@ -3,12 +3,12 @@
 //! a missing parent is a 404 rather than an empty list.
 
 use crate::app::AppState;
-use crate::db::page::{After, Page, PageRequest};
+use crate::db::page::{self, After, Collection, Page, PageRequest};
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::Address;
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::odata::{Bound, Criteria, Cursor, Field, ListOptions};
+use crate::odata::{Bound, Criteria, Cursor, ListOptions};
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
 use actix_web::dev::Payload;
@@ -87,14 +87,40 @@ impl Listing {
         })
     }
 
-    /// The request's `$filter` and `$search`, checked against a collection's
-    /// filterable `fields` and `searchable` column.
-    pub fn criteria(
+    /// The request's `$filter`, `$search` and `$orderby`, checked against what
+    /// the collection `C` can filter, search and sort by.
+    pub fn criteria<C: Collection>(&self) -> Result<Criteria, GraphError> {
+        Criteria::check(&self.options, C::FILTERABLE, C::SEARCHABLE)
+    }
+
+    /// Answers with the page of collection `C` under `scope` that the request
+    /// asks for (see [`Listing::respond`]).
+    pub async fn serve<C: Collection, J: Resource>(
         &self,
-        fields: &[Field],
-        searchable: Option<&'static str>,
-    ) -> Result<Criteria, GraphError> {
-        Criteria::check(&self.options, fields, searchable)
+        state: &AppState,
+        scope: C::Scope,
+        collection: CollectionAddress,
+        parent: Option<Address>,
+        render: impl Fn(C::Record, EvolvableMembers) -> J,
+    ) -> Result<HttpResponse, GraphError> {
+        let criteria = self.criteria::<C>()?;
+        let (pool, tenant, tree) = (&state.pool, self.tenant, self.tree);
+        let page = page::list::<C>(pool, tenant, tree, scope, &criteria, self.page(&criteria)?);
+        let count = page::count::<C>(pool, tenant, tree, scope, &criteria);
+        self.respond(state, collection, parent, page, count, render)
+            .await
+    }
+
+    /// Answers `{collection}/$count` for collection `C` under `scope`.
+    pub async fn serve_count<C: Collection>(
+        &self,
+        state: &AppState,
+        scope: C::Scope,
+        parent: Option<Address>,
+    ) -> Result<HttpResponse, GraphError> {
+        let criteria = self.criteria::<C>()?;
+        let count = page::count::<C>(&state.pool, self.tenant, self.tree, scope, &criteria);
+        self.respond_count(state, parent, count).await
     }
 
     /// Answers with `page`, counting the whole collection with `count` when the

@@ -126,22 +126,15 @@ pub async fn list(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::runs::FILTERABLE, None)?;
+    let tree = listing.tree;
+    let collection =
+        CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs");
     listing
-        .respond(
+        .serve::<Runs, _>(
             &state,
-            CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs"),
+            key,
+            collection,
             Some(Address::workflow(tree, key)),
-            page::list::<Runs>(
-                &state.pool,
-                tenant,
-                tree,
-                key,
-                &criteria,
-                listing.page(&criteria)?,
-            ),
-            page::count::<Runs>(&state.pool, tenant, tree, key, &criteria),
             RunJson::new,
         )
         .await
@@ -153,12 +146,8 @@ pub async fn count(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::runs::FILTERABLE, None)?;
-    let count = page::count::<Runs>(&state.pool, tenant, tree, key, &criteria);
-    listing
-        .respond_count(&state, Some(Address::workflow(tree, key)), count)
-        .await
+    let parent = Address::workflow(listing.tree, key);
+    listing.serve_count::<Runs>(&state, key, Some(parent)).await
 }
 
 /// The body of `PATCH …/runs/{id}` and `…/userProcessingResults/{id}`: the

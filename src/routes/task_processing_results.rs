@@ -245,24 +245,14 @@ async fn list_in(
     listing: &Listing,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
-    let (collection, address) = parent(tree, scope);
-    let tasks = tasks_to_expand(state, tenant, scope, listing.expands("task")).await?;
+    let (collection, address) = parent(listing.tree, scope);
+    let tasks = tasks_to_expand(state, listing.tenant, scope, listing.expands("task")).await?;
     listing
-        .respond(
+        .serve::<TaskProcessingResults, _>(
             state,
+            scope,
             collection,
             Some(address),
-            page::list::<TaskProcessingResults>(
-                &state.pool,
-                tenant,
-                tree,
-                scope,
-                &criteria,
-                listing.page(&criteria)?,
-            ),
-            page::count::<TaskProcessingResults>(&state.pool, tenant, tree, scope, &criteria),
             |result, evolvable| render(result, evolvable, &tasks),
         )
         .await
@@ -273,11 +263,10 @@ async fn count_in(
     listing: &Listing,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::task_processing_results::FILTERABLE, None)?;
-    let (_, address) = parent(tree, scope);
-    let count = page::count::<TaskProcessingResults>(&state.pool, tenant, tree, scope, &criteria);
-    listing.respond_count(state, Some(address), count).await
+    let (_, address) = parent(listing.tree, scope);
+    listing
+        .serve_count::<TaskProcessingResults>(state, scope, Some(address))
+        .await
 }
 
 /// One result of a scope's collection, by id, rendered at its canonical address.

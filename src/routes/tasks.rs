@@ -29,22 +29,15 @@ pub async fn list(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::tasks::FILTERABLE, Some(db::tasks::SEARCHABLE))?;
+    let tree = listing.tree;
+    let collection =
+        CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks");
     listing
-        .respond(
+        .serve::<Tasks, _>(
             &state,
-            CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks"),
+            key,
+            collection,
             Some(Address::workflow(tree, key)),
-            page::list::<Tasks>(
-                &state.pool,
-                tenant,
-                tree,
-                key,
-                &criteria,
-                listing.page(&criteria)?,
-            ),
-            page::count::<Tasks>(&state.pool, tenant, tree, key, &criteria),
             TaskJson::new,
         )
         .await
@@ -56,11 +49,9 @@ pub async fn count(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::tasks::FILTERABLE, Some(db::tasks::SEARCHABLE))?;
-    let count = page::count::<Tasks>(&state.pool, tenant, tree, key, &criteria);
+    let parent = Address::workflow(listing.tree, key);
     listing
-        .respond_count(&state, Some(Address::workflow(tree, key)), count)
+        .serve_count::<Tasks>(&state, key, Some(parent))
         .await
 }
 

@@ -141,14 +141,10 @@ pub async fn get(
     }
 }
 
-async fn list_in(
-    state: &AppState,
-    listing: &Listing,
-    scope: Scope,
-) -> Result<HttpResponse, GraphError> {
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::user_processing_results::FILTERABLE, None)?;
-    let (parent, address) = match scope {
+/// The entity a scope's collection is beneath, and the address to check when
+/// the collection comes back empty.
+fn parent(tree: Tree, scope: Scope) -> (EntityAddress, Address) {
+    match scope {
         Scope::Run(run) => (
             EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
             Address::run(tree, run),
@@ -157,21 +153,22 @@ async fn list_in(
             EntityAddress::workflow(tree, workflow.workflow_id),
             Address::workflow(tree, workflow),
         ),
-    };
+    }
+}
+
+async fn list_in(
+    state: &AppState,
+    listing: &Listing,
+    scope: Scope,
+) -> Result<HttpResponse, GraphError> {
+    let (entity, address) = parent(listing.tree, scope);
+    let collection = CollectionAddress::Beneath(entity, "userProcessingResults");
     listing
-        .respond(
+        .serve::<UserProcessingResults, _>(
             state,
-            CollectionAddress::Beneath(parent, "userProcessingResults"),
+            scope,
+            collection,
             Some(address),
-            page::list::<UserProcessingResults>(
-                &state.pool,
-                tenant,
-                tree,
-                scope,
-                &criteria,
-                listing.page(&criteria)?,
-            ),
-            page::count::<UserProcessingResults>(&state.pool, tenant, tree, scope, &criteria),
             UserProcessingResultJson::new,
         )
         .await
@@ -182,14 +179,10 @@ async fn count_in(
     listing: &Listing,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
-    let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::user_processing_results::FILTERABLE, None)?;
-    let parent = match scope {
-        Scope::Run(run) => Address::run(tree, run),
-        Scope::Workflow(workflow) => Address::workflow(tree, workflow),
-    };
-    let count = page::count::<UserProcessingResults>(&state.pool, tenant, tree, scope, &criteria);
-    listing.respond_count(state, Some(parent), count).await
+    let (_, address) = parent(listing.tree, scope);
+    listing
+        .serve_count::<UserProcessingResults>(state, scope, Some(address))
+        .await
 }
 
 /// A path that names a collection of userProcessingResults.

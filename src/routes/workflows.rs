@@ -180,7 +180,7 @@ pub async fn list(
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
-    let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
+    let criteria = listing.criteria::<Workflows>()?;
     let expand_tasks = listing.expands("tasks");
     let mut page = page::list::<Workflows>(
         &state.pool,
@@ -220,9 +220,7 @@ pub async fn count(
     state: web::Data<AppState>,
     listing: Listing,
 ) -> Result<HttpResponse, GraphError> {
-    let criteria = listing.criteria(db::workflows::FILTERABLE, Some(db::workflows::SEARCHABLE))?;
-    let count = page::count::<Workflows>(&state.pool, listing.tenant, listing.tree, (), &criteria);
-    listing.respond_count(&state, None, count).await
+    listing.serve_count::<Workflows>(&state, (), None).await
 }
 
 /// The body of `PATCH /workflows/{id}`: the properties Graph lets a client change.
