@@ -1,9 +1,9 @@
 //! Builds the HTTP server; shared by `main` and the tests, so the tests exercise
 //! the production routes, middleware and error handling.
 
+use crate::auth::{self, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
-use crate::tenant::Tenant;
 use crate::{db, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
@@ -17,7 +17,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub public_base_url: Option<Url>,
     pub max_body_bytes: usize,
-    pub default_tenant: Tenant,
+    pub authenticator: Authenticator,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("could not listen on the configured address: {0}")]
     Listen(#[from] std::io::Error),
+    #[error("could not set up authentication: {0}")]
+    Auth(#[from] auth::SetupError),
 }
 
 pub struct Application {
@@ -42,18 +44,19 @@ impl Application {
         db::ensure_database(&settings.database).await?;
         let pool = db::pool(&settings);
         db::migrate(&pool).await?;
-        Ok(Self::with_pool(settings, pool)?)
+        Self::with_pool(settings, pool)
     }
 
     /// Binds the listener and builds the server over an existing pool.
-    pub fn with_pool(settings: Settings, pool: PgPool) -> std::io::Result<Self> {
+    pub fn with_pool(settings: Settings, pool: PgPool) -> Result<Self, StartupError> {
+        let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             pool,
             public_base_url: settings.public_base_url,
             max_body_bytes: settings.max_body_bytes,
-            default_tenant: Tenant::new(settings.default_tenant_id),
+            authenticator,
         });
         let max_body_bytes = settings.max_body_bytes;
         tokio::spawn(purge::run(

@@ -3,10 +3,10 @@
 
 use sqlx::postgres::PgConnectOptions;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 use url::Url;
-use uuid::Uuid;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/lifecycle_workflows";
 
@@ -35,8 +35,6 @@ pub struct Settings {
     /// `LCW_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a connection
     /// before it is answered 503.
     pub db_acquire_timeout: Duration,
-    /// `LCW_DEFAULT_TENANT_ID`: the tenant every request acts in.
-    pub default_tenant_id: Uuid,
     /// `LCW_WORKERS`: HTTP worker threads.
     pub workers: usize,
     /// `LCW_DELETED_RETENTION_DAYS`: how long a deleted workflow can be restored
@@ -44,7 +42,47 @@ pub struct Settings {
     pub deleted_retention: chrono::Duration,
     /// `LCW_PURGE_INTERVAL_SECS`: how often the purge runs.
     pub purge_interval: Duration,
+    /// `LCW_AUTH_*`: how bearer tokens are validated.
+    pub auth: AuthSettings,
 }
+
+/// How bearer tokens are validated.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// `LCW_AUTH_HS256_SECRET`, `LCW_AUTH_JWKS_PATH` or `LCW_AUTH_JWKS_URL` (at
+    /// most one); with none, the public development secret.
+    pub keys: SigningKeys,
+    /// `LCW_AUTH_ISSUERS`: accepted `iss` values; `{tenantid}` stands for the
+    /// token's `tid`.
+    pub issuers: Vec<String>,
+    /// `LCW_AUTH_AUDIENCES`: accepted `aud` values.
+    pub audiences: Vec<String>,
+    /// `LCW_AUTH_LEEWAY_SECS`: clock skew allowed on `exp` and `nbf`.
+    pub leeway: Duration,
+    /// `LCW_AUTH_ALLOW_DEV_KEY`: accept the development secret on a non-loopback
+    /// address.
+    pub allow_dev_key: bool,
+    /// `LCW_AUTH_JWKS_MIN_REFRESH_SECS`: the least time between two fetches of the
+    /// JWKS URL caused by tokens naming an unknown key.
+    pub jwks_min_refresh: Duration,
+    /// `LCW_AUTH_TOKEN_CACHE_SIZE`: how many validated tokens are remembered.
+    pub token_cache_size: u64,
+}
+
+#[derive(Clone)]
+pub enum SigningKeys {
+    Development,
+    Secret(String),
+    JwksFile(PathBuf),
+    JwksUrl(Url),
+}
+
+/// Entra ID's v2.0 issuer, for every tenant.
+pub const DEFAULT_ISSUER: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+/// Microsoft Graph's audience.
+pub const DEFAULT_AUDIENCE: &str = "https://graph.microsoft.com";
+/// RFC 7518 asks an HS256 key to be at least as long as the hash.
+const MIN_SECRET_BYTES: usize = 32;
 
 /// A setting that is present but not valid; it names the setting, never its value
 /// (which may hold a password).
@@ -100,11 +138,6 @@ impl Settings {
                 )?,
                 "LCW_DB_ACQUIRE_TIMEOUT_MS",
             )?),
-            default_tenant_id: parse_or(
-                get("LCW_DEFAULT_TENANT_ID"),
-                "LCW_DEFAULT_TENANT_ID",
-                Some(Uuid::nil()),
-            )?,
             workers: positive(
                 parse_or(
                     get("LCW_WORKERS"),
@@ -132,8 +165,82 @@ impl Settings {
                 )?,
                 "LCW_PURGE_INTERVAL_SECS",
             )?),
+            auth: AuthSettings::from_lookup(&get)?,
         })
     }
+}
+
+impl AuthSettings {
+    fn from_lookup(get: &impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            keys: signing_keys(get)?,
+            issuers: list(get("LCW_AUTH_ISSUERS"), DEFAULT_ISSUER),
+            audiences: list(get("LCW_AUTH_AUDIENCES"), DEFAULT_AUDIENCE),
+            leeway: Duration::from_secs(parse_or(
+                get("LCW_AUTH_LEEWAY_SECS"),
+                "LCW_AUTH_LEEWAY_SECS",
+                Some(60),
+            )?),
+            allow_dev_key: parse_or(
+                get("LCW_AUTH_ALLOW_DEV_KEY"),
+                "LCW_AUTH_ALLOW_DEV_KEY",
+                Some(false),
+            )?,
+            jwks_min_refresh: Duration::from_secs(parse_or(
+                get("LCW_AUTH_JWKS_MIN_REFRESH_SECS"),
+                "LCW_AUTH_JWKS_MIN_REFRESH_SECS",
+                Some(300),
+            )?),
+            token_cache_size: positive(
+                parse_or(
+                    get("LCW_AUTH_TOKEN_CACHE_SIZE"),
+                    "LCW_AUTH_TOKEN_CACHE_SIZE",
+                    Some(10_000),
+                )?,
+                "LCW_AUTH_TOKEN_CACHE_SIZE",
+            )?,
+        })
+    }
+}
+
+fn signing_keys(get: &impl Fn(&'static str) -> Option<String>) -> Result<SigningKeys, ConfigError> {
+    let secret = get("LCW_AUTH_HS256_SECRET");
+    let path = get("LCW_AUTH_JWKS_PATH");
+    let url = get("LCW_AUTH_JWKS_URL");
+    match (secret, path, url) {
+        (None, None, None) => Ok(SigningKeys::Development),
+        (Some(secret), None, None) if secret.len() < MIN_SECRET_BYTES => Err(invalid(
+            "LCW_AUTH_HS256_SECRET",
+            format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+        )),
+        (Some(secret), None, None) => Ok(SigningKeys::Secret(secret)),
+        (None, Some(path), None) => Ok(SigningKeys::JwksFile(PathBuf::from(path))),
+        (None, None, Some(url)) => {
+            let setting = "LCW_AUTH_JWKS_URL";
+            let url = Url::parse(&url)
+                .map_err(|error| invalid(setting, format!("'{url}' is not a URL ({error})")))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(invalid(setting, format!("'{url}' is not an http(s) URL")));
+            }
+            Ok(SigningKeys::JwksUrl(url))
+        }
+        _ => Err(invalid(
+            "LCW_AUTH_HS256_SECRET",
+            "set only one of LCW_AUTH_HS256_SECRET, LCW_AUTH_JWKS_PATH and LCW_AUTH_JWKS_URL",
+        )),
+    }
+}
+
+/// A comma-separated list, or the default when the setting is absent.
+fn list(value: Option<String>, default: &str) -> Vec<String> {
+    value
+        .as_deref()
+        .unwrap_or(default)
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -225,7 +332,13 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Pretty);
         assert_eq!(settings.max_body_bytes, 1_048_576);
         assert_eq!(settings.db_pool_size, 10);
-        assert_eq!(settings.default_tenant_id, Uuid::nil());
+        assert!(matches!(settings.auth.keys, SigningKeys::Development));
+        assert_eq!(settings.auth.issuers, [DEFAULT_ISSUER]);
+        assert_eq!(settings.auth.audiences, [DEFAULT_AUDIENCE]);
+        assert_eq!(settings.auth.leeway, Duration::from_secs(60));
+        assert!(!settings.auth.allow_dev_key);
+        assert_eq!(settings.auth.jwks_min_refresh, Duration::from_secs(300));
+        assert_eq!(settings.auth.token_cache_size, 10_000);
         assert!(settings.public_base_url.is_none());
         assert_eq!(settings.deleted_retention, chrono::Duration::days(30));
         assert_eq!(settings.purge_interval, Duration::from_secs(3600));
@@ -241,7 +354,11 @@ mod tests {
             ("LCW_MAX_BODY_BYTES", "0"),
             ("LCW_DB_POOL_SIZE", "many"),
             ("LCW_DB_ACQUIRE_TIMEOUT_MS", "0"),
-            ("LCW_DEFAULT_TENANT_ID", "tenant"),
+            ("LCW_AUTH_HS256_SECRET", "too short"),
+            ("LCW_AUTH_JWKS_URL", "ftp://keys.example.com"),
+            ("LCW_AUTH_LEEWAY_SECS", "-5"),
+            ("LCW_AUTH_ALLOW_DEV_KEY", "yes"),
+            ("LCW_AUTH_TOKEN_CACHE_SIZE", "0"),
             ("LCW_WORKERS", "0"),
             ("LCW_DELETED_RETENTION_DAYS", "-1"),
             ("LCW_PURGE_INTERVAL_SECS", "0"),
@@ -255,6 +372,42 @@ mod tests {
             assert_eq!(error.setting, setting, "{value}");
             assert!(error.to_string().contains(setting));
         }
+    }
+
+    #[test]
+    fn auth_lists_are_comma_separated_and_keys_exclusive() {
+        let settings = settings(&[
+            (
+                "LCW_AUTH_ISSUERS",
+                " https://a.example/ , https://b.example/{tenantid}/,",
+            ),
+            ("LCW_AUTH_AUDIENCES", "api://lifecycle"),
+            ("LCW_AUTH_JWKS_URL", "https://keys.example/jwks"),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.auth.issuers,
+            ["https://a.example/", "https://b.example/{tenantid}/"]
+        );
+        assert_eq!(settings.auth.audiences, ["api://lifecycle"]);
+        assert!(matches!(settings.auth.keys, SigningKeys::JwksUrl(_)));
+
+        let both = self::settings(&[
+            (
+                "LCW_AUTH_HS256_SECRET",
+                "a secret that is long enough to be used",
+            ),
+            ("LCW_AUTH_JWKS_PATH", "/etc/jwks.json"),
+        ]);
+        assert!(both.is_err());
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_without_echoing_it() {
+        let Err(error) = settings(&[("LCW_AUTH_HS256_SECRET", "hunter2")]) else {
+            panic!("a short secret was accepted");
+        };
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 
     #[test]

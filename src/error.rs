@@ -18,6 +18,8 @@ pub const RETRY_AFTER_SECONDS: u32 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidRequest,
+    InvalidAuthenticationToken,
+    AccessDenied,
     ItemNotFound,
     NotAllowed,
     Conflict,
@@ -31,6 +33,8 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidRequest => "invalidRequest",
+            ErrorCode::InvalidAuthenticationToken => "InvalidAuthenticationToken",
+            ErrorCode::AccessDenied => "accessDenied",
             ErrorCode::ItemNotFound => "itemNotFound",
             ErrorCode::NotAllowed => "notAllowed",
             ErrorCode::Conflict => "conflict",
@@ -60,6 +64,29 @@ impl GraphError {
 
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+    }
+
+    /// 401: the bearer token is missing or not valid; `message` says which check
+    /// failed and goes into `WWW-Authenticate` too.
+    pub fn unauthenticated(message: &'static str) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidAuthenticationToken,
+            message,
+        )
+    }
+
+    pub fn access_denied(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::AccessDenied, message)
+    }
+
+    /// RFC 6750's challenge, with our message as its quoted description (so a
+    /// quote or backslash in it becomes an apostrophe).
+    fn bearer_challenge(&self) -> String {
+        format!(
+            "Bearer realm=\"lifecycle-workflows\", error=\"invalid_token\", error_description=\"{}\"",
+            self.message.replace(['"', '\\'], "'")
+        )
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -176,8 +203,14 @@ impl ResponseError for GraphError {
     /// Status and headers only: the middleware writes the body.
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        if self.code == ErrorCode::ServiceNotAvailable {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        match self.code {
+            ErrorCode::ServiceNotAvailable => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+            }
+            ErrorCode::InvalidAuthenticationToken => {
+                response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
+            }
+            _ => {}
         }
         response.finish()
     }

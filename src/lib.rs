@@ -1,6 +1,7 @@
 //! Microsoft Graph's Lifecycle Workflows API on PostgreSQL.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;

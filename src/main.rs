@@ -1,8 +1,11 @@
 use clap::{Parser, Subcommand};
 use lifecycle_workflows::app::Application;
+use lifecycle_workflows::auth::{self, TokenRequest};
 use lifecycle_workflows::config::Settings;
 use lifecycle_workflows::{db, telemetry};
 use std::process::ExitCode;
+use std::time::Duration;
+use uuid::Uuid;
 
 /// Microsoft Graph's Lifecycle Workflows API, on PostgreSQL. Settings come from the
 /// environment and `.env` (see `.env.example`).
@@ -19,6 +22,23 @@ enum Command {
     Serve,
     /// Create the database if missing and apply the migrations, then exit.
     Migrate,
+    /// Print a bearer token the service accepts, signed with LCW_AUTH_HS256_SECRET
+    /// (or the development secret when no key is configured).
+    Token {
+        /// The tenant (`tid`) the token acts in.
+        #[arg(long, default_value_t = auth::DEVELOPMENT_TENANT)]
+        tenant: Uuid,
+        /// A delegated permission (`scp`); repeat for more. Without scopes or
+        /// roles the token carries LifecycleWorkflows.ReadWrite.All.
+        #[arg(long = "scope", value_name = "PERMISSION")]
+        scopes: Vec<String>,
+        /// An application permission (`roles`); repeat for more.
+        #[arg(long = "role", value_name = "PERMISSION")]
+        roles: Vec<String>,
+        /// How long the token is valid: 1h, 30m, 7d.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
 }
 
 #[actix_web::main]
@@ -36,6 +56,20 @@ async fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(settings).await,
+        Command::Token {
+            tenant,
+            scopes,
+            roles,
+            ttl,
+        } => print_token(
+            &settings,
+            &TokenRequest {
+                tenant,
+                scopes,
+                roles,
+                lifetime: ttl,
+            },
+        ),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,6 +85,14 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .run_until_stopped()
         .await?;
+    Ok(())
+}
+
+fn print_token(
+    settings: &Settings,
+    request: &TokenRequest,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("{}", auth::mint(&settings.auth, request)?);
     Ok(())
 }
 

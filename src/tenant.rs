@@ -1,10 +1,6 @@
-//! The tenant a request acts in. Every statement is scoped by it.
+//! The tenant a request acts in: the `tid` of its token. Every statement is
+//! scoped by it; handlers get it only through `auth::Authorized`.
 
-use crate::app::AppState;
-use crate::error::GraphError;
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use std::future::{ready, Ready};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,21 +13,5 @@ impl Tenant {
 
     pub fn id(self) -> Uuid {
         self.0
-    }
-}
-
-/// Until requests carry tokens, every request acts in the configured tenant
-/// (`LCW_DEFAULT_TENANT_ID`); authentication replaces only this extractor.
-impl FromRequest for Tenant {
-    type Error = GraphError;
-    type Future = Ready<Result<Self, GraphError>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            request
-                .app_data::<web::Data<AppState>>()
-                .map(|state| state.default_tenant)
-                .ok_or_else(|| GraphError::internal(&"the application state is not registered")),
-        )
     }
 }

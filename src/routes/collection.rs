@@ -3,6 +3,7 @@
 //! a missing parent is a 404 rather than an empty list.
 
 use crate::app::AppState;
+use crate::auth::{Authorized, Need};
 use crate::db::page::{self, After, Collection, Page, PageRequest};
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::Address;
@@ -15,23 +16,26 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use std::future::Future;
+use std::marker::PhantomData;
 
-/// What a list or count request needs besides its path.
-pub struct Listing {
+/// What a list or count request needs besides its path; `N` is the permission
+/// reading the collection needs.
+pub struct Listing<N: Need> {
     pub tenant: Tenant,
     pub tree: Tree,
     options: ListOptions,
     wire: Wire,
     request: HttpRequest,
+    need: PhantomData<N>,
 }
 
-impl FromRequest for Listing {
+impl<N: Need> FromRequest for Listing<N> {
     type Error = GraphError;
     type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let parts = (
-            Tenant::from_request(request, payload),
+            Authorized::<N>::from_request(request, payload),
             Tree::from_request(request, payload),
             ListOptions::from_request(request, payload),
             Wire::from_request(request, payload),
@@ -39,17 +43,18 @@ impl FromRequest for Listing {
         let request = request.clone();
         Box::pin(async move {
             Ok(Self {
-                tenant: parts.0.await?,
+                tenant: parts.0.await?.tenant,
                 tree: parts.1.await?,
                 options: parts.2.await?,
                 wire: parts.3.await?,
                 request,
+                need: PhantomData,
             })
         })
     }
 }
 
-impl Listing {
+impl<N: Need> Listing<N> {
     /// Whether the request asked for `navigation` inline.
     pub fn expands(&self, navigation: &str) -> bool {
         self.wire.expands(navigation)

@@ -12,6 +12,7 @@ mod user_processing_results;
 mod workflows;
 
 use crate::app::AppState;
+use crate::auth;
 use crate::db;
 use crate::domain::keys::{
     Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultRef,
@@ -22,6 +23,7 @@ use crate::error::GraphError;
 use crate::tenant::Tenant;
 use crate::wire::ApiVersion;
 use actix_web::dev::Payload;
+use actix_web::middleware::from_fn;
 use actix_web::{error, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use uuid::Uuid;
@@ -35,6 +37,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     for version in VERSIONS {
         config.service(
             web::scope(&format!("{version}/identityGovernance/lifecycleWorkflows"))
+                .wrap(from_fn(auth::authenticate))
                 .app_data(ApiVersion(version))
                 .service(
                     web::scope("/workflows")

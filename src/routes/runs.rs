@@ -5,6 +5,7 @@ use super::collection::Listing;
 use super::not_found;
 use super::summary::SummaryWindow;
 use crate::app::AppState;
+use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
 use crate::db::runs::Runs;
@@ -16,7 +17,6 @@ use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, RunJson, RunSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -80,7 +80,7 @@ fn address(tree: Tree, run: &Run) -> EntityAddress {
 
 pub async fn create(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<WorkflowKey>,
     wire: Wire,
@@ -108,7 +108,7 @@ pub async fn create(
 
 pub async fn get(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     key: web::Path<RunKey>,
     wire: Wire,
@@ -123,7 +123,7 @@ pub async fn get(
 pub async fn list(
     state: web::Data<AppState>,
     key: web::Path<WorkflowKey>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let tree = listing.tree;
@@ -143,7 +143,7 @@ pub async fn list(
 pub async fn count(
     state: web::Data<AppState>,
     key: web::Path<WorkflowKey>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let parent = Address::workflow(listing.tree, key);
@@ -179,7 +179,7 @@ impl ProcessingPatchBody {
 
 pub async fn update(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<RunKey>,
     body: GraphJson<ProcessingPatchBody>,
@@ -198,7 +198,7 @@ pub async fn update(
 /// `GET …/runs/summary(startDateTime=…,endDateTime=…)`.
 pub async fn summary(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     path: web::Path<(Uuid, String)>,
     wire: Wire,

@@ -6,6 +6,7 @@ use super::body::{GraphJson, IdRef};
 use super::collection::Listing;
 use super::{not_found, not_found_beneath};
 use crate::app::AppState;
+use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
 use crate::db::task_processing_results::Scope;
@@ -101,7 +102,7 @@ fn address(tree: Tree, result: &TaskProcessingResult) -> EntityAddress {
 /// the body names, which must be a task of the same workflow.
 pub async fn create(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<UserProcessingResultKey>,
     wire: Wire,
@@ -133,7 +134,7 @@ pub async fn create(
 /// the task of result `p`, under the same userProcessingResult, in one statement.
 pub async fn create_for_same_task(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<TaskProcessingResultKey>,
     wire: Wire,
@@ -242,7 +243,7 @@ fn user_address(tree: Tree, user: UserProcessingResultRef) -> EntityAddress {
 
 async fn list_in(
     state: &AppState,
-    listing: &Listing,
+    listing: &Listing<ReadReports>,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (collection, address) = parent(listing.tree, scope);
@@ -260,7 +261,7 @@ async fn list_in(
 
 async fn count_in(
     state: &AppState,
-    listing: &Listing,
+    listing: &Listing<ReadReports>,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (_, address) = parent(listing.tree, scope);
@@ -388,7 +389,7 @@ impl ResultPath for SameTaskResultKey {
 /// canonical address.
 pub async fn get<P: ResultPath>(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     path: web::Path<P>,
     wire: Wire,
@@ -400,7 +401,7 @@ pub async fn get<P: ResultPath>(
 pub async fn list<P: CollectionPath>(
     state: web::Data<AppState>,
     path: web::Path<P>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     list_in(&state, &listing, path.into_inner().scope()).await
 }
@@ -408,7 +409,7 @@ pub async fn list<P: CollectionPath>(
 pub async fn count<P: CollectionPath>(
     state: web::Data<AppState>,
     path: web::Path<P>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     count_in(&state, &listing, path.into_inner().scope()).await
 }
@@ -433,7 +434,7 @@ pub struct TaskProcessingResultPatchBody {
 
 pub async fn update(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<TaskProcessingResultRef>,
     body: GraphJson<TaskProcessingResultPatchBody>,

@@ -5,6 +5,7 @@ use super::body::GraphJson;
 use super::collection::Listing;
 use super::not_found;
 use crate::app::AppState;
+use crate::auth::{Authorized, ReadReports, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
 use crate::db::tasks::Tasks;
@@ -13,7 +14,6 @@ use crate::domain::patch::Patch;
 use crate::domain::validation::check_odata_type;
 use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
-use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -26,7 +26,7 @@ fn address(tree: Tree, workflow_id: Uuid, task: &Task) -> EntityAddress {
 pub async fn list(
     state: web::Data<AppState>,
     key: web::Path<WorkflowKey>,
-    listing: Listing,
+    listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let tree = listing.tree;
@@ -46,7 +46,7 @@ pub async fn list(
 pub async fn count(
     state: web::Data<AppState>,
     key: web::Path<WorkflowKey>,
-    listing: Listing,
+    listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let parent = Address::workflow(listing.tree, key);
@@ -57,7 +57,7 @@ pub async fn count(
 
 pub async fn get(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadWorkflows>,
     tree: Tree,
     key: web::Path<TaskKey>,
     wire: Wire,
@@ -75,7 +75,7 @@ pub async fn get(
 /// `GET …/taskProcessingResults/{p}/task`: the task the result ran.
 pub async fn of_result(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     key: web::Path<TaskProcessingResultRef>,
     wire: Wire,
@@ -104,7 +104,7 @@ pub struct TaskPatchBody {
 
 pub async fn update(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     tree: Tree,
     key: web::Path<TaskKey>,
     body: GraphJson<TaskPatchBody>,

@@ -6,6 +6,7 @@ use super::not_found;
 use super::runs::ProcessingPatchBody;
 use super::summary::SummaryWindow;
 use crate::app::AppState;
+use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
 use crate::db::user_processing_results::Scope;
@@ -18,7 +19,6 @@ use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcess
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::tenant::Tenant;
 use crate::wire::{
     CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
 };
@@ -90,7 +90,7 @@ fn address(tree: Tree, result: &UserProcessingResult) -> EntityAddress {
 
 pub async fn create(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<RunKey>,
     wire: Wire,
@@ -118,7 +118,7 @@ pub async fn create(
 
 pub async fn get(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     key: web::Path<UserProcessingResultRef>,
     wire: Wire,
@@ -158,7 +158,7 @@ fn parent(tree: Tree, scope: Scope) -> (EntityAddress, Address) {
 
 async fn list_in(
     state: &AppState,
-    listing: &Listing,
+    listing: &Listing<ReadReports>,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (entity, address) = parent(listing.tree, scope);
@@ -176,7 +176,7 @@ async fn list_in(
 
 async fn count_in(
     state: &AppState,
-    listing: &Listing,
+    listing: &Listing<ReadReports>,
     scope: Scope,
 ) -> Result<HttpResponse, GraphError> {
     let (_, address) = parent(listing.tree, scope);
@@ -205,7 +205,7 @@ impl CollectionPath for WorkflowKey {
 pub async fn list<P: CollectionPath>(
     state: web::Data<AppState>,
     path: web::Path<P>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     list_in(&state, &listing, path.into_inner().scope()).await
 }
@@ -213,14 +213,14 @@ pub async fn list<P: CollectionPath>(
 pub async fn count<P: CollectionPath>(
     state: web::Data<AppState>,
     path: web::Path<P>,
-    listing: Listing,
+    listing: Listing<ReadReports>,
 ) -> Result<HttpResponse, GraphError> {
     count_in(&state, &listing, path.into_inner().scope()).await
 }
 
 pub async fn update(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<UserProcessingResultRef>,
     body: GraphJson<ProcessingPatchBody>,
@@ -239,7 +239,7 @@ pub async fn update(
 /// `GET …/userProcessingResults/summary(startDateTime=…,endDateTime=…)`.
 pub async fn summary(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
     path: web::Path<(Uuid, String)>,
     wire: Wire,

@@ -5,6 +5,7 @@ use super::body::{GraphJson, IdRef};
 use super::collection::Listing;
 use super::not_found;
 use crate::app::AppState;
+use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
 use crate::db::workflows::Workflows;
@@ -16,7 +17,6 @@ use crate::domain::workflow::{
     Activation, ExecutionConditions, NewTask, NewWorkflow, TaskArgument, Tree, WorkflowUpdate,
 };
 use crate::error::GraphError;
-use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
 use actix_web::{web, HttpResponse};
 use serde::de::IgnoredAny;
@@ -122,7 +122,7 @@ impl WorkflowBody {
 
 pub async fn create(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     wire: Wire,
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
@@ -137,7 +137,7 @@ pub async fn create(
 
 pub async fn get(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ReadWorkflows>,
     tree: Tree,
     key: web::Path<WorkflowKey>,
     wire: Wire,
@@ -157,7 +157,7 @@ pub async fn get(
 /// `deletedItems`; in the deleted tree, a permanent delete of the subtree.
 pub async fn delete(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     tree: Tree,
     key: web::Path<WorkflowKey>,
 ) -> Result<HttpResponse, GraphError> {
@@ -177,7 +177,7 @@ pub async fn delete(
 
 pub async fn list(
     state: web::Data<AppState>,
-    listing: Listing,
+    listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria::<Workflows>()?;
@@ -218,7 +218,7 @@ pub async fn list(
 
 pub async fn count(
     state: web::Data<AppState>,
-    listing: Listing,
+    listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
     listing.serve_count::<Workflows>(&state, (), None).await
 }
@@ -243,7 +243,7 @@ pub struct WorkflowPatchBody {
 /// permanent delete.
 pub async fn update(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     tree: Tree,
     key: web::Path<WorkflowKey>,
     body: GraphJson<WorkflowPatchBody>,
@@ -275,7 +275,7 @@ pub async fn update(
 /// `POST /deletedItems/workflows/{id}/restore`: no body; 200 with the workflow.
 pub async fn restore(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     key: web::Path<WorkflowKey>,
     wire: Wire,
     body: web::Bytes,
@@ -307,7 +307,7 @@ pub struct ActivateBody {
 /// statement. Disabled workflows can be activated on demand, as in Graph.
 pub async fn activate(
     state: web::Data<AppState>,
-    tenant: Tenant,
+    Authorized { tenant, .. }: Authorized<ActivateWorkflows>,
     key: web::Path<WorkflowKey>,
     body: GraphJson<ActivateBody>,
 ) -> Result<HttpResponse, GraphError> {

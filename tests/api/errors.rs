@@ -1,6 +1,6 @@
 //! Framework and infrastructure failures still answer with Graph error bodies.
 
-use crate::helpers::{TestApp, LIVE};
+use crate::helpers::{client_with_token, mint, TestApp, LIVE};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::config::Settings;
 use lifecycle_workflows::db;
@@ -85,16 +85,19 @@ async fn an_unreachable_database_is_a_503_with_retry_after() {
     .into();
     let settings = Settings::from_lookup(|name| values.get(name).map(|v| v.to_string())).unwrap();
     let pool = db::pool(&settings);
+    let client = client_with_token(&mint(&settings.auth, uuid::Uuid::new_v4(), &[], &[]));
     let application = Application::with_pool(settings, pool).unwrap();
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
 
-    let response = reqwest::get(format!(
-        "{address}/beta/identityGovernance/lifecycleWorkflows/workflows/{}",
-        uuid::Uuid::now_v7()
-    ))
-    .await
-    .unwrap();
+    let response = client
+        .get(format!(
+            "{address}/beta/identityGovernance/lifecycleWorkflows/workflows/{}",
+            uuid::Uuid::now_v7()
+        ))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers()["retry-after"], "5");

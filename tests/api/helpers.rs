@@ -2,23 +2,32 @@
 //! port 0 and a database of its own, dropped when the test ends (pass or fail).
 
 use lifecycle_workflows::app::Application;
-use lifecycle_workflows::config::{Settings, DEFAULT_DATABASE_URL};
+use lifecycle_workflows::auth::{self, TokenRequest};
+use lifecycle_workflows::config::{AuthSettings, Settings, DEFAULT_DATABASE_URL};
 use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::time::Duration;
 use uuid::Uuid;
 
 pub const BASE: &str = "/beta/identityGovernance/lifecycleWorkflows";
 pub const TASK_DEFINITION_ID: &str = "8fa97d28-3e52-4985-b3a9-a1126f9b8b4e";
 pub const SUBJECT_ID: &str = "2b9c4f3e-6d1a-4c8e-9f70-1a2b3c4d5e6f";
+/// The HS256 secret the test applications verify tokens with.
+pub const TEST_SECRET: &str = "a secret for the tests, long enough for HS256";
 
 pub struct TestApp {
     pub address: String,
+    /// Sends a token of `tenant` with every request that sets none itself.
     pub client: reqwest::Client,
+    /// The tenant of `client`'s token, a new one for every application.
+    pub tenant: Uuid,
+    auth: AuthSettings,
     /// A pool of its own on the test's database, for looking behind the API.
     pub db: PgPool,
     database: String,
@@ -128,6 +137,7 @@ impl TestApp {
             ("LCW_LISTEN", "127.0.0.1:0"),
             ("LCW_DB_POOL_SIZE", "3"),
             ("LCW_WORKERS", "1"),
+            ("LCW_AUTH_HS256_SECRET", TEST_SECRET),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -139,6 +149,7 @@ impl TestApp {
         );
         let settings =
             Settings::from_lookup(|name| settings.get(name).cloned()).expect("valid test settings");
+        let auth = settings.auth.clone();
 
         let application = Application::build(settings)
             .await
@@ -151,13 +162,26 @@ impl TestApp {
             .connect_with(server_options.clone().database(&database))
             .await
             .expect("connect to the test database");
+        let tenant = Uuid::new_v4();
+        // An application that verifies with a JWKS cannot sign: its tests bring tokens.
+        let client = auth::mint(&auth, &token_request(tenant, &[], &[]))
+            .map(|token| client_with_token(&token))
+            .unwrap_or_default();
         Self {
             address: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
+            client,
+            tenant,
+            auth,
             db,
             database,
             server_options,
         }
+    }
+
+    /// A token this application accepts, for `tenant`, with these delegated
+    /// permissions and application roles (with neither: read and write).
+    pub fn token(&self, tenant: Uuid, scopes: &[&str], roles: &[&str]) -> String {
+        mint(&self.auth, tenant, scopes, roles)
     }
 
     /// The absolute URL of `path` below the `/beta` container.
@@ -259,6 +283,32 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// A token signed as `settings` say, valid for an hour.
+pub fn mint(settings: &AuthSettings, tenant: Uuid, scopes: &[&str], roles: &[&str]) -> String {
+    auth::mint(settings, &token_request(tenant, scopes, roles))
+        .expect("the test settings sign tokens")
+}
+
+fn token_request(tenant: Uuid, scopes: &[&str], roles: &[&str]) -> TokenRequest {
+    let owned = |names: &[&str]| names.iter().map(|name| name.to_string()).collect();
+    TokenRequest {
+        tenant,
+        scopes: owned(scopes),
+        roles: owned(roles),
+        lifetime: Duration::from_secs(3600),
+    }
+}
+
+/// A client that sends this bearer token with every request that sets none.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
+    value.set_sensitive(true);
+    reqwest::Client::builder()
+        .default_headers([(AUTHORIZATION, value)].into_iter().collect())
+        .build()
+        .expect("a client")
 }
 
 impl Drop for TestApp {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod addresses;
+mod auth;
 mod errors;
 mod helpers;
 mod lifecycle;

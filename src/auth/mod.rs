@@ -1,0 +1,157 @@
+//! Who a request acts for. A middleware authenticates every API request from its
+//! bearer token (401, or 403 for personal accounts) before routing reaches a
+//! handler; handlers then name what they need in the type of their
+//! [`Authorized`] argument (403 without it), which is also the only way to the
+//! tenant every statement is scoped by.
+
+mod keys;
+mod mint;
+mod permissions;
+mod token;
+
+pub use keys::{KeySet, Keys, RemoteKeySet};
+pub use mint::{mint, MintError, TokenRequest};
+pub use permissions::{
+    ActivateWorkflows, Need, Permission, Permissions, ReadReports, ReadWorkflows, WriteReports,
+    WriteWorkflows,
+};
+pub use token::{AuthError, Authenticator, PERSONAL_ACCOUNTS_TENANT, TENANT_PLACEHOLDER};
+
+use crate::app::AppState;
+use crate::config::{AuthSettings, SigningKeys};
+use crate::error::GraphError;
+use crate::tenant::Tenant;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use std::future::{ready, Ready};
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+
+/// The secret tokens are signed with when no key is configured. It is public, so
+/// the service refuses it on any address but loopback unless told otherwise.
+pub const DEVELOPMENT_SECRET: &str = "lifecycle-workflows-development-secret-not-for-production";
+
+/// The tenant `lifecycle-workflows token` issues tokens for unless told otherwise.
+pub const DEVELOPMENT_TENANT: uuid::Uuid = uuid::uuid!("11111111-1111-1111-1111-111111111111");
+
+/// An authenticated caller: the tenant it acts in and what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub tenant: Tenant,
+    pub permissions: Permissions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(
+        "the development secret is public, and {0} is not a loopback address: configure \
+         LCW_AUTH_HS256_SECRET, LCW_AUTH_JWKS_PATH or LCW_AUTH_JWKS_URL, or set \
+         LCW_AUTH_ALLOW_DEV_KEY=true to accept it anyway"
+    )]
+    DevelopmentSecretExposed(SocketAddr),
+    #[error("could not read LCW_AUTH_JWKS_PATH: {0}")]
+    JwksFile(String),
+}
+
+/// The authenticator the settings describe, for a service listening on `listen`.
+pub fn authenticator(
+    settings: &AuthSettings,
+    listen: SocketAddr,
+) -> Result<Authenticator, SetupError> {
+    let keys = match &settings.keys {
+        SigningKeys::Development => {
+            if !listen.ip().is_loopback() && !settings.allow_dev_key {
+                return Err(SetupError::DevelopmentSecretExposed(listen));
+            }
+            tracing::warn!(
+                "no token key is configured: accepting tokens signed with the public \
+                 development secret; configure LCW_AUTH_* before real use"
+            );
+            Keys::secret(DEVELOPMENT_SECRET)
+        }
+        SigningKeys::Secret(secret) => Keys::secret(secret),
+        SigningKeys::JwksFile(path) => {
+            let document = std::fs::read(path)
+                .map_err(|error| SetupError::JwksFile(format!("{}: {error}", path.display())))?;
+            Keys::Set(KeySet::from_json(&document).map_err(SetupError::JwksFile)?)
+        }
+        SigningKeys::JwksUrl(url) => {
+            Keys::Remote(RemoteKeySet::new(url.clone(), settings.jwks_min_refresh))
+        }
+    };
+    Ok(Authenticator::new(
+        keys,
+        settings.issuers.clone(),
+        settings.audiences.clone(),
+        settings.leeway,
+        settings.token_cache_size,
+    ))
+}
+
+/// Authenticates the request, or answers it: 401, 403 or 503.
+pub async fn authenticate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
+        let error = GraphError::internal(&"the application state is not registered");
+        return Ok(request.error_response(error));
+    };
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| value.as_bytes());
+    match state.authenticator.authenticate(authorization).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            Ok(next.call(request).await?.map_into_boxed_body())
+        }
+        Err(error) => Ok(request.error_response(GraphError::from(error))),
+    }
+}
+
+impl From<AuthError> for GraphError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Invalid(message) => GraphError::unauthenticated(message),
+            AuthError::Denied(message) => GraphError::access_denied(message),
+            AuthError::KeysUnavailable => GraphError::unavailable(),
+        }
+    }
+}
+
+/// The tenant of a caller allowed to do what `N` names.
+pub struct Authorized<N: Need> {
+    pub tenant: Tenant,
+    need: PhantomData<N>,
+}
+
+impl<N: Need> FromRequest for Authorized<N> {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let caller = request.extensions().get::<Caller>().copied();
+        ready(match caller {
+            None => Err(GraphError::internal(
+                &"a handler outside the authentication middleware asked for its caller",
+            )),
+            Some(caller) if caller.permissions.grant_any(N::ACCEPTED) => Ok(Self {
+                tenant: caller.tenant,
+                need: PhantomData,
+            }),
+            Some(_) => Err(GraphError::access_denied(format!(
+                "The token does not grant the permission to {}: it needs one of {}.",
+                N::ACTION,
+                N::ACCEPTED
+                    .iter()
+                    .map(|permission| permission.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! Graph's Lifecycle Workflows permissions, and what each operation needs.
+//!
+//! Delegated tokens carry permissions in `scp` (space-separated), application
+//! tokens in `roles`; both name the same permissions. The meanings are Graph's:
+//! the `Workflow` permissions cover workflows and their tasks (`Activate` only
+//! running them), the `Reports` permission covers runs and processing results,
+//! and the two broad permissions cover everything. As the API contract says, a
+//! write permission also reads everything. The write side of runs and results,
+//! which Graph keeps internal, needs the broad write permission.
+
+/// A permission this service understands; others in a token are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ReadAll,
+    ReadWriteAll,
+    WorkflowRead,
+    WorkflowReadWrite,
+    WorkflowActivate,
+    ReportsRead,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+        Permission::WorkflowRead,
+        Permission::WorkflowReadWrite,
+        Permission::WorkflowActivate,
+        Permission::ReportsRead,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::ReadAll => "LifecycleWorkflows.Read.All",
+            Permission::ReadWriteAll => "LifecycleWorkflows.ReadWrite.All",
+            Permission::WorkflowRead => "LifecycleWorkflows-Workflow.Read.All",
+            Permission::WorkflowReadWrite => "LifecycleWorkflows-Workflow.ReadWrite.All",
+            Permission::WorkflowActivate => "LifecycleWorkflows-Workflow.Activate",
+            Permission::ReportsRead => "LifecycleWorkflows-Reports.Read.All",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The permissions a token grants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Permissions(u8);
+
+impl Permissions {
+    /// The permissions named by a token's `scp` (space-separated) and `roles`.
+    pub fn from_claims(scopes: Option<&str>, roles: &[String]) -> Self {
+        let names = scopes
+            .into_iter()
+            .flat_map(str::split_whitespace)
+            .chain(roles.iter().map(String::as_str));
+        let mut granted = Self::default();
+        for name in names {
+            if let Some(permission) = Permission::ALL.into_iter().find(|p| p.name() == name) {
+                granted.0 |= permission.bit();
+            }
+        }
+        granted
+    }
+
+    /// Whether any of `accepted` is granted.
+    pub fn grant_any(self, accepted: &[Permission]) -> bool {
+        accepted
+            .iter()
+            .any(|permission| self.0 & permission.bit() != 0)
+    }
+}
+
+/// What an operation needs: any one of `ACCEPTED`. Handlers name it in the type
+/// of their [`Authorized`](super::Authorized) argument.
+pub trait Need: 'static {
+    const ACCEPTED: &'static [Permission];
+    /// What the operation does, for the 403 message: "read workflows".
+    const ACTION: &'static str;
+}
+
+/// Reading workflows and their tasks, in both trees.
+pub enum ReadWorkflows {}
+/// Creating, updating, deleting and restoring workflows, and updating tasks.
+pub enum WriteWorkflows {}
+/// Running a workflow on demand.
+pub enum ActivateWorkflows {}
+/// Reading runs, processing results and their summaries.
+pub enum ReadReports {}
+/// Recording runs and processing results: the write side Graph keeps internal.
+pub enum WriteReports {}
+
+impl Need for ReadWorkflows {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::WorkflowRead,
+        Permission::WorkflowReadWrite,
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "read workflows";
+}
+
+impl Need for WriteWorkflows {
+    const ACCEPTED: &'static [Permission] =
+        &[Permission::WorkflowReadWrite, Permission::ReadWriteAll];
+    const ACTION: &'static str = "change workflows";
+}
+
+impl Need for ActivateWorkflows {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::WorkflowActivate,
+        Permission::WorkflowReadWrite,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "activate workflows";
+}
+
+impl Need for ReadReports {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::ReportsRead,
+        Permission::WorkflowReadWrite,
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "read runs and processing results";
+}
+
+impl Need for WriteReports {
+    const ACCEPTED: &'static [Permission] = &[Permission::ReadWriteAll];
+    const ACTION: &'static str = "record runs and processing results";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_and_roles_both_grant() {
+        let delegated =
+            Permissions::from_claims(Some("User.Read  LifecycleWorkflows-Reports.Read.All"), &[]);
+        assert!(delegated.grant_any(ReadReports::ACCEPTED));
+        assert!(!delegated.grant_any(ReadWorkflows::ACCEPTED));
+
+        let application =
+            Permissions::from_claims(None, &["LifecycleWorkflows.ReadWrite.All".to_owned()]);
+        for accepted in [
+            ReadWorkflows::ACCEPTED,
+            WriteWorkflows::ACCEPTED,
+            ActivateWorkflows::ACCEPTED,
+            ReadReports::ACCEPTED,
+            WriteReports::ACCEPTED,
+        ] {
+            assert!(application.grant_any(accepted));
+        }
+    }
+
+    #[test]
+    fn names_match_exactly() {
+        let lookalikes = Permissions::from_claims(
+            Some("lifecycleworkflows.read.all LifecycleWorkflows.Read.All.Extra"),
+            &["LifecycleWorkflows.ReadWrite".to_owned()],
+        );
+        assert_eq!(lookalikes, Permissions::default());
+    }
+
+    #[test]
+    fn a_read_permission_never_writes() {
+        for read in [
+            Permission::ReadAll,
+            Permission::WorkflowRead,
+            Permission::ReportsRead,
+        ] {
+            let granted = Permissions::from_claims(Some(read.name()), &[]);
+            assert!(!granted.grant_any(WriteWorkflows::ACCEPTED), "{read:?}");
+            assert!(!granted.grant_any(WriteReports::ACCEPTED), "{read:?}");
+            assert!(!granted.grant_any(ActivateWorkflows::ACCEPTED), "{read:?}");
+        }
+    }
+}
