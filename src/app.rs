@@ -38,18 +38,27 @@ pub struct Application {
 }
 
 impl Application {
-    /// Creates the database if it is missing, applies the migrations, and binds the
-    /// listener; the server runs once awaited.
+    /// Checks the authentication settings, creates the database if it is missing,
+    /// applies the migrations, and binds the listener; the server runs once awaited.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
         db::ensure_database(&settings.database).await?;
         let pool = db::pool(&settings);
         db::migrate(&pool).await?;
-        Self::with_pool(settings, pool)
+        Self::serve(settings, pool, authenticator)
     }
 
     /// Binds the listener and builds the server over an existing pool.
     pub fn with_pool(settings: Settings, pool: PgPool) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
+        Self::serve(settings, pool, authenticator)
+    }
+
+    fn serve(
+        settings: Settings,
+        pool: PgPool,
+        authenticator: Authenticator,
+    ) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(settings.listen)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {

@@ -52,24 +52,29 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    telemetry::init(settings.log_format);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-        Command::Migrate => migrate(settings).await,
         Command::Token {
             tenant,
             scopes,
             roles,
             ttl,
-        } => print_token(
-            &settings,
-            &TokenRequest {
+        } => {
+            let request = TokenRequest {
                 tenant,
                 scopes,
                 roles,
                 lifetime: ttl,
-            },
-        ),
+            };
+            return print_token(&settings, &request);
+        }
+        Command::Migrate => {
+            telemetry::init(settings.log_format);
+            migrate(settings).await
+        }
+        Command::Serve => {
+            telemetry::init(settings.log_format);
+            serve(settings).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,12 +93,18 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn print_token(
-    settings: &Settings,
-    request: &TokenRequest,
-) -> Result<(), Box<dyn std::error::Error>> {
-    println!("{}", auth::mint(&settings.auth, request)?);
-    Ok(())
+/// Only the token goes to stdout, so that `$(lifecycle-workflows token)` works.
+fn print_token(settings: &Settings, request: &TokenRequest) -> ExitCode {
+    match auth::mint(&settings.auth, request) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("lifecycle-workflows: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {

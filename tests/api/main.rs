@@ -16,6 +16,7 @@ mod startup;
 mod statements;
 mod summaries;
 mod task_processing_results;
+mod tenants;
 mod updates;
 mod user_processing_results;
 mod workflows;

@@ -1,10 +1,13 @@
 //! Start-up: the database is created and migrated; settings are checked; the
 //! `migrate` subcommand; URLs behind a proxy.
 
-use crate::helpers::{TestApp, LIVE};
-use lifecycle_workflows::config::DEFAULT_DATABASE_URL;
+use crate::helpers::{client_with_token, workflow_body, TestApp, LIVE, TEST_SECRET};
+use lifecycle_workflows::app::Application;
+use lifecycle_workflows::config::{Settings, DEFAULT_DATABASE_URL};
+use serde_json::json;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
+use std::collections::HashMap;
 use std::process::Command;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -116,4 +119,141 @@ async fn urls_use_the_public_base_url_when_set() {
         response.body["@odata.context"],
         "https://lcw.example.com/beta/$metadata#identityGovernance/lifecycleWorkflows/workflows/$entity"
     );
+}
+
+#[tokio::test]
+async fn the_development_secret_is_refused_off_loopback_unless_allowed() {
+    let values: HashMap<&str, &str> = [("LCW_LISTEN", "0.0.0.0:0")].into();
+    let settings = Settings::from_lookup(|name| values.get(name).map(|v| v.to_string())).unwrap();
+    let Err(error) = Application::build(settings).await else {
+        panic!("the development secret was accepted on 0.0.0.0");
+    };
+    assert!(
+        error.to_string().contains("LCW_AUTH_ALLOW_DEV_KEY=true"),
+        "{error}"
+    );
+
+    let app = TestApp::spawn_with(&[
+        ("LCW_AUTH_HS256_SECRET", ""),
+        ("LCW_LISTEN", "0.0.0.0:0"),
+        ("LCW_AUTH_ALLOW_DEV_KEY", "true"),
+    ])
+    .await;
+    // The harness signs with the settings' key, here the development secret.
+    let response = app.get(&format!("/{LIVE}")).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}
+
+#[test]
+fn every_start_on_the_development_secret_warns() {
+    // The database is unreachable, so the start stops after the warning.
+    let output = Command::new(BINARY)
+        .env_remove("LCW_AUTH_HS256_SECRET")
+        .env_remove("LCW_AUTH_JWKS_PATH")
+        .env_remove("LCW_AUTH_JWKS_URL")
+        .env("LCW_LISTEN", "127.0.0.1:0")
+        .env(
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/unreachable",
+        )
+        .env("LCW_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let warning = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["level"] == "WARN")
+        .unwrap_or_else(|| panic!("no warning in {stdout}"));
+    assert!(
+        warning["fields"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("public development secret"),
+        "{warning}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_subcommand_prints_a_token_the_service_accepts() {
+    let app = TestApp::spawn().await;
+    let tenant = Uuid::new_v4();
+    let token = |args: &[&str]| {
+        let output = Command::new(BINARY)
+            .arg("token")
+            .args(args)
+            .env("LCW_AUTH_HS256_SECRET", TEST_SECRET)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+
+    let writer = token(&["--tenant", &tenant.to_string(), "--ttl", "5m"]);
+    let created = app
+        .send(
+            client_with_token(&writer)
+                .post(app.url(&format!("/{LIVE}")))
+                .json(&workflow_body("Made with the token command")),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let stored: Uuid = sqlx::query_scalar("select tenant_id from workflows")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, tenant);
+    let claims = claims_of(&writer);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        300
+    );
+    assert_eq!(claims["scp"], "LifecycleWorkflows.ReadWrite.All");
+
+    let reporter = token(&[
+        "--tenant",
+        &tenant.to_string(),
+        "--role",
+        "LifecycleWorkflows-Reports.Read.All",
+    ]);
+    assert_eq!(
+        claims_of(&reporter)["roles"],
+        json!(["LifecycleWorkflows-Reports.Read.All"])
+    );
+    let refused = app
+        .send(client_with_token(&reporter).get(app.url(&format!("/{LIVE}"))))
+        .await;
+    refused.assert_error(403, "accessDenied");
+}
+
+#[test]
+fn the_token_subcommand_cannot_sign_for_a_jwks() {
+    let output = Command::new(BINARY)
+        .arg("token")
+        .env_remove("LCW_AUTH_HS256_SECRET")
+        .env(
+            "LCW_AUTH_JWKS_URL",
+            "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot sign"), "{stderr}");
+}
+
+/// The claims of a token, read without checking it.
+fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
 }
