@@ -9,13 +9,14 @@ mod mint;
 mod permissions;
 mod token;
 
-pub use keys::{KeySet, Keys, RemoteKeySet};
 pub use mint::{mint, MintError, TokenRequest};
 pub use permissions::{
     ActivateWorkflows, Need, Permission, Permissions, ReadReports, ReadWorkflows, WriteReports,
     WriteWorkflows,
 };
-pub use token::{AuthError, Authenticator, PERSONAL_ACCOUNTS_TENANT, TENANT_PLACEHOLDER};
+pub use token::{AuthError, Authenticator};
+
+use keys::{KeySet, Keys, RemoteKeySet};
 
 use crate::app::AppState;
 use crate::config::{AuthSettings, SigningKeys};

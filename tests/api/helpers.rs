@@ -103,6 +103,52 @@ impl Chain {
         )
     }
 
+    /// Every GET address of the chain (entities, collections, counts and
+    /// summaries), in `tree`.
+    pub fn read_paths(&self, tree: &str) -> Vec<String> {
+        let summary =
+            "summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2027-01-01T00:00:00Z)";
+        let workflow = format!("/{tree}/{}", self.workflow);
+        let task = format!("{workflow}/tasks/{}", self.task);
+        let run = self.run_path(tree);
+        let workflow_user = format!("{workflow}/userProcessingResults/{}", self.user_result);
+        let mut paths = vec![
+            workflow.clone(),
+            format!("{workflow}/tasks"),
+            format!("{workflow}/tasks/$count"),
+            task.clone(),
+            format!("{task}/taskProcessingResults"),
+            format!("{task}/taskProcessingResults/$count"),
+            format!("{task}/taskProcessingResults/{}", self.task_result),
+            format!("{workflow}/runs"),
+            format!("{workflow}/runs/$count"),
+            format!("{workflow}/runs/{summary}"),
+            run.clone(),
+            format!("{run}/taskProcessingResults"),
+            format!("{run}/taskProcessingResults/$count"),
+            format!("{run}/taskProcessingResults/{}", self.task_result),
+            format!("{run}/userProcessingResults"),
+            format!("{run}/userProcessingResults/$count"),
+            format!("{workflow}/userProcessingResults"),
+            format!("{workflow}/userProcessingResults/$count"),
+            format!("{workflow}/userProcessingResults/{summary}"),
+        ];
+        for user in [self.user_result_path(tree), workflow_user] {
+            let result = format!("{user}/taskProcessingResults/{}", self.task_result);
+            paths.extend([
+                user.clone(),
+                format!("{user}/taskProcessingResults"),
+                format!("{user}/taskProcessingResults/$count"),
+                result.clone(),
+                format!("{result}/task"),
+                format!("{result}/task/taskProcessingResults"),
+                format!("{result}/task/taskProcessingResults/$count"),
+                format!("{result}/task/taskProcessingResults/{}", self.task_result),
+            ]);
+        }
+        paths
+    }
+
     /// The seed operation's collection.
     pub fn same_task_path(&self, tree: &str) -> String {
         format!("{}/task/taskProcessingResults", self.task_result_path(tree))

@@ -9,8 +9,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-const SUMMARY: &str =
-    "summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2027-01-01T00:00:00Z)";
 const TABLES: [&str; 5] = [
     "workflows",
     "tasks",
@@ -32,49 +30,6 @@ async fn snapshot(app: &TestApp) -> Vec<Value> {
         rows.extend(json);
     }
     rows
-}
-
-/// Every read of the API beneath a workflow, addressed with `chain`'s ids.
-fn reads(tree: &str, chain: &Chain) -> Vec<String> {
-    let workflow = format!("/{tree}/{}", chain.workflow);
-    let task = format!("{workflow}/tasks/{}", chain.task);
-    let run = chain.run_path(tree);
-    let workflow_user = format!("{workflow}/userProcessingResults/{}", chain.user_result);
-    let mut paths = vec![
-        workflow.clone(),
-        format!("{workflow}/tasks"),
-        format!("{workflow}/tasks/$count"),
-        task.clone(),
-        format!("{task}/taskProcessingResults"),
-        format!("{task}/taskProcessingResults/$count"),
-        format!("{task}/taskProcessingResults/{}", chain.task_result),
-        format!("{workflow}/runs"),
-        format!("{workflow}/runs/$count"),
-        format!("{workflow}/runs/{SUMMARY}"),
-        run.clone(),
-        format!("{run}/taskProcessingResults"),
-        format!("{run}/taskProcessingResults/$count"),
-        format!("{run}/taskProcessingResults/{}", chain.task_result),
-        format!("{run}/userProcessingResults"),
-        format!("{run}/userProcessingResults/$count"),
-        format!("{workflow}/userProcessingResults"),
-        format!("{workflow}/userProcessingResults/$count"),
-        format!("{workflow}/userProcessingResults/{SUMMARY}"),
-    ];
-    for user in [chain.user_result_path(tree), workflow_user] {
-        let result = format!("{user}/taskProcessingResults/{}", chain.task_result);
-        paths.extend([
-            user.clone(),
-            format!("{user}/taskProcessingResults"),
-            format!("{user}/taskProcessingResults/$count"),
-            result.clone(),
-            format!("{result}/task"),
-            format!("{result}/task/taskProcessingResults"),
-            format!("{result}/task/taskProcessingResults/$count"),
-            format!("{result}/task/taskProcessingResults/{}", chain.task_result),
-        ]);
-    }
-    paths
 }
 
 /// Every write of the API beneath a workflow, with a valid body.
@@ -125,7 +80,8 @@ async fn a_second_tenant_finds_and_changes_nothing_of_the_first() {
     let mut operations: Vec<(Method, String, Option<Value>)> = Vec::new();
     for (tree, chain) in [(LIVE, &live), (DELETED, &deleted)] {
         operations.extend(
-            reads(tree, chain)
+            chain
+                .read_paths(tree)
                 .into_iter()
                 .map(|path| (Method::GET, path, None)),
         );
