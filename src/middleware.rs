@@ -7,7 +7,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use std::time::Instant;
-use tracing::field::Empty;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -30,9 +29,6 @@ pub async fn request_context(
         "request",
         method = %request.method(),
         path = %request.path(),
-        route = Empty,
-        status = Empty,
-        latency_ms = Empty,
         request_id = %request_id,
     );
     // The router turns handler and extractor errors into responses, so an `Err`
@@ -59,11 +55,17 @@ pub async fn request_context(
     }
     headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
 
+    // The outcome goes on the event rather than into the span: a JSON span formats
+    // all of its fields again on every record.
     let route = response.request().match_pattern();
-    span.record("route", route.as_deref().unwrap_or("(no route)"));
-    span.record("status", response.status().as_u16());
-    span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
-    span.in_scope(|| tracing::info!("request completed"));
+    span.in_scope(|| {
+        tracing::info!(
+            route = route.as_deref().unwrap_or("(no route)"),
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request completed"
+        )
+    });
     Ok(response)
 }
 

@@ -31,7 +31,9 @@ use uuid::Uuid;
 const VERSIONS: [&str; 3] = ["/beta", "/v1.0", ""];
 const NAMESPACE: &str = "microsoft.graph.identityGovernance.";
 
-/// Registers every route of the API.
+/// Registers every route of the API as nested scopes, one per path segment that
+/// names an entity or a collection, so that a request is matched against the few
+/// patterns of each level rather than against every route.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.app_data(web::PathConfig::default().error_handler(invalid_path_id));
     for version in VERSIONS {
@@ -45,27 +47,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route("", web::get().to(workflows::list))
                         .route("", web::post().to(workflows::create))
                         .route("/$count", web::get().to(workflows::count))
-                        .route(
-                            "/{workflowId}/activate",
-                            web::post().to(workflows::activate),
-                        )
-                        .route(
-                            &format!("/{{workflowId}}/{NAMESPACE}activate"),
-                            web::post().to(workflows::activate),
-                        )
-                        .configure(workflow_subtree),
+                        .service(workflow(|workflow| {
+                            workflow.service(action("activate").post(workflows::activate))
+                        })),
                 )
                 .service(
                     web::scope("/deletedItems/workflows")
                         .app_data(Tree::Deleted)
                         .route("", web::get().to(workflows::list))
                         .route("/$count", web::get().to(workflows::count))
-                        .route("/{workflowId}/restore", web::post().to(workflows::restore))
-                        .route(
-                            &format!("/{{workflowId}}/{NAMESPACE}restore"),
-                            web::post().to(workflows::restore),
-                        )
-                        .configure(workflow_subtree),
+                        .service(workflow(|workflow| {
+                            workflow.service(action("restore").post(workflows::restore))
+                        })),
                 ),
         );
     }
@@ -73,134 +66,146 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 /// A bound function's segment, by short or namespace-qualified name:
 /// `summary(startDateTime=…,endDateTime=…)`.
-const SUMMARY: &str = r"{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
+const SUMMARY: &str = r"/{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
 
-/// The routes beneath a workflow, the same in both trees. A collection's `$count`
-/// and functions are registered before the `{id}` route that would match them.
-fn workflow_subtree(config: &mut web::ServiceConfig) {
-    const WORKFLOW: &str = "/{workflowId}";
-    const TASK: &str = "/{workflowId}/tasks/{taskId}";
-    const RUN: &str = "/{workflowId}/runs/{runId}";
-    const RUN_USER: &str =
-        "/{workflowId}/runs/{runId}/userProcessingResults/{userProcessingResultId}";
-    const WORKFLOW_USER: &str = "/{workflowId}/userProcessingResults/{userProcessingResultId}";
-    config
-        .service(
-            web::resource(WORKFLOW)
-                .get(workflows::get)
-                .patch(workflows::update)
-                .delete(workflows::delete),
-        )
-        .route(&format!("{WORKFLOW}/tasks"), web::get().to(tasks::list))
-        .route(
-            &format!("{WORKFLOW}/tasks/$count"),
-            web::get().to(tasks::count),
-        )
-        .service(web::resource(TASK).get(tasks::get).patch(tasks::update))
-        .route(
-            &format!("{TASK}/taskProcessingResults"),
-            web::get().to(task_processing_results::list::<TaskKey>),
-        )
-        .route(
-            &format!("{TASK}/taskProcessingResults/$count"),
-            web::get().to(task_processing_results::count::<TaskKey>),
-        )
-        .route(
-            &format!("{TASK}/taskProcessingResults/{{taskProcessingResultId}}"),
-            web::get().to(task_processing_results::get::<TaskResultKey>),
-        )
-        .service(
-            web::resource(format!("{WORKFLOW}/runs"))
-                .get(runs::list)
-                .post(runs::create),
-        )
-        .route(
-            &format!("{WORKFLOW}/runs/$count"),
-            web::get().to(runs::count),
-        )
-        .route(
-            &format!("{WORKFLOW}/runs/{SUMMARY}"),
-            web::get().to(runs::summary),
-        )
-        .service(web::resource(RUN).get(runs::get).patch(runs::update))
-        .route(
-            &format!("{RUN}/taskProcessingResults"),
-            web::get().to(task_processing_results::list::<RunKey>),
-        )
-        .route(
-            &format!("{RUN}/taskProcessingResults/$count"),
-            web::get().to(task_processing_results::count::<RunKey>),
-        )
-        .route(
-            &format!("{RUN}/taskProcessingResults/{{taskProcessingResultId}}"),
-            web::get().to(task_processing_results::get::<RunTaskResultKey>),
-        )
-        .service(
-            web::resource(format!("{RUN}/userProcessingResults"))
-                .get(user_processing_results::list::<RunKey>)
-                .post(user_processing_results::create),
-        )
-        .route(
-            &format!("{RUN}/userProcessingResults/$count"),
-            web::get().to(user_processing_results::count::<RunKey>),
-        )
-        .route(
-            &format!("{WORKFLOW}/userProcessingResults"),
-            web::get().to(user_processing_results::list::<WorkflowKey>),
-        )
-        .route(
-            &format!("{WORKFLOW}/userProcessingResults/$count"),
-            web::get().to(user_processing_results::count::<WorkflowKey>),
-        )
-        .route(
-            &format!("{WORKFLOW}/userProcessingResults/{SUMMARY}"),
-            web::get().to(user_processing_results::summary),
-        );
-    // Results are created only under a userProcessingResult addressed with its run.
-    user_result_subtree(config, RUN_USER, true);
-    user_result_subtree(config, WORKFLOW_USER, false);
+/// A bound action's segment, by short or namespace-qualified name.
+fn action(name: &str) -> actix_web::Resource {
+    web::resource([format!("/{name}"), format!("/{NAMESPACE}{name}")])
 }
 
-/// The routes at and beneath a userProcessingResult, addressed under its run or
-/// under its workflow; `creates` adds the creates of results.
-fn user_result_subtree(config: &mut web::ServiceConfig, user: &str, creates: bool) {
-    let results = format!("{user}/taskProcessingResults");
-    let result = format!("{results}/{{taskProcessingResultId}}");
-    let same_task = format!("{result}/task/taskProcessingResults");
-    let mut results_resource = web::resource(results.as_str())
-        .get(task_processing_results::list::<UserProcessingResultRef>);
-    let mut same_task_resource = web::resource(same_task.as_str())
-        .get(task_processing_results::list::<TaskProcessingResultRef>);
-    if creates {
-        results_resource = results_resource.post(task_processing_results::create);
-        same_task_resource = same_task_resource.post(task_processing_results::create_for_same_task);
-    }
-    config
+/// A workflow and everything beneath it, the same in both trees; `actions` adds
+/// the tree's own actions. A collection's `$count` and functions are registered
+/// before the `{id}` scope that would match them.
+fn workflow(actions: impl FnOnce(actix_web::Scope) -> actix_web::Scope) -> actix_web::Scope {
+    let workflow = web::scope("/{workflowId}").service(
+        web::resource("")
+            .get(workflows::get)
+            .patch(workflows::update)
+            .delete(workflows::delete),
+    );
+    actions(workflow)
         .service(
-            web::resource(user)
+            web::scope("/tasks")
+                .route("", web::get().to(tasks::list))
+                .route("/$count", web::get().to(tasks::count))
+                .service(
+                    web::scope("/{taskId}")
+                        .service(web::resource("").get(tasks::get).patch(tasks::update))
+                        .service(
+                            web::scope("/taskProcessingResults")
+                                .route("", web::get().to(task_processing_results::list::<TaskKey>))
+                                .route(
+                                    "/$count",
+                                    web::get().to(task_processing_results::count::<TaskKey>),
+                                )
+                                .route(
+                                    "/{taskProcessingResultId}",
+                                    web::get().to(task_processing_results::get::<TaskResultKey>),
+                                ),
+                        ),
+                ),
+        )
+        .service(
+            web::scope("/runs")
+                .service(web::resource("").get(runs::list).post(runs::create))
+                .route("/$count", web::get().to(runs::count))
+                .route(SUMMARY, web::get().to(runs::summary))
+                .service(
+                    web::scope("/{runId}")
+                        .service(web::resource("").get(runs::get).patch(runs::update))
+                        .service(
+                            web::scope("/taskProcessingResults")
+                                .route("", web::get().to(task_processing_results::list::<RunKey>))
+                                .route(
+                                    "/$count",
+                                    web::get().to(task_processing_results::count::<RunKey>),
+                                )
+                                .route(
+                                    "/{taskProcessingResultId}",
+                                    web::get().to(task_processing_results::get::<RunTaskResultKey>),
+                                ),
+                        )
+                        .service(
+                            web::scope("/userProcessingResults")
+                                .service(
+                                    web::resource("")
+                                        .get(user_processing_results::list::<RunKey>)
+                                        .post(user_processing_results::create),
+                                )
+                                .route(
+                                    "/$count",
+                                    web::get().to(user_processing_results::count::<RunKey>),
+                                )
+                                // Results are created only under a userProcessingResult
+                                // addressed with its run.
+                                .service(user_processing_result(true)),
+                        ),
+                ),
+        )
+        .service(
+            web::scope("/userProcessingResults")
+                .route(
+                    "",
+                    web::get().to(user_processing_results::list::<WorkflowKey>),
+                )
+                .route(
+                    "/$count",
+                    web::get().to(user_processing_results::count::<WorkflowKey>),
+                )
+                .route(SUMMARY, web::get().to(user_processing_results::summary))
+                .service(user_processing_result(false)),
+        )
+}
+
+/// A userProcessingResult and what is beneath it, addressed under its run or
+/// under its workflow; `creates` adds the creates of results.
+fn user_processing_result(creates: bool) -> actix_web::Scope {
+    let mut results =
+        web::resource("").get(task_processing_results::list::<UserProcessingResultRef>);
+    let mut same_task =
+        web::resource("").get(task_processing_results::list::<TaskProcessingResultRef>);
+    if creates {
+        results = results.post(task_processing_results::create);
+        same_task = same_task.post(task_processing_results::create_for_same_task);
+    }
+    web::scope("/{userProcessingResultId}")
+        .service(
+            web::resource("")
                 .get(user_processing_results::get)
                 .patch(user_processing_results::update),
         )
-        .service(results_resource)
-        .route(
-            &format!("{results}/$count"),
-            web::get().to(task_processing_results::count::<UserProcessingResultRef>),
-        )
         .service(
-            web::resource(result.as_str())
-                .get(task_processing_results::get::<TaskProcessingResultRef>)
-                .patch(task_processing_results::update),
+            web::scope("/taskProcessingResults")
+                .service(results)
+                .route(
+                    "/$count",
+                    web::get().to(task_processing_results::count::<UserProcessingResultRef>),
+                )
+                .service(
+                    web::scope("/{taskProcessingResultId}")
+                        .service(
+                            web::resource("")
+                                .get(task_processing_results::get::<TaskProcessingResultRef>)
+                                .patch(task_processing_results::update),
+                        )
+                        .route("/task", web::get().to(tasks::of_result))
+                        .service(
+                            web::scope("/task/taskProcessingResults")
+                                .service(same_task)
+                                .route(
+                                    "/$count",
+                                    web::get().to(task_processing_results::count::<
+                                        TaskProcessingResultRef,
+                                    >),
+                                )
+                                .route(
+                                    "/{sameTaskResultId}",
+                                    web::get()
+                                        .to(task_processing_results::get::<SameTaskResultKey>),
+                                ),
+                        ),
+                ),
         )
-        .route(&format!("{result}/task"), web::get().to(tasks::of_result))
-        .service(same_task_resource)
-        .route(
-            &format!("{same_task}/$count"),
-            web::get().to(task_processing_results::count::<TaskProcessingResultRef>),
-        )
-        .route(
-            &format!("{same_task}/{{sameTaskResultId}}"),
-            web::get().to(task_processing_results::get::<SameTaskResultKey>),
-        );
 }
 
 /// The tree the matched route is in, from the scope that registered it.
