@@ -8,13 +8,12 @@ use crate::{db, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use sqlx::PgPool;
 use std::net::TcpListener;
 use url::Url;
 
 /// What every handler may reach, shared by all workers.
 pub struct AppState {
-    pub pool: PgPool,
+    pub pool: db::Pool,
     pub public_base_url: Option<Url>,
     pub max_body_bytes: usize,
     pub authenticator: Authenticator,
@@ -43,20 +42,20 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
         db::ensure_database(&settings.database).await?;
+        db::migrate(&settings.database).await?;
         let pool = db::pool(&settings);
-        db::migrate(&pool).await?;
         Self::serve(settings, pool, authenticator)
     }
 
     /// Binds the listener and builds the server over an existing pool.
-    pub fn with_pool(settings: Settings, pool: PgPool) -> Result<Self, StartupError> {
+    pub fn with_pool(settings: Settings, pool: db::Pool) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
         Self::serve(settings, pool, authenticator)
     }
 
     fn serve(
         settings: Settings,
-        pool: PgPool,
+        pool: db::Pool,
         authenticator: Authenticator,
     ) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(settings.listen)?;

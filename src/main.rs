@@ -109,7 +109,7 @@ fn print_token(settings: &Settings, request: &TokenRequest) -> ExitCode {
 
 async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     db::ensure_database(&settings.database).await?;
-    db::migrate(&db::pool(&settings)).await?;
+    db::migrate(&settings.database).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

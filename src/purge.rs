@@ -2,12 +2,12 @@
 //! removed with their subtrees, as Graph does after 30 days.
 
 use crate::db;
+use crate::db::Pool;
 use chrono::{Duration, Utc};
-use sqlx::PgPool;
 
 /// Purges every `interval`, for as long as the server runs. A failed round is
 /// logged and retried at the next one.
-pub async fn run(pool: PgPool, retention: Duration, interval: std::time::Duration) {
+pub async fn run(pool: Pool, retention: Duration, interval: std::time::Duration) {
     let mut ticks = tokio::time::interval(interval);
     loop {
         ticks.tick().await;

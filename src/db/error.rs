@@ -10,6 +10,10 @@ impl From<sqlx::Error> for GraphError {
                 tracing::warn!(cause = %error, "database unavailable");
                 GraphError::unavailable()
             }
+            sqlx::Error::Database(database) if ends_the_session(database.as_ref()) => {
+                tracing::warn!(cause = %error, "database unavailable");
+                GraphError::unavailable()
+            }
             sqlx::Error::Database(database) => match database.constraint() {
                 Some(constraint) => {
                     from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))
@@ -23,6 +27,15 @@ impl From<sqlx::Error> for GraphError {
             _ => GraphError::internal(&error),
         }
     }
+}
+
+/// Whether the server is ending the session: a shutdown, a restart or a terminated
+/// backend (SQLSTATE 57P01 to 57P05) or a connection failure (class 08). The next
+/// attempt, on another connection, may well succeed.
+pub(super) fn ends_the_session(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error
+        .code()
+        .is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
 }
 
 /// The client error a violated constraint means, where it means one. Writes rely on

@@ -5,6 +5,7 @@ pub mod enums;
 pub mod error;
 pub mod locate;
 pub mod page;
+pub mod pool;
 pub mod runs;
 pub mod task_processing_results;
 pub mod tasks;
@@ -12,9 +13,11 @@ pub mod user_processing_results;
 pub mod workflows;
 
 use crate::config::Settings;
+pub use pool::Pool;
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
@@ -45,16 +48,18 @@ pub async fn ensure_database(options: &PgConnectOptions) -> Result<(), sqlx::Err
 }
 
 /// The service's connection pool, bounded in size and in how long a request waits.
-/// Connections are not pinged before use: that would be a second round trip on
-/// every request, and a dead connection fails its statement (a 503) and is dropped.
-pub fn pool(settings: &Settings) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(settings.db_pool_size)
-        .acquire_timeout(settings.db_acquire_timeout)
-        .test_before_acquire(false)
-        .connect_lazy_with(settings.database.clone())
+pub fn pool(settings: &Settings) -> Pool {
+    Pool::new(
+        &settings.database,
+        settings.db_pool_size,
+        settings.db_acquire_timeout,
+    )
 }
 
-pub async fn migrate(pool: &PgPool) -> Result<(), MigrateError> {
-    MIGRATOR.run(pool).await
+/// Applies the migrations over a connection of its own.
+pub async fn migrate(database: &PgConnectOptions) -> Result<(), MigrateError> {
+    let mut connection = PgConnection::connect_with(database).await?;
+    MIGRATOR.run(&mut connection).await?;
+    connection.close().await?;
+    Ok(())
 }

@@ -2,12 +2,13 @@
 //! order (ids are time-ordered UUIDs); a page starts after the last item of the
 //! one before, and one extra row tells whether another page follows.
 
+use super::Pool;
 use crate::domain::workflow::Tree;
 use crate::odata::{push_after, Bound, Criteria, Field, FieldKind, OrderKey};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgExecutor, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{FromRow, PgExecutor, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 /// Where a page starts: after the row with this id and these sort-key values.
@@ -150,7 +151,7 @@ pub async fn find<C: Collection>(
 
 /// A page of the rows `criteria` keeps, and where the next page starts.
 pub async fn list<C: Collection>(
-    pool: &PgPool,
+    pool: &Pool,
     tenant: Tenant,
     tree: Tree,
     scope: C::Scope,
@@ -180,7 +181,7 @@ pub async fn list<C: Collection>(
 
 /// How many rows `criteria` keeps.
 pub async fn count<C: Collection>(
-    pool: &PgPool,
+    pool: &Pool,
     tenant: Tenant,
     tree: Tree,
     scope: C::Scope,
@@ -194,7 +195,7 @@ pub async fn count<C: Collection>(
 
 /// The values of the sort keys of one row (none without `$orderby`).
 async fn sort_keys(
-    pool: &PgPool,
+    pool: &Pool,
     tenant: Tenant,
     table: Table,
     order: &[OrderKey],

@@ -1,13 +1,14 @@
 //! The tasks of a workflow.
 
 use super::page::{Collection, Table};
+use super::Pool;
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
 use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
 use sqlx::types::Json;
-use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -121,7 +122,7 @@ pub async fn of_workflow(
 
 /// The tasks of several workflows, by workflow, each in execution order.
 pub async fn of_workflows(
-    pool: &PgPool,
+    pool: &Pool,
     tenant: Tenant,
     workflow_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Task>>, sqlx::Error> {

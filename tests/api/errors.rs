@@ -121,3 +121,39 @@ async fn an_internal_failure_is_a_500_that_leaks_nothing() {
     assert_eq!(message, "An internal error occurred.");
     assert!(!response.text.contains("sabotaged"));
 }
+
+#[tokio::test]
+async fn terminated_connections_are_503s_and_are_replaced() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    // The test's own pool runs on its own connections, so only the service's end.
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid()",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(!terminated.is_empty(), "the service held no connection");
+
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let response = app.get(&chain.run_path(LIVE)).await;
+        if response.status == 200 {
+            break;
+        }
+        response.assert_error(503, "serviceNotAvailable");
+        assert_eq!(response.header("retry-after"), Some("5"));
+        statuses.push(response.status);
+    }
+    // Each dead connection fails at most two requests: its terminating notice,
+    // then the closed socket; the check before the next use replaces it.
+    assert!(
+        statuses.len() <= 2 * terminated.len(),
+        "{} failures for {} connections",
+        statuses.len(),
+        terminated.len()
+    );
+    let recovered = app.get(&chain.run_path(LIVE)).await;
+    assert_eq!(recovered.status, 200, "{}", recovered.text);
+}
