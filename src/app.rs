@@ -4,10 +4,11 @@
 use crate::auth::{self, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
-use crate::{db, middleware, purge, routes};
+use crate::{db, metrics, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::TcpListener;
 use url::Url;
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub public_base_url: Option<Url>,
     pub max_body_bytes: usize,
     pub authenticator: Authenticator,
+    pub metrics: PrometheusHandle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +67,9 @@ impl Application {
             public_base_url: settings.public_base_url,
             max_body_bytes: settings.max_body_bytes,
             authenticator,
+            metrics: metrics::handle(),
         });
+        tokio::spawn(metrics::upkeep(state.metrics.clone()));
         let max_body_bytes = settings.max_body_bytes;
         tokio::spawn(purge::run(
             state.pool.clone(),
@@ -76,6 +80,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body_bytes))
+                .route("/metrics", web::get().to(serve_metrics))
                 .configure(routes::configure)
                 .default_service(web::to(unknown_route))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
@@ -95,6 +100,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Prometheus text; open, like the other operational routes at the root.
+async fn serve_metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics::render(&state))
 }
 
 async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, GraphError> {

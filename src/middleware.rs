@@ -1,10 +1,12 @@
 //! The outermost middleware: one tracing span per request, the `request-id` and
-//! `client-request-id` headers, and the Graph error body of every error response.
+//! `client-request-id` headers, the Graph error body of every error response, and
+//! the request metrics.
 
 use crate::error::GraphError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use std::time::Instant;
 use tracing::Instrument;
@@ -23,6 +25,8 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
+    let in_flight = InFlight::start();
+    let method = method_label(request.method());
     let request_id = Uuid::new_v4().to_string();
     let client_request_id = request.headers().get(&CLIENT_REQUEST_ID).cloned();
     let span = tracing::info_span!(
@@ -57,16 +61,66 @@ pub async fn request_context(
 
     // The outcome goes on the event rather than into the span: a JSON span formats
     // all of its fields again on every record.
-    let route = response.request().match_pattern();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(no route)".to_owned());
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed().as_secs_f64();
     span.in_scope(|| {
         tracing::info!(
-            route = route.as_deref().unwrap_or("(no route)"),
-            status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            route = route.as_str(),
+            status,
+            latency_ms = elapsed * 1000.0,
             "request completed"
         )
     });
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!(crate::metrics::REQUESTS, &labels).increment(1);
+    metrics::histogram!(crate::metrics::REQUEST_DURATION, &labels).record(elapsed);
+    drop(in_flight);
     Ok(response)
+}
+
+/// Counts a request in flight until dropped, also when the client goes away and
+/// the request's future with it.
+struct InFlight;
+
+impl InFlight {
+    fn start() -> Self {
+        metrics::gauge!(crate::metrics::IN_FLIGHT).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!(crate::metrics::IN_FLIGHT).decrement(1.0);
+    }
+}
+
+/// The method as a label; any method outside HTTP's own is "other", so that
+/// clients cannot add series.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PATCH,
+        Method::PUT,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    KNOWN
+        .iter()
+        .find(|known| *known == method)
+        .map_or("other", Method::as_str)
 }
 
 /// Replaces the body of an error response with Graph's error body: from the

@@ -93,6 +93,11 @@ impl Pool {
         Ok(pooled)
     }
 
+    /// How many connections are open, idle and waited for.
+    pub fn status(&self) -> deadpool::Status {
+        self.0.status()
+    }
+
     async fn get(&self) -> Result<PooledConnection, sqlx::Error> {
         self.0.get().await.map_err(|error| match error {
             managed::PoolError::Backend(error) => error,

@@ -264,15 +264,15 @@ pub async fn purge_deleted_before(
 
 /// Runs a live workflow on demand for `activation`'s subjects, in one statement:
 /// an onDemand run in status queued, a queued userProcessingResult per subject and
-/// a queued taskProcessingResult per enabled task and subject. False when no live
-/// workflow has the id.
+/// a queued taskProcessingResult per enabled task and subject. The number of
+/// taskProcessingResults created; None when no live workflow has the id.
 pub async fn activate(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
     id: Uuid,
     run_id: Uuid,
     activation: &Activation,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<u64>, sqlx::Error> {
     // The userProcessingResults' ids are made here, in subject order, so that they
     // list in the order the subjects were given.
     let result_ids: Vec<Uuid> = activation
@@ -280,7 +280,7 @@ pub async fn activate(
         .iter()
         .map(|_| Uuid::now_v7())
         .collect();
-    let runs = sqlx::query_scalar!(
+    let created = sqlx::query!(
         r#"with workflow as (
                select tenant_id, id, version from workflows
                where tenant_id = $1 and id = $2 and deleted_date_time is null
@@ -306,7 +306,8 @@ pub async fn activate(
                join tasks t on t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id and t.is_enabled
                returning id
            )
-           select count(*) as "runs!" from run"#,
+           select (select count(*) from run) as "runs!",
+                  (select count(*) from results) as "task_results!""#,
         tenant.id(),
         id,
         run_id,
@@ -315,7 +316,7 @@ pub async fn activate(
     )
     .fetch_one(executor)
     .await?;
-    Ok(runs == 1)
+    Ok((created.runs == 1).then_some(created.task_results as u64))
 }
 
 /// Moves a live workflow, with its whole subtree, to the deleted tree. False when

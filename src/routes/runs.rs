@@ -17,6 +17,7 @@ use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
+use crate::metrics;
 use crate::wire::{CollectionAddress, EntityAddress, RunJson, RunSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -98,10 +99,13 @@ pub async fn create(
     )
     .await?
     {
-        Some(created) => wire.created(
-            &address(tree, &created),
-            RunJson::new(created, wire.evolvable),
-        ),
+        Some(created) => {
+            metrics::rows_created("run", 1);
+            wire.created(
+                &address(tree, &created),
+                RunJson::new(created, wire.evolvable),
+            )
+        }
         None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
 }

@@ -26,6 +26,7 @@ use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, Tree};
 use crate::error::GraphError;
+use crate::metrics;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskProcessingResultJson, Wire};
 use actix_web::{web, HttpResponse};
@@ -122,10 +123,13 @@ pub async fn create(
     )
     .await?;
     match created {
-        Some(created) => wire.created(
-            &address(tree, &created),
-            TaskProcessingResultJson::new(created, wire.evolvable),
-        ),
+        Some(created) => {
+            metrics::rows_created("taskProcessingResult", 1);
+            wire.created(
+                &address(tree, &created),
+                TaskProcessingResultJson::new(created, wire.evolvable),
+            )
+        }
         None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
     }
 }
@@ -162,10 +166,13 @@ pub async fn create_for_same_task(
     )
     .await?;
     match created {
-        Some(created) => wire.created(
-            &address(tree, &created),
-            TaskProcessingResultJson::new(created, wire.evolvable),
-        ),
+        Some(created) => {
+            metrics::rows_created("taskProcessingResult", 1);
+            wire.created(
+                &address(tree, &created),
+                TaskProcessingResultJson::new(created, wire.evolvable),
+            )
+        }
         None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
     }
 }

@@ -19,6 +19,7 @@ use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcess
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
+use crate::metrics;
 use crate::wire::{
     CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
 };
@@ -108,10 +109,13 @@ pub async fn create(
     )
     .await?
     {
-        Some(created) => wire.created(
-            &address(tree, &created),
-            UserProcessingResultJson::new(created, wire.evolvable),
-        ),
+        Some(created) => {
+            metrics::rows_created("userProcessingResult", 1);
+            wire.created(
+                &address(tree, &created),
+                UserProcessingResultJson::new(created, wire.evolvable),
+            )
+        }
         None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
 }

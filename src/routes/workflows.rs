@@ -17,6 +17,7 @@ use crate::domain::workflow::{
     Activation, ExecutionConditions, NewTask, NewWorkflow, TaskArgument, Tree, WorkflowUpdate,
 };
 use crate::error::GraphError;
+use crate::metrics;
 use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
 use actix_web::{web, HttpResponse};
 use serde::de::IgnoredAny;
@@ -129,6 +130,8 @@ pub async fn create(
     let workflow = body.0.into_domain()?;
     let mut connection = state.pool.acquire().await?;
     let created = db::workflows::create(&mut connection, tenant, Uuid::now_v7(), &workflow).await?;
+    metrics::rows_created("workflow", 1);
+    metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
         &EntityAddress::workflow(Tree::Live, created.id),
         WorkflowJson::new(created, wire.evolvable),
@@ -319,7 +322,8 @@ pub async fn activate(
             .map(|subject| subject.id)
             .collect(),
     )?;
-    if db::workflows::activate(
+    let users = activation.subjects().len() as u64;
+    match db::workflows::activate(
         &state.pool,
         tenant,
         key.workflow_id,
@@ -328,8 +332,12 @@ pub async fn activate(
     )
     .await?
     {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(&state, tenant, Address::workflow(Tree::Live, key)).await)
+        Some(task_results) => {
+            metrics::rows_created("run", 1);
+            metrics::rows_created("userProcessingResult", users);
+            metrics::rows_created("taskProcessingResult", task_results);
+            Ok(HttpResponse::NoContent().finish())
+        }
+        None => Err(not_found(&state, tenant, Address::workflow(Tree::Live, key)).await),
     }
 }

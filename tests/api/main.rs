@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod lists;
+mod metrics;
 mod odata;
 mod odata_matrix;
 mod runs;

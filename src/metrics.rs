@@ -1,0 +1,68 @@
+//! Prometheus metrics, served at `/metrics`: requests by route template and
+//! status, their latency, requests in flight, the database pool, and rows created
+//! by resource. Labels never carry ids: routes are templates.
+
+use crate::app::AppState;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub const REQUESTS: &str = "http_requests_total";
+pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
+pub const IN_FLIGHT: &str = "http_requests_in_flight";
+pub const ROWS_CREATED: &str = "rows_created_total";
+const POOL_CONNECTIONS: &str = "db_pool_connections";
+const POOL_MAX: &str = "db_pool_max_connections";
+const POOL_WAITING: &str = "db_pool_waiting_requests";
+
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// The process's recorder, installed on first use: metrics are global to a
+/// process, so every application in it (as in the tests) reports to it.
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(REQUEST_DURATION.to_owned()),
+                    &LATENCY_BUCKETS,
+                )
+                .unwrap_or_else(|error| unreachable!("the buckets are not empty: {error}"))
+                .build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("another metrics recorder is installed; /metrics stays empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+/// Drains the histograms now and then, so that they do not grow between scrapes.
+pub async fn upkeep(handle: PrometheusHandle) {
+    let mut ticks = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        ticks.tick().await;
+        handle.run_upkeep();
+    }
+}
+
+/// Counts rows a request created, by resource (`workflow`, `task`, `run`,
+/// `userProcessingResult`, `taskProcessingResult`).
+pub fn rows_created(resource: &'static str, rows: u64) {
+    metrics::counter!(ROWS_CREATED, "resource" => resource).increment(rows);
+}
+
+/// The Prometheus text, with the pool's gauges read now.
+pub fn render(state: &AppState) -> String {
+    let status = state.pool.status();
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(status.available as f64);
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use")
+        .set(status.size.saturating_sub(status.available) as f64);
+    metrics::gauge!(POOL_MAX).set(status.max_size as f64);
+    metrics::gauge!(POOL_WAITING).set(status.waiting as f64);
+    state.metrics.render()
+}
