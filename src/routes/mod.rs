@@ -24,7 +24,7 @@ use crate::tenant::Tenant;
 use crate::wire::ApiVersion;
 use actix_web::dev::Payload;
 use actix_web::middleware::from_fn;
-use actix_web::{error, web, FromRequest, HttpRequest};
+use actix_web::{error, web, FromRequest, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 use uuid::Uuid;
 
@@ -37,6 +37,8 @@ const NAMESPACE: &str = "microsoft.graph.identityGovernance.";
 pub fn configure(config: &mut web::ServiceConfig) {
     config.app_data(web::PathConfig::default().error_handler(invalid_path_id));
     for version in VERSIONS {
+        // Open, as Graph's is: it describes types, never data.
+        config.route(&format!("{version}/$metadata"), web::get().to(metadata));
         config.service(
             web::scope(&format!("{version}/identityGovernance/lifecycleWorkflows"))
                 .wrap(from_fn(auth::authenticate))
@@ -62,6 +64,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 ),
         );
     }
+}
+
+async fn metadata() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/xml")
+        .body(crate::wire::METADATA)
 }
 
 /// A bound function's segment, by short or namespace-qualified name:

@@ -5,6 +5,10 @@ mod address;
 mod entities;
 mod projection;
 
+/// The CSDL of the types and entity sets the service implements, as Graph names
+/// them, served at `{version}/$metadata`.
+pub const METADATA: &str = include_str!("metadata.xml");
+
 pub use address::{CollectionAddress, EntityAddress};
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,

@@ -8,6 +8,7 @@ mod errors;
 mod helpers;
 mod lifecycle;
 mod lists;
+mod metadata;
 mod metrics;
 mod odata;
 mod odata_matrix;
