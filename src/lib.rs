@@ -11,6 +11,7 @@ pub mod middleware;
 pub mod odata;
 pub mod purge;
 pub mod routes;
+pub mod seed;
 pub mod telemetry;
 pub mod tenant;
 pub mod wire;

@@ -1,10 +1,12 @@
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::auth::{self, TokenRequest};
 use lifecycle_workflows::config::Settings;
-use lifecycle_workflows::{db, telemetry};
+use lifecycle_workflows::tenant::Tenant;
+use lifecycle_workflows::{db, seed, telemetry};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Microsoft Graph's Lifecycle Workflows API, on PostgreSQL. Settings come from the
@@ -22,6 +24,19 @@ enum Command {
     Serve,
     /// Create the database if missing and apply the migrations, then exit.
     Migrate,
+    /// Create the database if missing, migrate it, and fill a tenant with demo data:
+    /// joiner, leaver and mover workflows, each run once for every user.
+    Seed {
+        /// The tenant to fill.
+        #[arg(long, default_value_t = auth::DEVELOPMENT_TENANT)]
+        tenant: Uuid,
+        /// How many workflows; every fifth ends up deleted.
+        #[arg(long, default_value_t = 10)]
+        workflows: u32,
+        /// How many users each workflow runs for.
+        #[arg(long, default_value_t = 100)]
+        users: u32,
+    },
     /// Print a bearer token the service accepts, signed with LCW_AUTH_HS256_SECRET
     /// (or the development secret when no key is configured).
     Token {
@@ -69,7 +84,20 @@ async fn main() -> ExitCode {
         }
         Command::Migrate => {
             telemetry::init(settings.log_format);
-            migrate(settings).await
+            migrate(&settings).await
+        }
+        Command::Seed {
+            tenant,
+            workflows,
+            users,
+        } => {
+            telemetry::init(settings.log_format);
+            let plan = seed::Plan {
+                tenant: Tenant::new(tenant),
+                workflows,
+                users,
+            };
+            seed_tenant(settings, plan).await
         }
         Command::Serve => {
             telemetry::init(settings.log_format);
@@ -107,7 +135,33 @@ fn print_token(settings: &Settings, request: &TokenRequest) -> ExitCode {
     }
 }
 
-async fn migrate(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+async fn seed_tenant(
+    settings: Settings,
+    plan: seed::Plan,
+) -> Result<(), Box<dyn std::error::Error>> {
+    migrate(&settings).await?;
+    let pool = db::pool(&settings);
+    // Each workflow runs once for every user; most have three enabled tasks.
+    let bar = ProgressBar::new(u64::from(plan.workflows) * u64::from(plan.users) * 3).with_style(
+        ProgressStyle::with_template("{elapsed_precise} {bar:40} {pos}/~{len} task results")?,
+    );
+    let started = Instant::now();
+    let seeded = seed::seed(&pool, &plan, &|results| bar.set_position(results)).await?;
+    bar.finish_and_clear();
+    println!(
+        "seeded tenant {} in {:.1} s: {} workflows ({} deleted), {} runs, {} userProcessingResults, {} taskProcessingResults",
+        plan.tenant.id(),
+        started.elapsed().as_secs_f64(),
+        seeded.workflows,
+        seeded.deleted_workflows,
+        seeded.runs,
+        seeded.user_processing_results,
+        seeded.task_processing_results,
+    );
+    Ok(())
+}
+
+async fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     db::ensure_database(&settings.database).await?;
     db::migrate(&settings.database).await?;
     tracing::info!("migrations applied");

@@ -230,6 +230,15 @@ impl TestApp {
         mint(&self.auth, tenant, scopes, roles)
     }
 
+    /// The URL of the application's database.
+    pub fn database_url(&self) -> String {
+        self.server_options
+            .clone()
+            .database(&self.database)
+            .to_url_lossy()
+            .to_string()
+    }
+
     /// The absolute URL of `path` below the `/beta` container.
     pub fn url(&self, path: &str) -> String {
         format!("{}{BASE}{path}", self.address)

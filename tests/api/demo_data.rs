@@ -1,0 +1,75 @@
+//! `lifecycle-workflows seed`: demo data that the API then serves.
+
+use crate::helpers::{TestApp, DELETED, LIVE};
+use std::process::Command;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lifecycle-workflows");
+
+#[tokio::test]
+async fn the_seed_subcommand_fills_a_tenant_the_api_then_serves() {
+    let app = TestApp::spawn().await;
+    let output = Command::new(BINARY)
+        .args(["seed", "--workflows", "5", "--users", "120", "--tenant"])
+        .arg(app.tenant.to_string())
+        .env("DATABASE_URL", app.database_url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Joiner, leaver, mover, joiner, leaver: 3 + 3 + 1 + 3 + 3 tasks, each run for
+    // 120 users in runs of at most 100.
+    let report = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        report.contains(
+            "5 workflows (1 deleted), 10 runs, 600 userProcessingResults, 1560 taskProcessingResults"
+        ),
+        "{report}"
+    );
+
+    let live = app.get(&format!("/{LIVE}/$count")).await;
+    assert_eq!(live.text, "4");
+    let deleted = app.get(&format!("/{DELETED}/$count")).await;
+    assert_eq!(deleted.text, "1");
+
+    let workflows = app.get(&format!("/{LIVE}?$orderby=displayName")).await;
+    let workflow = &workflows.body["value"][0];
+    let workflow_id = workflow["id"].as_str().unwrap();
+    let runs = app.get(&format!("/{LIVE}/{workflow_id}/runs")).await;
+    assert_eq!(
+        runs.body["value"].as_array().unwrap().len(),
+        2,
+        "{}",
+        runs.text
+    );
+    for run in runs.body["value"].as_array().unwrap() {
+        let status = run["processingStatus"].as_str().unwrap();
+        assert!(
+            ["completed", "completedWithErrors"].contains(&status),
+            "{status}"
+        );
+        assert_eq!(run["totalUnprocessedTasksCount"], 0, "{run}");
+    }
+    let failed = app
+        .get(&format!(
+            "/{LIVE}/{workflow_id}/userProcessingResults/$count?$filter=processingStatus eq 'failed'"
+        ))
+        .await;
+    let completed = app
+        .get(&format!(
+            "/{LIVE}/{workflow_id}/userProcessingResults/$count?$filter=processingStatus eq 'completed'"
+        ))
+        .await;
+    let (failed, completed): (u32, u32) = (
+        failed.text.parse().unwrap(),
+        completed.text.parse().unwrap(),
+    );
+    assert_eq!(failed + completed, 120);
+    assert!(
+        failed > 0 && completed > 0,
+        "{failed} failed, {completed} completed"
+    );
+}
