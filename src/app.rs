@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use url::Url;
 
 /// What every handler may reach, shared by all workers.
@@ -19,6 +19,28 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub authenticator: Authenticator,
     pub metrics: PrometheusHandle,
+    /// The service itself, for the inner requests of a `$batch`.
+    pub loopback: Loopback,
+}
+
+pub struct Loopback {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Loopback {
+    /// The listener's address, reached on loopback when it listens on all of them.
+    fn new(listening: SocketAddr) -> Self {
+        let ip = match listening.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        Self {
+            base: format!("http://{}", SocketAddr::new(ip, listening.port())),
+            client: reqwest::Client::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,13 +83,15 @@ impl Application {
         authenticator: Authenticator,
     ) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(settings.listen)?;
-        let port = listener.local_addr()?.port();
+        let listening = listener.local_addr()?;
+        let port = listening.port();
         let state = web::Data::new(AppState {
             pool,
             public_base_url: settings.public_base_url,
             max_body_bytes: settings.max_body_bytes,
             authenticator,
             metrics: metrics::handle(),
+            loopback: Loopback::new(listening),
         });
         tokio::spawn(metrics::upkeep(state.metrics.clone()));
         let max_body_bytes = settings.max_body_bytes;

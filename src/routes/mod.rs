@@ -2,6 +2,7 @@
 //! version; below the container, the same subtree hangs off the live tree
 //! (`/workflows`) and the deleted tree (`/deletedItems/workflows`).
 
+mod batch;
 mod body;
 mod collection;
 mod runs;
@@ -39,6 +40,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
     for version in VERSIONS {
         // Open, as Graph's is: it describes types, never data.
         config.route(&format!("{version}/$metadata"), web::get().to(metadata));
+        config.service(
+            web::resource(format!("{version}/$batch"))
+                .app_data(ApiVersion(version))
+                .wrap(from_fn(auth::authenticate))
+                .post(batch::batch),
+        );
         config.service(
             web::scope(&format!("{version}/identityGovernance/lifecycleWorkflows"))
                 .wrap(from_fn(auth::authenticate))

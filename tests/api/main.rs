@@ -4,6 +4,7 @@
 
 mod addresses;
 mod auth;
+mod batch;
 mod demo_data;
 mod errors;
 mod helpers;

@@ -1,0 +1,231 @@
+//! JSON batching, `POST {version}/$batch`, as Graph defines it: up to 20 requests,
+//! each with an `id`, `method`, relative `url`, optional `headers` and `body`, and
+//! `dependsOn` to order them. Each inner request is sent to the service itself
+//! over loopback, so it goes through the same routing, authentication (the
+//! batch's token unless it brings its own) and validation as a direct one.
+
+use super::body::GraphJson;
+use crate::app::AppState;
+use crate::error::GraphError;
+use crate::wire::ApiVersion;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Graph's limit on the requests of one batch.
+const MAX_REQUESTS: usize = 20;
+const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
+/// The inner response headers a batch passes on.
+const PASSED_HEADERS: [&str; 5] = [
+    "content-type",
+    "location",
+    "retry-after",
+    "www-authenticate",
+    "preference-applied",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    requests: Vec<InnerRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InnerRequest {
+    id: String,
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: HashMap<String, String>,
+    body: Option<Value>,
+    #[serde(default)]
+    depends_on: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct InnerResponse {
+    id: String,
+    status: u16,
+    headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Value>,
+}
+
+pub async fn batch(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: GraphJson<BatchBody>,
+) -> Result<HttpResponse, GraphError> {
+    let version = request
+        .app_data::<ApiVersion>()
+        .map_or("", |version| version.0);
+    let requests = body.0.requests;
+    let order = execution_order(&requests)?;
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let mut responses: Vec<Option<InnerResponse>> = requests.iter().map(|_| None).collect();
+    for index in order {
+        let inner = &requests[index];
+        let failed_dependency = inner.depends_on.iter().find(|id| {
+            responses
+                .iter()
+                .flatten()
+                .any(|response| &response.id == *id && !(200..300).contains(&response.status))
+        });
+        responses[index] = Some(match failed_dependency {
+            Some(dependency) => failed(inner, dependency),
+            None => send(&state, version, authorization, inner).await,
+        });
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(crate::middleware::ODATA_JSON)
+        .json(json!({ "responses": responses.into_iter().flatten().collect::<Vec<_>>() })))
+}
+
+/// The order to run the requests in: each after those it depends on, otherwise in
+/// the order given. Every rule of a batch is checked here, before any request runs.
+fn execution_order(requests: &[InnerRequest]) -> Result<Vec<usize>, GraphError> {
+    if requests.is_empty() || requests.len() > MAX_REQUESTS {
+        return Err(GraphError::invalid_request(format!(
+            "Invalid value for property 'requests': a batch holds 1 to {MAX_REQUESTS} requests, not {}.",
+            requests.len()
+        )));
+    }
+    let mut index_of = HashMap::new();
+    for (index, inner) in requests.iter().enumerate() {
+        if index_of.insert(inner.id.as_str(), index).is_some() {
+            return Err(GraphError::invalid_request(format!(
+                "Invalid value for property 'requests[{index}].id': '{}' is used twice.",
+                inner.id
+            )));
+        }
+        if !METHODS.contains(&inner.method.to_uppercase().as_str()) {
+            return Err(GraphError::invalid_request(format!(
+                "Invalid value for property 'requests[{index}].method': expected one of {}.",
+                METHODS.join(", ")
+            )));
+        }
+        if !inner.url.starts_with('/') || inner.url.contains("$batch") {
+            return Err(GraphError::invalid_request(format!(
+                "Invalid value for property 'requests[{index}].url': a URL relative to the version, starting with '/', and not a batch."
+            )));
+        }
+    }
+    for (index, inner) in requests.iter().enumerate() {
+        if let Some(unknown) = inner
+            .depends_on
+            .iter()
+            .find(|id| !index_of.contains_key(id.as_str()))
+        {
+            return Err(GraphError::invalid_request(format!(
+                "Invalid value for property 'requests[{index}].dependsOn': no request has the id '{unknown}'."
+            )));
+        }
+    }
+    // Kahn's algorithm, taking the first ready request each time.
+    let mut order = Vec::with_capacity(requests.len());
+    let mut done = vec![false; requests.len()];
+    while order.len() < requests.len() {
+        let ready = (0..requests.len()).find(|&index| {
+            !done[index]
+                && requests[index]
+                    .depends_on
+                    .iter()
+                    .all(|id| done[index_of[id.as_str()]])
+        });
+        let Some(index) = ready else {
+            return Err(GraphError::invalid_request(
+                "Invalid value for property 'requests': dependsOn forms a cycle.",
+            ));
+        };
+        done[index] = true;
+        order.push(index);
+    }
+    Ok(order)
+}
+
+/// 424 for a request whose dependency did not succeed; it is not sent.
+fn failed(inner: &InnerRequest, dependency: &str) -> InnerResponse {
+    InnerResponse {
+        id: inner.id.clone(),
+        status: 424,
+        headers: BTreeMap::from([(
+            "content-type".to_owned(),
+            crate::middleware::ODATA_JSON.to_owned(),
+        )]),
+        body: Some(json!({"error": {
+            "code": "failedDependency",
+            "message": format!("The request '{dependency}' it depends on did not succeed."),
+        }})),
+    }
+}
+
+async fn send(
+    state: &AppState,
+    version: &str,
+    authorization: Option<&str>,
+    inner: &InnerRequest,
+) -> InnerResponse {
+    let method = reqwest::Method::from_bytes(inner.method.to_uppercase().as_bytes())
+        .unwrap_or(reqwest::Method::GET);
+    let mut request = state.loopback.client.request(
+        method,
+        format!("{}{version}{}", state.loopback.base, inner.url),
+    );
+    if let Some(authorization) = authorization {
+        request = request.header(header::AUTHORIZATION.as_str(), authorization);
+    }
+    for (name, value) in &inner.headers {
+        request = request.header(name, value);
+    }
+    if let Some(body) = &inner.body {
+        request = request.json(body);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .filter(|(name, _)| PASSED_HEADERS.contains(&name.as_str()))
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                })
+                .collect();
+            let json = response
+                .headers()
+                .get(header::CONTENT_TYPE.as_str())
+                .and_then(|value| value.to_str().ok())
+                .is_some_and(|value| value.starts_with("application/json"));
+            let text = response.text().await.unwrap_or_default();
+            // JSON bodies inline; anything else (a `$count`) as a string.
+            let body = (!text.is_empty()).then(|| match json {
+                true => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                false => Value::String(text),
+            });
+            InnerResponse {
+                id: inner.id.clone(),
+                status,
+                headers,
+                body,
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "a batch's inner request could not be sent");
+            InnerResponse {
+                id: inner.id.clone(),
+                status: 503,
+                headers: BTreeMap::new(),
+                body: Some(json!({"error": {
+                    "code": "serviceNotAvailable",
+                    "message": "The request could not be run; retry it.",
+                }})),
+            }
+        }
+    }
+}
