@@ -106,18 +106,7 @@ fn workflow(actions: impl FnOnce(actix_web::Scope) -> actix_web::Scope) -> actix
                 .service(
                     web::scope("/{taskId}")
                         .service(web::resource("").get(tasks::get).patch(tasks::update))
-                        .service(
-                            web::scope("/taskProcessingResults")
-                                .route("", web::get().to(task_processing_results::list::<TaskKey>))
-                                .route(
-                                    "/$count",
-                                    web::get().to(task_processing_results::count::<TaskKey>),
-                                )
-                                .route(
-                                    "/{taskProcessingResultId}",
-                                    web::get().to(task_processing_results::get::<TaskResultKey>),
-                                ),
-                        ),
+                        .service(readable_results::<TaskKey, TaskResultKey>()),
                 ),
         )
         .service(
@@ -128,18 +117,7 @@ fn workflow(actions: impl FnOnce(actix_web::Scope) -> actix_web::Scope) -> actix
                 .service(
                     web::scope("/{runId}")
                         .service(web::resource("").get(runs::get).patch(runs::update))
-                        .service(
-                            web::scope("/taskProcessingResults")
-                                .route("", web::get().to(task_processing_results::list::<RunKey>))
-                                .route(
-                                    "/$count",
-                                    web::get().to(task_processing_results::count::<RunKey>),
-                                )
-                                .route(
-                                    "/{taskProcessingResultId}",
-                                    web::get().to(task_processing_results::get::<RunTaskResultKey>),
-                                ),
-                        )
+                        .service(readable_results::<RunKey, RunTaskResultKey>())
                         .service(
                             web::scope("/userProcessingResults")
                                 .service(
@@ -169,6 +147,25 @@ fn workflow(actions: impl FnOnce(actix_web::Scope) -> actix_web::Scope) -> actix
                 )
                 .route(SUMMARY, web::get().to(user_processing_results::summary))
                 .service(user_processing_result(false)),
+        )
+}
+
+/// The read-only `taskProcessingResults` of a task or a run: the list, its
+/// `$count` and one result, addressed by `List` and `One`.
+fn readable_results<List, One>() -> actix_web::Scope
+where
+    List: task_processing_results::CollectionPath,
+    One: task_processing_results::ResultPath,
+{
+    web::scope("/taskProcessingResults")
+        .route("", web::get().to(task_processing_results::list::<List>))
+        .route(
+            "/$count",
+            web::get().to(task_processing_results::count::<List>),
+        )
+        .route(
+            "/{taskProcessingResultId}",
+            web::get().to(task_processing_results::get::<One>),
         )
 }
 

@@ -1,28 +1,20 @@
 //! `lifecycle-workflows seed`: demo data that the API then serves.
 
-use crate::helpers::{TestApp, DELETED, LIVE};
+use crate::helpers::{run_binary, TestApp, BINARY, DELETED, LIVE};
 use std::process::Command;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_lifecycle-workflows");
 
 #[tokio::test]
 async fn the_seed_subcommand_fills_a_tenant_the_api_then_serves() {
     let app = TestApp::spawn().await;
-    let output = Command::new(BINARY)
-        .args(["seed", "--workflows", "5", "--users", "120", "--tenant"])
-        .arg(app.tenant.to_string())
-        .env("DATABASE_URL", app.database_url())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let report = run_binary(
+        Command::new(BINARY)
+            .args(["seed", "--workflows", "5", "--users", "120", "--tenant"])
+            .arg(app.tenant.to_string())
+            .env("DATABASE_URL", app.database_url())
+            .env("RUST_LOG", "warn"),
     );
     // Joiner, leaver, mover, joiner, leaver: 3 + 3 + 1 + 3 + 3 tasks, each run for
     // 120 users in runs of at most 100.
-    let report = String::from_utf8(output.stdout).unwrap();
     assert!(
         report.contains(
             "5 workflows (1 deleted), 10 runs, 600 userProcessingResults, 1560 taskProcessingResults"

@@ -18,6 +18,20 @@ use uuid::Uuid;
 pub const BASE: &str = "/beta/identityGovernance/lifecycleWorkflows";
 pub const TASK_DEFINITION_ID: &str = "8fa97d28-3e52-4985-b3a9-a1126f9b8b4e";
 pub const SUBJECT_ID: &str = "2b9c4f3e-6d1a-4c8e-9f70-1a2b3c4d5e6f";
+/// The service's binary, for the subcommands.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_lifecycle-workflows");
+
+/// Runs a subcommand of the binary; asserts that it succeeds and returns its stdout.
+pub fn run_binary(command: &mut std::process::Command) -> String {
+    let output = command.output().expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
 /// The HS256 secret the test applications verify tokens with.
 pub const TEST_SECRET: &str = "a secret for the tests, long enough for HS256";
 

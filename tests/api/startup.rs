@@ -1,7 +1,9 @@
 //! Start-up: the database is created and migrated; settings are checked; the
 //! `migrate` subcommand; URLs behind a proxy.
 
-use crate::helpers::{client_with_token, workflow_body, TestApp, LIVE, TEST_SECRET};
+use crate::helpers::{
+    client_with_token, run_binary, workflow_body, TestApp, BINARY, LIVE, TEST_SECRET,
+};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::config::{Settings, DEFAULT_DATABASE_URL};
 use serde_json::json;
@@ -11,8 +13,6 @@ use std::collections::HashMap;
 use std::process::Command;
 use std::str::FromStr;
 use uuid::Uuid;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_lifecycle-workflows");
 
 fn server_options() -> PgConnectOptions {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
@@ -180,18 +180,14 @@ async fn the_token_subcommand_prints_a_token_the_service_accepts() {
     let app = TestApp::spawn().await;
     let tenant = Uuid::new_v4();
     let token = |args: &[&str]| {
-        let output = Command::new(BINARY)
-            .arg("token")
-            .args(args)
-            .env("LCW_AUTH_HS256_SECRET", TEST_SECRET)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+        run_binary(
+            Command::new(BINARY)
+                .arg("token")
+                .args(args)
+                .env("LCW_AUTH_HS256_SECRET", TEST_SECRET),
+        )
+        .trim()
+        .to_owned()
     };
 
     let writer = token(&["--tenant", &tenant.to_string(), "--ttl", "5m"]);
