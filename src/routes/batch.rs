@@ -110,7 +110,7 @@ fn execution_order(requests: &[InnerRequest]) -> Result<Vec<usize>, GraphError> 
                 METHODS.join(", ")
             )));
         }
-        if !inner.url.starts_with('/') || inner.url.contains("$batch") {
+        if !inner.url.starts_with('/') || names_a_batch(&inner.url) {
             return Err(GraphError::invalid_request(format!(
                 "Invalid value for property 'requests[{index}].url': a URL relative to the version, starting with '/', and not a batch."
             )));
@@ -149,6 +149,12 @@ fn execution_order(requests: &[InnerRequest]) -> Result<Vec<usize>, GraphError> 
     Ok(order)
 }
 
+/// Whether a URL leads to `$batch`, `$` written out or not: a batch must not nest.
+fn names_a_batch(url: &str) -> bool {
+    let url = url.to_ascii_lowercase();
+    url.contains("$batch") || url.contains("%24batch")
+}
+
 /// 424 for a request whose dependency did not succeed; it is not sent.
 fn failed(inner: &InnerRequest, dependency: &str) -> InnerResponse {
     InnerResponse {
@@ -180,8 +186,13 @@ async fn send(
     if let Some(authorization) = authorization {
         request = request.header(header::AUTHORIZATION.as_str(), authorization);
     }
+    // The service frames the inner request itself; a client's framing headers
+    // would contradict it.
+    let framing = ["host", "content-length", "transfer-encoding", "connection"];
     for (name, value) in &inner.headers {
-        request = request.header(name, value);
+        if !framing.contains(&name.to_ascii_lowercase().as_str()) {
+            request = request.header(name, value);
+        }
     }
     if let Some(body) = &inner.body {
         request = request.json(body);
@@ -215,6 +226,15 @@ async fn send(
                 body,
             }
         }
+        Err(error) if error.is_builder() => InnerResponse {
+            id: inner.id.clone(),
+            status: 400,
+            headers: BTreeMap::new(),
+            body: Some(json!({"error": {
+                "code": "invalidRequest",
+                "message": "Invalid value for property 'headers': a header name or value is not valid.",
+            }})),
+        },
         Err(error) => {
             tracing::error!(%error, "a batch's inner request could not be sent");
             InnerResponse {

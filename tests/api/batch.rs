@@ -39,6 +39,8 @@ async fn a_batch_mixes_creates_reads_and_failures_each_with_its_status() {
         {"id": "missing", "method": "GET", "url": format!("{BASE}/workflows/{}", uuid::Uuid::now_v7())},
         {"id": "invalid", "method": "POST", "url": format!("{BASE}/workflows"),
          "headers": {"Content-Type": "application/json"}, "body": {"displayName": ""}},
+        {"id": "bad header", "method": "GET", "url": format!("{BASE}/workflows"),
+         "headers": {"Bad Header": "x"}},
     ]});
     let answered = batch(&app, &body).await;
     assert_eq!(answered.status, 200, "{}", answered.text);
@@ -63,6 +65,12 @@ async fn a_batch_mixes_creates_reads_and_failures_each_with_its_status() {
     let invalid = response(responses, "invalid");
     assert_eq!(invalid["status"], 400);
     assert_eq!(invalid["body"]["error"]["code"], "invalidRequest");
+    let bad_header = response(responses, "bad header");
+    assert_eq!(bad_header["status"], 400, "{bad_header}");
+    assert!(bad_header["body"]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'headers'"));
     assert_eq!(app.count("workflows").await, 2);
     assert_eq!(app.count("task_processing_results").await, 2);
 }
