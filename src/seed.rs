@@ -68,9 +68,13 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
     for index in 0..plan.workflows {
         let workflow = demo_workflow(index, batch).validate()?;
         let workflow_id = Uuid::now_v7();
-        let mut connection = pool.acquire().await?;
-        db::workflows::create(&mut connection, plan.tenant, workflow_id, &workflow).await?;
-        drop(connection);
+        let tenant = plan.tenant;
+        pool.run(move |connection| {
+            Box::pin(async move {
+                db::workflows::create(connection, tenant, workflow_id, &workflow).await
+            })
+        })
+        .await?;
         seeded.workflows += 1;
         for (chunk, subjects) in users.chunks(SUBJECTS_PER_RUN).enumerate() {
             let run = RunKey {

@@ -4,8 +4,8 @@
 //! connection is returned, to make sure it is still usable: a second round trip
 //! for every statement, which cost a tenth of the create throughput in the
 //! benchmark (docs/BENCHMARKS.md). This pool checks a connection only when there
-//! is a reason to doubt it: its last use failed or was cut short, it was lent out
-//! as a whole, or it sat idle long enough for the server to have gone away. Every
+//! is a reason to doubt it: its last use failed or was cut short, or it sat idle
+//! long enough for the server to have gone away. Every
 //! statement still starts by reading whatever a previous use left unread, so a
 //! connection is never out of step with the server.
 
@@ -17,7 +17,6 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Connection, Describe, Either, Execute, Executor, PgConnection, Postgres};
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 /// A connection idle for longer than this is checked before it is used again.
@@ -27,15 +26,14 @@ const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(10);
 pub struct Pool(managed::Pool<Manager>);
 
 /// A connection and whether its last use ended cleanly.
-pub struct Pooled {
+struct Pooled {
     connection: PgConnection,
     trusted: bool,
 }
 
-/// A connection lent out as a whole, for a transaction or several statements.
-pub type PooledConnection = managed::Object<Manager>;
+type PooledConnection = managed::Object<Manager>;
 
-pub struct Manager {
+struct Manager {
     options: PgConnectOptions,
 }
 
@@ -85,20 +83,30 @@ impl Pool {
         Self(pool)
     }
 
-    /// A connection for several statements. It is checked before its next use,
-    /// since what happened to it cannot be seen from here.
-    pub async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
-        let mut pooled = self.get().await?;
-        pooled.trusted = false;
-        Ok(pooled)
-    }
-
     /// How many connections are open, idle and waited for.
     pub fn status(&self) -> deadpool::Status {
         self.0.status()
     }
 
-    async fn get(&self) -> Result<PooledConnection, sqlx::Error> {
+    /// Lends a connection to `work`, for a transaction or several statements, and
+    /// trusts it again as a single statement would: when the work ended cleanly.
+    pub async fn run<T>(
+        &self,
+        work: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
+        let mut pooled = self.lend().await?;
+        let outcome = work(&mut pooled.connection).await;
+        pooled.settle(outcome)
+    }
+
+    /// A connection to use now; it stays untrusted until its use is settled.
+    async fn lend(&self) -> Result<PooledConnection, sqlx::Error> {
+        let mut pooled = self.acquire().await?;
+        pooled.trusted = false;
+        Ok(pooled)
+    }
+
+    async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
         self.0.get().await.map_err(|error| match error {
             managed::PoolError::Backend(error) => error,
             managed::PoolError::Closed => sqlx::Error::PoolClosed,
@@ -107,17 +115,11 @@ impl Pool {
     }
 }
 
-impl Deref for Pooled {
-    type Target = PgConnection;
-
-    fn deref(&self) -> &PgConnection {
-        &self.connection
-    }
-}
-
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut PgConnection {
-        &mut self.connection
+impl Pooled {
+    /// Trusts the connection again if `outcome` leaves it in step with the server.
+    fn settle<T>(&mut self, outcome: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+        self.trusted = leaves_trusted(&outcome);
+        outcome
     }
 }
 
@@ -156,8 +158,7 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async_stream::try_stream! {
-            let mut pooled = pool.get().await?;
-            pooled.trusted = false;
+            let mut pooled = pool.lend().await?;
             let mut results = pooled.connection.fetch_many(query);
             let mut outcome = Ok(());
             loop {
@@ -171,8 +172,7 @@ impl<'p> Executor<'p> for &Pool {
                 }
             }
             drop(results);
-            pooled.trusted = leaves_trusted(&outcome);
-            outcome?;
+            pooled.settle(outcome)?;
         })
     }
 
@@ -186,11 +186,9 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async move {
-            let mut pooled = pool.get().await?;
-            pooled.trusted = false;
+            let mut pooled = pool.lend().await?;
             let outcome = pooled.connection.fetch_optional(query).await;
-            pooled.trusted = leaves_trusted(&outcome);
-            outcome
+            pooled.settle(outcome)
         })
     }
 
@@ -203,7 +201,11 @@ impl<'p> Executor<'p> for &Pool {
         'p: 'e,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.acquire().await?.prepare_with(sql, parameters).await })
+        Box::pin(async move {
+            let mut pooled = pool.lend().await?;
+            let outcome = pooled.connection.prepare_with(sql, parameters).await;
+            pooled.settle(outcome)
+        })
     }
 
     fn describe<'e, 'q: 'e>(
@@ -214,6 +216,10 @@ impl<'p> Executor<'p> for &Pool {
         'p: 'e,
     {
         let pool = self.clone();
-        Box::pin(async move { pool.acquire().await?.describe(sql).await })
+        Box::pin(async move {
+            let mut pooled = pool.lend().await?;
+            let outcome = pooled.connection.describe(sql).await;
+            pooled.settle(outcome)
+        })
     }
 }

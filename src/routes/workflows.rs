@@ -128,8 +128,14 @@ pub async fn create(
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
-    let mut connection = state.pool.acquire().await?;
-    let created = db::workflows::create(&mut connection, tenant, Uuid::now_v7(), &workflow).await?;
+    let created = state
+        .pool
+        .run(move |connection| {
+            Box::pin(async move {
+                db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
+            })
+        })
+        .await?;
     metrics::rows_created("workflow", 1);
     metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
@@ -146,8 +152,18 @@ pub async fn get(
     wire: Wire,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let mut connection = state.pool.acquire().await?;
-    match db::workflows::find(&mut connection, tenant, tree, key.workflow_id).await? {
+    let found = state
+        .pool
+        .run(|connection| {
+            Box::pin(db::workflows::find(
+                connection,
+                tenant,
+                tree,
+                key.workflow_id,
+            ))
+        })
+        .await?;
+    match found {
         Some(workflow) => wire.ok(
             &EntityAddress::workflow(tree, workflow.id),
             WorkflowJson::new(workflow, wire.evolvable),
@@ -289,8 +305,11 @@ pub async fn restore(
         ));
     }
     let key = key.into_inner();
-    let mut connection = state.pool.acquire().await?;
-    match db::workflows::restore(&mut connection, tenant, key.workflow_id).await? {
+    let restored = state
+        .pool
+        .run(|connection| Box::pin(db::workflows::restore(connection, tenant, key.workflow_id)))
+        .await?;
+    match restored {
         Some(workflow) => wire.ok(
             &EntityAddress::workflow(Tree::Live, workflow.id),
             WorkflowJson::new(workflow, wire.evolvable),
