@@ -23,6 +23,7 @@ pub enum ErrorCode {
     ItemNotFound,
     NotAllowed,
     Conflict,
+    FailedDependency,
     RequestTooLarge,
     UnsupportedMediaType,
     GeneralException,
@@ -38,6 +39,7 @@ impl ErrorCode {
             ErrorCode::ItemNotFound => "itemNotFound",
             ErrorCode::NotAllowed => "notAllowed",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::FailedDependency => "failedDependency",
             ErrorCode::RequestTooLarge => "requestTooLarge",
             ErrorCode::UnsupportedMediaType => "unsupportedMediaType",
             ErrorCode::GeneralException => "generalException",
@@ -103,6 +105,15 @@ impl GraphError {
 
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+    }
+
+    /// 424, inside a `$batch`: a request whose dependency did not succeed.
+    pub fn failed_dependency(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FAILED_DEPENDENCY,
+            ErrorCode::FailedDependency,
+            message,
+        )
     }
 
     pub fn too_large(limit_bytes: usize) -> Self {

@@ -6,7 +6,7 @@
 
 use super::body::GraphJson;
 use crate::app::AppState;
-use crate::error::GraphError;
+use crate::error::{ErrorCode, GraphError, RETRY_AFTER_SECONDS};
 use crate::wire::ApiVersion;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -78,7 +78,12 @@ pub async fn batch(
                 .any(|response| &response.id == *id && !(200..300).contains(&response.status))
         });
         responses[index] = Some(match failed_dependency {
-            Some(dependency) => failed(inner, dependency),
+            Some(dependency) => InnerResponse::error(
+                inner,
+                &GraphError::failed_dependency(format!(
+                    "The request '{dependency}' it depends on did not succeed."
+                )),
+            ),
             None => send(&state, version, authorization, inner).await,
         });
     }
@@ -155,19 +160,24 @@ fn names_a_batch(url: &str) -> bool {
     url.contains("$batch") || url.contains("%24batch")
 }
 
-/// 424 for a request whose dependency did not succeed; it is not sent.
-fn failed(inner: &InnerRequest, dependency: &str) -> InnerResponse {
-    InnerResponse {
-        id: inner.id.clone(),
-        status: 424,
-        headers: BTreeMap::from([(
+impl InnerResponse {
+    /// An inner request answered by the batch itself, with Graph's error body (and
+    /// a request id of its own, since no request was sent).
+    fn error(inner: &InnerRequest, error: &GraphError) -> Self {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut headers = BTreeMap::from([(
             "content-type".to_owned(),
             crate::middleware::ODATA_JSON.to_owned(),
-        )]),
-        body: Some(json!({"error": {
-            "code": "failedDependency",
-            "message": format!("The request '{dependency}' it depends on did not succeed."),
-        }})),
+        )]);
+        if error.code == ErrorCode::ServiceNotAvailable {
+            headers.insert("retry-after".to_owned(), RETRY_AFTER_SECONDS.to_string());
+        }
+        Self {
+            id: inner.id.clone(),
+            status: error.status.as_u16(),
+            headers,
+            body: serde_json::to_value(error.body(&request_id, None)).ok(),
+        }
     }
 }
 
@@ -226,26 +236,15 @@ async fn send(
                 body,
             }
         }
-        Err(error) if error.is_builder() => InnerResponse {
-            id: inner.id.clone(),
-            status: 400,
-            headers: BTreeMap::new(),
-            body: Some(json!({"error": {
-                "code": "invalidRequest",
-                "message": "Invalid value for property 'headers': a header name or value is not valid.",
-            }})),
-        },
+        Err(error) if error.is_builder() => InnerResponse::error(
+            inner,
+            &GraphError::invalid_request(
+                "Invalid value for property 'headers': a header name or value is not valid.",
+            ),
+        ),
         Err(error) => {
             tracing::error!(%error, "a batch's inner request could not be sent");
-            InnerResponse {
-                id: inner.id.clone(),
-                status: 503,
-                headers: BTreeMap::new(),
-                body: Some(json!({"error": {
-                    "code": "serviceNotAvailable",
-                    "message": "The request could not be run; retry it.",
-                }})),
-            }
+            InnerResponse::error(inner, &GraphError::unavailable())
         }
     }
 }
