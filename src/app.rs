@@ -104,7 +104,6 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body_bytes))
-                .route("/metrics", web::get().to(serve_metrics))
                 .configure(routes::configure)
                 .default_service(web::to(unknown_route))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
@@ -124,13 +123,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Prometheus text; open, like the other operational routes at the root.
-async fn serve_metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics::render(&state))
 }
 
 async fn unknown_route(request: HttpRequest) -> Result<HttpResponse, GraphError> {

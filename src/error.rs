@@ -10,6 +10,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use std::fmt;
+use utoipa::ToSchema;
 
 /// Seconds a client should wait before retrying when the database is unavailable.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
@@ -233,21 +234,27 @@ impl From<ValidationError> for GraphError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = odataError)]
 pub struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = mainError)]
 struct ErrorDetail<'a> {
+    /// Graph's error code, as `invalidRequest` or `itemNotFound`.
     code: &'static str,
     message: &'a str,
     #[serde(rename = "innerError")]
     inner_error: InnerError<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = innerError)]
 struct InnerError<'a> {
+    /// When the error happened, in UTC and without an offset, as Graph writes it.
+    #[schema(examples("2026-01-31T12:00:00"))]
     date: String,
     #[serde(rename = "request-id")]
     request_id: &'a str,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod metrics;
 pub mod middleware;
 pub mod odata;
+pub mod openapi;
 pub mod purge;
 pub mod routes;
 pub mod seed;

@@ -54,6 +54,8 @@ enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Print the OpenAPI 3.1 document the service serves at /openapi.json.
+    Openapi,
 }
 
 #[actix_web::main]
@@ -102,6 +104,10 @@ async fn main() -> ExitCode {
         Command::Serve => {
             telemetry::init(settings.log_format);
             serve(settings).await
+        }
+        Command::Openapi => {
+            println!("{}", lifecycle_workflows::openapi::json());
+            return ExitCode::SUCCESS;
         }
     };
     match outcome {

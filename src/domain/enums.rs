@@ -5,8 +5,11 @@
 //! is not a member here and a client cannot send it.
 
 use serde::{de, Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
 /// The wire name shown for an evolvable member to a client that did not opt in.
 pub const UNKNOWN_FUTURE_VALUE: &str = "unknownFutureValue";
@@ -32,6 +35,14 @@ impl fmt::Display for UnknownMember {
 }
 
 impl std::error::Error for UnknownMember {}
+
+/// The OpenAPI schema of an enumeration with these member names.
+fn member_names_schema(names: &[&str]) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names.iter().copied().chain([UNKNOWN_FUTURE_VALUE])))
+        .into()
+}
 
 macro_rules! graph_enum {
     (
@@ -74,6 +85,20 @@ macro_rules! graph_enum {
                 } else {
                     self.as_str()
                 }
+            }
+        }
+
+        /// A string enumeration of every member, as a response may show
+        /// `unknownFutureValue` too.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                member_names_schema(Self::NAMES)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(concat!("microsoft.graph.identityGovernance.", $graph_name))
             }
         }
 
@@ -197,6 +222,29 @@ impl<'de> Deserialize<'de> for TaskCategory {
                 "'{value}' is not a comma list of joiner, leaver, mover (lifecycleTaskCategory)"
             ))
         })
+    }
+}
+
+/// A string of comma-separated members, which OpenAPI can only say by pattern.
+impl utoipa::PartialSchema for TaskCategory {
+    fn schema() -> RefOr<Schema> {
+        let member = format!(
+            "({})",
+            [WorkflowCategory::NAMES, &[UNKNOWN_FUTURE_VALUE]]
+                .concat()
+                .join("|")
+        );
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^{member}(,{member})*$")))
+            .examples(["joiner,leaver"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TaskCategory {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("microsoft.graph.identityGovernance.lifecycleTaskCategory")
     }
 }
 

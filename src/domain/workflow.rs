@@ -26,8 +26,9 @@ impl Tree {
 }
 
 /// `workflowExecutionConditions`, polymorphic by `@odata.type`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "@odata.type", deny_unknown_fields)]
+#[schema(as = microsoft::graph::identityGovernance::workflowExecutionConditions)]
 pub enum ExecutionConditions {
     #[serde(
         rename = "#microsoft.graph.identityGovernance.onDemandExecutionOnly",
@@ -45,8 +46,9 @@ pub enum ExecutionConditions {
 }
 
 /// `subjectSet`: who a trigger-based workflow applies to.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "@odata.type", deny_unknown_fields)]
+#[schema(as = microsoft::graph::subjectSet)]
 pub enum SubjectSet {
     #[serde(
         rename = "#microsoft.graph.identityGovernance.ruleBasedSubjectSet",
@@ -60,15 +62,17 @@ pub enum SubjectSet {
     GroupBased { groups: Vec<GroupRef> },
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = microsoft::graph::group)]
 pub struct GroupRef {
     pub id: Uuid,
 }
 
 /// `workflowExecutionTrigger`: when a trigger-based workflow runs.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "@odata.type", deny_unknown_fields)]
+#[schema(as = microsoft::graph::identityGovernance::workflowExecutionTrigger)]
 pub enum ExecutionTrigger {
     #[serde(
         rename = "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
@@ -78,6 +82,7 @@ pub enum ExecutionTrigger {
     TimeBasedAttribute {
         time_based_attribute: TimeBasedAttribute,
         #[serde(deserialize_with = "offset_in_days")]
+        #[schema(minimum = -180, maximum = 180)]
         offset_in_days: i32,
     },
     #[serde(
@@ -102,23 +107,26 @@ pub enum ExecutionTrigger {
     UserInactivity { inactivity_period_in_days: u32 },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::workflowTriggerTimeBasedAttribute)]
 pub enum TimeBasedAttribute {
     EmployeeHireDate,
     EmployeeLeaveDateTime,
     CreatedDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::membershipChangeType)]
 pub enum MembershipChangeType {
     Add,
     Remove,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = microsoft::graph::identityGovernance::triggerAttribute)]
 pub struct TriggerAttribute {
     pub name: String,
 }
@@ -135,8 +143,9 @@ fn offset_in_days<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i
 }
 
 /// `keyValuePair`: a task argument.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = microsoft::graph::keyValuePair)]
 pub struct TaskArgument {
     pub name: String,
     pub value: Option<String>,

@@ -11,8 +11,9 @@ use crate::wire::ApiVersion;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
 
 /// Graph's limit on the requests of one batch.
 const MAX_REQUESTS: usize = 20;
@@ -26,31 +27,45 @@ const PASSED_HEADERS: [&str; 5] = [
     "preference-applied",
 ];
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = batchRequest)]
 pub struct BatchBody {
+    #[schema(min_items = 1, max_items = 20)]
     requests: Vec<InnerRequest>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = batchRequestItem)]
 struct InnerRequest {
     id: String,
+    /// GET, POST, PATCH, PUT or DELETE.
     method: String,
+    /// Relative to the version, as `/identityGovernance/lifecycleWorkflows/workflows`.
     url: String,
     #[serde(default)]
     headers: HashMap<String, String>,
+    #[schema(value_type = Option<Object>)]
     body: Option<Value>,
     #[serde(default)]
     depends_on: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = batchResponse)]
+pub struct BatchResponse {
+    responses: Vec<InnerResponse>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = batchResponseItem)]
 struct InnerResponse {
     id: String,
     status: u16,
     headers: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     body: Option<Value>,
 }
 
@@ -89,7 +104,9 @@ pub async fn batch(
     }
     Ok(HttpResponse::Ok()
         .content_type(crate::middleware::ODATA_JSON)
-        .json(json!({ "responses": responses.into_iter().flatten().collect::<Vec<_>>() })))
+        .json(BatchResponse {
+            responses: responses.into_iter().flatten().collect(),
+        }))
 }
 
 /// The order to run the requests in: each after those it depends on, otherwise in

@@ -10,13 +10,16 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::error::Category;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// `{"id": …}`: a reference to an entity, as Graph writes navigation properties.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = idReference)]
 pub struct IdRef {
     pub id: Uuid,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "@odata.type")]
     _odata_type: Option<IgnoredAny>,
 }

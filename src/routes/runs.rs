@@ -23,12 +23,14 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST …/runs`. The counters and lastUpdatedDateTime are the
 /// service's: accepted and ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = runCreate)]
 pub struct RunBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
@@ -40,20 +42,28 @@ pub struct RunBody {
     started_date_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "timestamp::deserialize_option")]
     completed_date_time: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "lastUpdatedDateTime")]
     _last_updated_date_time: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "totalUsersCount")]
     _total_users_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "successfulUsersCount")]
     _successful_users_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "failedUsersCount")]
     _failed_users_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "totalTasksCount")]
     _total_tasks_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "failedTasksCount")]
     _failed_tasks_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "totalUnprocessedTasksCount")]
     _total_unprocessed_tasks_count: Option<IgnoredAny>,
 }
@@ -156,16 +166,20 @@ pub async fn count(
 
 /// The body of `PATCH …/runs/{id}` and `…/userProcessingResults/{id}`: the
 /// processing state.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = processingUpdate)]
 pub struct ProcessingPatchBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
+    #[schema(value_type = ProcessingStatus)]
     processing_status: Patch<ProcessingStatus>,
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     started_date_time: Patch<Timestamp>,
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     completed_date_time: Patch<Timestamp>,
 }
 

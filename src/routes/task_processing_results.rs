@@ -35,13 +35,15 @@ use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of both creates. `subject` is the service's (the user of the
 /// userProcessingResult): accepted and ignored. `task` names the task under a
 /// userProcessingResult, and is refused where the address fixes it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = taskProcessingResultCreate)]
 pub struct TaskProcessingResultBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
@@ -57,8 +59,10 @@ pub struct TaskProcessingResultBody {
     task: Option<IdRef>,
     #[serde(rename = "task@odata.bind")]
     task_bind: Option<String>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "subject")]
     _subject: Option<IgnoredAny>,
 }
@@ -422,20 +426,26 @@ pub async fn count<P: CollectionPath>(
 }
 
 /// The body of `PATCH …/taskProcessingResults/{id}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = taskProcessingResultUpdate)]
 pub struct TaskProcessingResultPatchBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
+    #[schema(value_type = ProcessingStatus)]
     processing_status: Patch<ProcessingStatus>,
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     started_date_time: Patch<Timestamp>,
     #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     completed_date_time: Patch<Timestamp>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     failure_reason: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     processing_info: Patch<String>,
 }
 

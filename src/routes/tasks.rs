@@ -17,6 +17,7 @@ use crate::error::GraphError;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 fn address(tree: Tree, workflow_id: Uuid, task: &Task) -> EntityAddress {
@@ -91,14 +92,17 @@ pub async fn of_result(
 }
 
 /// The body of `PATCH …/tasks/{id}`: displayName and description.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = taskUpdate)]
 pub struct TaskPatchBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
+    #[schema(value_type = String)]
     display_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     description: Patch<String>,
 }
 

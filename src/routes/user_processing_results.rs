@@ -28,12 +28,14 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST …/userProcessingResults`. The counters are the service's:
 /// accepted and ignored.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = userProcessingResultCreate)]
 pub struct UserProcessingResultBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
@@ -49,12 +51,16 @@ pub struct UserProcessingResultBody {
     #[serde(default, deserialize_with = "timestamp::deserialize_option")]
     completed_date_time: Option<DateTime<Utc>>,
     workflow_version: Option<i32>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "totalTasksCount")]
     _total_tasks_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "failedTasksCount")]
     _failed_tasks_count: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "totalUnprocessedTasksCount")]
     _total_unprocessed_tasks_count: Option<IgnoredAny>,
 }

@@ -22,12 +22,14 @@ use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
 use actix_web::{web, HttpResponse};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// The body of `POST /workflows`. Read-only properties are accepted and ignored,
 /// since SDKs send back what they received.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = workflowCreate)]
 pub struct WorkflowBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
@@ -40,22 +42,29 @@ pub struct WorkflowBody {
     is_scheduling_enabled: bool,
     execution_conditions: ExecutionConditions,
     tasks: Vec<TaskBody>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "createdDateTime")]
     _created_date_time: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "lastModifiedDateTime")]
     _last_modified_date_time: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "deletedDateTime")]
     _deleted_date_time: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "nextScheduleRunDateTime")]
     _next_schedule_run_date_time: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "version")]
     _version: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = taskCreate)]
 pub struct TaskBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
@@ -69,8 +78,10 @@ pub struct TaskBody {
     is_enabled: bool,
     #[serde(default)]
     arguments: Vec<TaskArgument>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "executionSequence")]
     _execution_sequence: Option<IgnoredAny>,
 }
@@ -243,18 +254,23 @@ pub async fn count(
 }
 
 /// The body of `PATCH /workflows/{id}`: the properties Graph lets a client change.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = workflowUpdate)]
 pub struct WorkflowPatchBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
+    #[schema(value_type = String)]
     display_name: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     description: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = bool)]
     is_enabled: Patch<bool>,
     #[serde(default)]
+    #[schema(value_type = bool)]
     is_scheduling_enabled: Patch<bool>,
 }
 
@@ -319,8 +335,9 @@ pub async fn restore(
 }
 
 /// The body of `activate`: the users to run the workflow for.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = activateRequest)]
 pub struct ActivateBody {
     subjects: Vec<IdRef>,
 }

@@ -2,7 +2,9 @@
 //! timestamps in UTC, evolvable enum members shown only to clients that opted in.
 
 use super::projection::Resource;
-use crate::domain::enums::EvolvableMembers;
+use crate::domain::enums::{
+    EvolvableMembers, ProcessingStatus, TaskCategory, WorkflowCategory, WorkflowExecutionType,
+};
 use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
 use crate::domain::timestamp;
@@ -10,18 +12,22 @@ use crate::domain::user_processing_result::{UserProcessingResult, UserSummary};
 use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A navigation property rendered inline as `{"id": …}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = microsoft::graph::user)]
 pub struct IdRef {
     id: Uuid,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::workflow)]
 pub struct WorkflowJson {
     id: Uuid,
+    #[schema(value_type = WorkflowCategory)]
     category: &'static str,
     display_name: String,
     description: Option<String>,
@@ -77,13 +83,15 @@ impl WorkflowJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::task)]
 pub struct TaskJson {
     id: Uuid,
     display_name: String,
     description: Option<String>,
     task_definition_id: Uuid,
+    #[schema(value_type = TaskCategory)]
     category: String,
     continue_on_error: bool,
     is_enabled: bool,
@@ -107,11 +115,14 @@ impl TaskJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::run)]
 pub struct RunJson {
     id: Uuid,
+    #[schema(value_type = ProcessingStatus)]
     processing_status: &'static str,
+    #[schema(value_type = WorkflowExecutionType)]
     workflow_execution_type: &'static str,
     #[serde(serialize_with = "timestamp::serialize")]
     scheduled_date_time: DateTime<Utc>,
@@ -149,12 +160,15 @@ impl RunJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::userProcessingResult)]
 pub struct UserProcessingResultJson {
     id: Uuid,
     subject: IdRef,
+    #[schema(value_type = ProcessingStatus)]
     processing_status: &'static str,
+    #[schema(value_type = WorkflowExecutionType)]
     workflow_execution_type: &'static str,
     #[serde(serialize_with = "timestamp::serialize")]
     scheduled_date_time: DateTime<Utc>,
@@ -188,12 +202,14 @@ impl UserProcessingResultJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::taskProcessingResult)]
 pub struct TaskProcessingResultJson {
     id: Uuid,
     #[serde(serialize_with = "timestamp::serialize")]
     created_date_time: DateTime<Utc>,
+    #[schema(value_type = ProcessingStatus)]
     processing_status: &'static str,
     #[serde(serialize_with = "timestamp::serialize_option")]
     started_date_time: Option<DateTime<Utc>>,
@@ -233,8 +249,9 @@ impl TaskProcessingResultJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::runSummary)]
 pub struct RunSummaryJson {
     failed_runs: i64,
     failed_tasks: i64,
@@ -257,8 +274,9 @@ impl From<RunSummary> for RunSummaryJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::userSummary)]
 pub struct UserSummaryJson {
     failed_tasks: i64,
     failed_users: i64,

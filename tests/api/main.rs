@@ -14,6 +14,7 @@ mod metadata;
 mod metrics;
 mod odata;
 mod odata_matrix;
+mod openapi;
 mod runs;
 mod seed;
 mod startup;

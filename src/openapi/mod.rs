@@ -1,0 +1,576 @@
+//! The OpenAPI 3.1 document, served at `/openapi.json`. It is built from the
+//! route tree ([`crate::routes::endpoints`]): each endpoint brings the
+//! [`Operation`] it was registered with, and the schemas come from the types the
+//! handlers decode and render (`utoipa::ToSchema`).
+
+mod operation;
+
+pub use operation::Operation;
+
+use crate::error::ErrorBody;
+use crate::odata::{DEFAULT_TOP, MAX_TOP};
+use crate::routes::{self, tree::Endpoint};
+use actix_web::http::Method;
+use operation::{CriteriaDoc, EntityDoc, Kind, SchemaDoc};
+use std::collections::BTreeSet;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{
+    HttpMethod, Operation as OpenApiOperation, OperationBuilder, Parameter, ParameterBuilder,
+    ParameterIn, ParameterStyle,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, Content, Header, InfoBuilder, KnownFormat, OpenApi, OpenApiBuilder, Paths,
+    Ref, RefOr, Required, Response, ResponseBuilder,
+};
+use utoipa::ToSchema;
+
+const JSON: &str = "application/json";
+const BEARER: &str = "bearer";
+
+const DESCRIPTION: &str = "Microsoft Graph's Lifecycle Workflows API \
+(`microsoft.graph.identityGovernance`), reads and writes, on PostgreSQL.\n\n\
+Every path under `/beta` is also served under `/v1.0` and without a version prefix. \
+Requests need a bearer token (JWT) whose `tid` names the tenant and whose `roles` or \
+`scp` grant the LifecycleWorkflows permissions; errors are Graph error bodies. \
+Every request may send `client-request-id`, which is echoed, and every response \
+carries `request-id`.";
+
+/// The document, serialized.
+pub fn json() -> String {
+    document()
+        .to_json()
+        .expect("an OpenAPI document is plain data and always serializes")
+}
+
+pub fn document() -> OpenApi {
+    let mut schemas = Vec::new();
+    let mut entities = BTreeSet::new();
+    let mut paths = Paths::new();
+    for endpoint in routes::endpoints() {
+        let operation = describe(&endpoint, &mut schemas, &mut entities);
+        paths.add_path_operation(
+            &endpoint.path,
+            vec![http_method(&endpoint.method)],
+            operation,
+        );
+    }
+    (SchemaDoc::of::<ErrorBody>().collect)(&mut schemas);
+
+    let mut components = ComponentsBuilder::new().security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    for (name, mut schema) in schemas {
+        // Any property of an entity can be left out by `$select`: none is required
+        // in a response, as in Graph's own description.
+        if entities.contains(&name) {
+            if let RefOr::T(Schema::Object(object)) = &mut schema {
+                object.required.clear();
+            }
+        }
+        components = components.schema(name, schema);
+    }
+    for error in ERRORS {
+        components = components.response(error.code, error.response());
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Lifecycle Workflows")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(DESCRIPTION)),
+        )
+        .paths(paths)
+        .components(Some(components.build()))
+        .build()
+}
+
+fn http_method(method: &Method) -> HttpMethod {
+    match *method {
+        Method::POST => HttpMethod::Post,
+        Method::PATCH => HttpMethod::Patch,
+        Method::DELETE => HttpMethod::Delete,
+        Method::PUT => HttpMethod::Put,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// The OpenAPI operation of one endpoint; the schemas it names are added to
+/// `schemas`, and the names of entity schemas to `entities`.
+fn describe(
+    endpoint: &Endpoint,
+    schemas: &mut Vec<(String, RefOr<Schema>)>,
+    entities: &mut BTreeSet<String>,
+) -> OpenApiOperation {
+    let Operation { summary, kind } = endpoint.operation;
+    let mut refer = |schema: SchemaDoc| -> Ref {
+        (schema.collect)(schemas);
+        Ref::from_schema_name((schema.name)())
+    };
+    let mut entity = |entity: EntityDoc, refer: &mut dyn FnMut(SchemaDoc) -> Ref| {
+        entities.insert((entity.schema.name)().into_owned());
+        refer(entity.schema)
+    };
+
+    let mut builder = OperationBuilder::new()
+        .summary(Some(summary))
+        .description(Some(description(endpoint)))
+        .operation_id(Some(operation_id(&endpoint.path, kind)))
+        .tag(tag(&endpoint.path));
+    for parameter in path_parameters(&endpoint.path) {
+        builder = builder.parameter(parameter);
+    }
+    builder = match kind {
+        Kind::List {
+            entity: listed,
+            criteria,
+        } => {
+            let item = entity(listed, &mut refer);
+            with_parameters(builder, list_parameters(listed, criteria)).response(
+                "200",
+                json_response("A page of the collection", page_schema(item)),
+            )
+        }
+        Kind::Count { criteria } => with_parameters(builder, criteria_parameters(criteria))
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("How many items the collection (as filtered) holds")
+                    .content(
+                        "text/plain",
+                        Content::new(Some(ObjectBuilder::new().schema_type(Type::Integer))),
+                    ),
+            ),
+        Kind::Get { entity: read } => {
+            let schema = entity(read, &mut refer);
+            with_parameters(builder, selection_parameters(read))
+                .response("200", json_response("The entity", schema))
+        }
+        Kind::Create {
+            entity: created,
+            body,
+        } => {
+            let body = refer(body);
+            let schema = entity(created, &mut refer);
+            builder.request_body(Some(json_body(body))).response(
+                "201",
+                ResponseBuilder::from(json_response("The stored entity", schema))
+                    .header("Location", header("The URL of the new entity")),
+            )
+        }
+        Kind::Update { body } => builder
+            .request_body(Some(json_body(refer(body))))
+            .response("204", Response::new("Updated")),
+        Kind::Delete => builder.response("204", Response::new("Deleted")),
+        Kind::Action { body, returns } => {
+            if let Some(body) = body {
+                builder = builder.request_body(Some(json_body(refer(body))));
+            }
+            match returns {
+                Some(returned) => {
+                    let schema = entity(returned, &mut refer);
+                    builder.response("200", json_response("The entity acted on", schema))
+                }
+                None => builder.response("204", Response::new("Done")),
+            }
+        }
+        Kind::Function { returns } => builder.response(
+            "200",
+            json_response("The function's result", refer(returns)),
+        ),
+        Kind::Batch { body, returns } => {
+            builder.request_body(Some(json_body(refer(body)))).response(
+                "200",
+                json_response(
+                    "Each inner request's status, headers and body",
+                    refer(returns),
+                ),
+            )
+        }
+        Kind::Document { media_type } => builder.response(
+            "200",
+            ResponseBuilder::new()
+                .description("The document")
+                .content(media_type, Content::new(Some(string()))),
+        ),
+        Kind::Redirect => builder.response(
+            "308",
+            ResponseBuilder::new()
+                .description("Permanent redirect to the path with a trailing slash")
+                .header("Location", header("The same path with a trailing slash")),
+        ),
+    };
+    for error in errors(endpoint) {
+        builder = builder.response(error.status, Ref::from_response_name(error.code));
+    }
+    if endpoint.authenticated {
+        builder = builder.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
+    }
+    builder.build()
+}
+
+fn description(endpoint: &Endpoint) -> String {
+    let tree = if endpoint.path.contains("/deletedItems/") {
+        " Addressed in the deleted tree: the workflow was deleted and can be restored \
+         until it is purged."
+    } else {
+        ""
+    };
+    let access = if endpoint.authenticated {
+        " Needs a bearer token."
+    } else {
+        " Open: no token needed."
+    };
+    format!("{}.{tree}{access}", endpoint.operation.summary)
+}
+
+/// A unique, readable id: the path's literal segments below the API's root,
+/// then what the operation does.
+fn operation_id(path: &str, kind: Kind) -> String {
+    let verb = match kind {
+        Kind::List { .. } => Some("list"),
+        Kind::Count { .. } => Some("count"),
+        Kind::Get { .. } | Kind::Document { .. } => Some("get"),
+        Kind::Create { .. } => Some("create"),
+        Kind::Update { .. } => Some("update"),
+        Kind::Delete => Some("delete"),
+        Kind::Redirect => Some("redirect"),
+        Kind::Action { .. } | Kind::Function { .. } | Kind::Batch { .. } => None,
+    };
+    let relative = path
+        .strip_prefix(routes::DOCUMENTED_VERSION)
+        .unwrap_or(path);
+    let relative = relative
+        .strip_prefix("/identityGovernance/lifecycleWorkflows")
+        .unwrap_or(relative);
+    relative
+        .split('/')
+        .filter(|segment| !segment.is_empty() && !segment.starts_with('{'))
+        .filter(|segment| *segment != "$count")
+        .map(|segment| match segment.split_once('(') {
+            Some((function, _)) => function.rsplit('.').next().unwrap_or(function),
+            None => segment.trim_start_matches('$'),
+        })
+        .chain(verb)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+const COLLECTIONS: [&str; 5] = [
+    "taskProcessingResults",
+    "userProcessingResults",
+    "runs",
+    "tasks",
+    "workflows",
+];
+
+/// The group an operation is listed under: the innermost collection it is in.
+fn tag(path: &str) -> &'static str {
+    path.rsplit('/')
+        .find_map(|segment| COLLECTIONS.into_iter().find(|name| *name == segment))
+        .unwrap_or(if path.ends_with("$batch") {
+            "batch"
+        } else {
+            "service"
+        })
+}
+
+fn header(description: &str) -> Header {
+    HeaderBuilder::new()
+        .schema(string())
+        .description(Some(description))
+        .build()
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+/// The `{name}` parameters of a path: ids are UUIDs, `…DateTime` timestamps.
+fn path_parameters(path: &str) -> Vec<Parameter> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .map(|name| {
+            let schema = if name.ends_with("Id") {
+                string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            } else if name.ends_with("DateTime") {
+                string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            } else {
+                string()
+            };
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .schema(Some(schema))
+                .build()
+        })
+        .collect()
+}
+
+fn query(name: &str, description: String, schema: impl Into<RefOr<Schema>>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+}
+
+/// A comma-separated list of `names`, as `$select` and `$expand` take.
+fn names_query(name: &str, description: &str, names: &[&str]) -> Parameter {
+    let mut parameter = query(
+        name,
+        description.to_owned(),
+        ArrayBuilder::new().items(string().enum_values(Some(names.iter().copied()))),
+    );
+    parameter.style = Some(ParameterStyle::Form);
+    parameter.explode = Some(false);
+    parameter
+}
+
+fn selection_parameters(entity: EntityDoc) -> Vec<Parameter> {
+    let mut parameters = vec![names_query(
+        "$select",
+        "The properties to return (id is always returned).",
+        entity.properties,
+    )];
+    if !entity.expandable.is_empty() {
+        parameters.push(names_query(
+            "$expand",
+            "The navigation properties to render inline.",
+            entity.expandable,
+        ));
+    }
+    parameters.push(prefer());
+    parameters
+}
+
+fn criteria_parameters(criteria: CriteriaDoc) -> Vec<Parameter> {
+    let names: Vec<&str> = criteria.filterable.iter().map(|field| field.name).collect();
+    let mut parameters = vec![query(
+        "$filter",
+        format!(
+            "An OData filter (eq ne gt ge lt le in, and or not, parentheses) over: {}.",
+            names.join(", ")
+        ),
+        string(),
+    )];
+    if criteria.searchable {
+        parameters.push(query(
+            "$search",
+            "A quoted text the displayName contains: \"text\".".to_owned(),
+            string(),
+        ));
+    }
+    parameters
+}
+
+fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
+    let names: Vec<&str> = criteria.filterable.iter().map(|field| field.name).collect();
+    let mut parameters = criteria_parameters(criteria);
+    parameters.extend([
+        query(
+            "$orderby",
+            format!(
+                "Up to 4 properties, each asc or desc, over: {}.",
+                names.join(", ")
+            ),
+            string(),
+        ),
+        query(
+            "$top",
+            format!("Items per page, 1 to {MAX_TOP}; {DEFAULT_TOP} when left out."),
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(MAX_TOP)),
+        ),
+        query(
+            "$skiptoken",
+            "The continuation token of @odata.nextLink.".to_owned(),
+            string(),
+        ),
+        query(
+            "$count",
+            "Include @odata.count, the number of items matching the filter.".to_owned(),
+            ObjectBuilder::new().schema_type(Type::Boolean),
+        ),
+    ]);
+    parameters.extend(selection_parameters(entity));
+    parameters
+}
+
+fn prefer() -> Parameter {
+    ParameterBuilder::new()
+        .name("Prefer")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "odata.maxpagesize=N (a page size); include-unknown-enum-members (show \
+             evolvable enum members rather than unknownFutureValue).",
+        ))
+        .schema(Some(string()))
+        .build()
+}
+
+fn with_parameters(builder: OperationBuilder, parameters: Vec<Parameter>) -> OperationBuilder {
+    parameters
+        .into_iter()
+        .fold(builder, |builder, parameter| builder.parameter(parameter))
+}
+
+fn json_body(schema: Ref) -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content(JSON, Content::new(Some(schema)))
+        .build()
+}
+
+fn json_response(description: &str, schema: impl Into<RefOr<Schema>>) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(JSON, Content::new(Some(schema)))
+        .build()
+}
+
+/// A page of a collection, as Graph answers a list.
+fn page_schema(item: Ref) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .property("@odata.context", string())
+        .property(
+            "@odata.count",
+            ObjectBuilder::new().schema_type(Type::Integer),
+        )
+        .property(
+            "@odata.nextLink",
+            string().description(Some("The next page; absent on the last")),
+        )
+        .property("value", ArrayBuilder::new().items(item))
+        .required("value")
+}
+
+/// An error response the document names once and refers to.
+struct ErrorResponse {
+    status: &'static str,
+    code: &'static str,
+    description: &'static str,
+    header: Option<(&'static str, &'static str)>,
+}
+
+impl ErrorResponse {
+    fn response(&self) -> Response {
+        let mut response = ResponseBuilder::new()
+            .description(self.description)
+            .content(
+                JSON,
+                Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
+            );
+        if let Some((name, description)) = self.header {
+            response = response.header(name, header(description));
+        }
+        response.build()
+    }
+}
+
+const BAD_REQUEST: ErrorResponse = ErrorResponse {
+    status: "400",
+    code: "invalidRequest",
+    description: "The request is malformed: the message names the part at fault",
+    header: None,
+};
+const UNAUTHORIZED: ErrorResponse = ErrorResponse {
+    status: "401",
+    code: "invalidAuthenticationToken",
+    description: "No bearer token, or one that is not valid",
+    header: Some(("WWW-Authenticate", "The bearer challenge")),
+};
+const FORBIDDEN: ErrorResponse = ErrorResponse {
+    status: "403",
+    code: "accessDenied",
+    description: "The token does not grant the permission the operation needs",
+    header: None,
+};
+const NOT_FOUND: ErrorResponse = ErrorResponse {
+    status: "404",
+    code: "itemNotFound",
+    description: "The addressed entity, or one of its parents, does not exist",
+    header: None,
+};
+const NOT_ALLOWED: ErrorResponse = ErrorResponse {
+    status: "405",
+    code: "notAllowed",
+    description: "The deleted tree is read-only apart from restore and delete",
+    header: None,
+};
+const CONFLICT: ErrorResponse = ErrorResponse {
+    status: "409",
+    code: "conflict",
+    description: "The write conflicts with the entity's state",
+    header: None,
+};
+const TOO_LARGE: ErrorResponse = ErrorResponse {
+    status: "413",
+    code: "requestTooLarge",
+    description: "The body is larger than the service accepts",
+    header: None,
+};
+const UNSUPPORTED_MEDIA_TYPE: ErrorResponse = ErrorResponse {
+    status: "415",
+    code: "unsupportedMediaType",
+    description: "The body is not sent as application/json",
+    header: None,
+};
+const UNAVAILABLE: ErrorResponse = ErrorResponse {
+    status: "503",
+    code: "serviceNotAvailable",
+    description: "The database cannot be reached for now: retry after the delay",
+    header: Some(("Retry-After", "Seconds to wait before retrying")),
+};
+
+const ERRORS: [&ErrorResponse; 9] = [
+    &BAD_REQUEST,
+    &UNAUTHORIZED,
+    &FORBIDDEN,
+    &NOT_FOUND,
+    &NOT_ALLOWED,
+    &CONFLICT,
+    &TOO_LARGE,
+    &UNSUPPORTED_MEDIA_TYPE,
+    &UNAVAILABLE,
+];
+
+/// The errors an endpoint can answer with.
+fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorResponse> {
+    let operation = endpoint.operation;
+    let mut errors = Vec::new();
+    if endpoint.authenticated {
+        errors.extend([&BAD_REQUEST, &UNAUTHORIZED, &FORBIDDEN]);
+        if !matches!(operation.kind, Kind::Batch { .. }) {
+            errors.push(&NOT_FOUND);
+        }
+        if operation.writes() && endpoint.path.contains("/deletedItems/") {
+            errors.push(&NOT_ALLOWED);
+        }
+        if operation.writes() {
+            errors.push(&CONFLICT);
+        }
+        if operation.writes() || matches!(operation.kind, Kind::Batch { .. }) {
+            errors.extend([&TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE]);
+        }
+        errors.push(&UNAVAILABLE);
+    } else if matches!(operation.kind, Kind::Document { .. }) && endpoint.path.contains('{') {
+        errors.push(&NOT_FOUND);
+    }
+    errors
+}

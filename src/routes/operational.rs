@@ -1,0 +1,86 @@
+//! The routes that describe or watch the service rather than serve its data:
+//! metrics, the OpenAPI document and its browsable page, and `$metadata`. All
+//! are open: none of them shows a tenant's data.
+
+use super::tree::Node;
+use crate::app::AppState;
+use crate::error::GraphError;
+use crate::openapi::{self, Operation};
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use std::sync::{Arc, LazyLock};
+use utoipa_swagger_ui::Config;
+
+const DOCUMENT_PATH: &str = "/openapi.json";
+
+pub fn routes() -> Vec<Node> {
+    vec![
+        Node::at("/metrics").get(
+            Operation::document(
+                "Prometheus metrics: requests, latency, pool and rows created",
+                "text/plain",
+            ),
+            metrics,
+        ),
+        Node::at(DOCUMENT_PATH).get(
+            Operation::document("This OpenAPI document", "application/json"),
+            document,
+        ),
+        Node::at("/docs").get(
+            Operation::redirect("The browsable API page, at /docs/"),
+            docs_redirect,
+        ),
+        Node::matching("/docs/{file:.*}", "/docs/{file}").get(
+            Operation::document(
+                "The browsable API page (Swagger UI) and its files",
+                "text/html",
+            ),
+            docs_file,
+        ),
+    ]
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&state))
+}
+
+pub async fn metadata() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/xml")
+        .body(crate::wire::METADATA)
+}
+
+/// The document never changes while the process runs: rendered once.
+static DOCUMENT: LazyLock<String> = LazyLock::new(openapi::json);
+
+async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(DOCUMENT.as_str())
+}
+
+/// Swagger UI's files use relative paths, so its page lives at `/docs/`; the
+/// relative Location keeps any path prefix of a proxy in front.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "docs/"))
+        .finish()
+}
+
+static SWAGGER_CONFIG: LazyLock<Arc<Config<'static>>> =
+    LazyLock::new(|| Arc::new(Config::new([DOCUMENT_PATH])));
+
+/// Swagger UI, from the files compiled into the binary (no CDN).
+async fn docs_file(file: web::Path<String>) -> Result<HttpResponse, GraphError> {
+    match utoipa_swagger_ui::serve(&file, SWAGGER_CONFIG.clone()) {
+        Ok(Some(found)) => Ok(HttpResponse::Ok()
+            .content_type(found.content_type)
+            .body(found.bytes.into_owned())),
+        Ok(None) => Err(GraphError::not_found(format!(
+            "The API page has no file '{file}'."
+        ))),
+        Err(error) => Err(GraphError::internal(&error)),
+    }
+}

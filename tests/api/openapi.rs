@@ -1,0 +1,252 @@
+//! `/openapi.json` and `/docs`: the document describes every route the router
+//! serves, each operation fully, and nothing the router does not serve.
+
+use crate::helpers::TestApp;
+use lifecycle_workflows::routes;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+const METHODS: [&str; 5] = ["get", "post", "patch", "delete", "put"];
+
+async fn document(app: &TestApp) -> Value {
+    // Open: a client reads it before it has a token.
+    let response = app
+        .send(reqwest::Client::new().get(format!("{}/openapi.json", app.address)))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert!(response
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/json"));
+    response.body
+}
+
+/// Every (method, path) the document describes.
+fn operations(document: &Value) -> Vec<(String, String, &Value)> {
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if let Some(operation) = item.get(method) {
+                operations.push((method.to_owned(), path.clone(), operation));
+            }
+        }
+    }
+    operations
+}
+
+/// Follows a local `$ref` to what it names.
+fn resolve<'a>(document: &'a Value, reference: &str) -> Option<&'a Value> {
+    document.pointer(reference.strip_prefix('#')?)
+}
+
+fn collect_refs<'a>(value: &'a Value, refs: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                refs.push(reference);
+            }
+            map.values().for_each(|value| collect_refs(value, refs));
+        }
+        Value::Array(items) => items.iter().for_each(|value| collect_refs(value, refs)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_operation_is_described_with_resolvable_schemas() {
+    let app = TestApp::spawn().await;
+    let document = document(&app).await;
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1."));
+
+    let operations = operations(&document);
+    assert!(operations.len() > 100, "{} operations", operations.len());
+    let mut ids = BTreeSet::new();
+    for (method, path, operation) in &operations {
+        let what = format!("{method} {path}");
+        for field in ["summary", "description", "operationId"] {
+            let text = operation[field].as_str().unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{what} has no {field}");
+        }
+        assert!(
+            ids.insert(operation["operationId"].as_str().unwrap()),
+            "{what}: operationId repeated"
+        );
+        assert!(!operation["tags"].as_array().unwrap().is_empty(), "{what}");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(
+            responses
+                .keys()
+                .any(|status| status.starts_with('2') || status.starts_with('3')),
+            "{what} documents no success"
+        );
+        // Every `{name}` of the path is a declared, required path parameter.
+        let declared: BTreeSet<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|parameter| parameter["in"] == "path")
+            .map(|parameter| {
+                assert_eq!(parameter["required"], true, "{what}");
+                parameter["name"].as_str().unwrap()
+            })
+            .collect();
+        let in_path: BTreeSet<&str> = path
+            .split('{')
+            .skip(1)
+            .map(|rest| rest.split_once('}').unwrap().0)
+            .collect();
+        assert_eq!(declared, in_path, "{what}");
+        if path.contains("/identityGovernance/") || path.ends_with("$batch") {
+            assert_eq!(operation["security"], json!([{ "bearer": [] }]), "{what}");
+            assert!(responses.contains_key("401"), "{what}");
+            assert!(responses.contains_key("503"), "{what}");
+        } else {
+            assert!(operation.get("security").is_none(), "{what} is open");
+        }
+        if method == "post" || method == "patch" {
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if path.ends_with("restore") {
+                assert!(body.is_null(), "{what} takes no body");
+            } else {
+                assert!(body["$ref"].is_string(), "{what} documents its body");
+            }
+        }
+    }
+
+    let mut refs = Vec::new();
+    collect_refs(&document, &mut refs);
+    assert!(refs.len() > 100);
+    for reference in refs {
+        assert!(
+            resolve(&document, reference).is_some(),
+            "{reference} names nothing"
+        );
+    }
+    // The entities carry Graph's names, with every enum member a client may see.
+    let schemas = &document["components"]["schemas"];
+    let status = &schemas["microsoft.graph.identityGovernance.lifecycleWorkflowProcessingStatus"];
+    let members = status["enum"].as_array().unwrap();
+    for member in [
+        "queued",
+        "completedWithErrors",
+        "unknownFutureValue",
+        "canceling",
+    ] {
+        assert!(members.contains(&json!(member)), "{member}");
+    }
+    let run = &schemas["microsoft.graph.identityGovernance.run"]["properties"];
+    assert_eq!(run["totalUsersCount"]["type"], "integer");
+}
+
+#[tokio::test]
+async fn the_document_and_the_router_agree_route_for_route() {
+    let app = TestApp::spawn().await;
+    let document = document(&app).await;
+    let documented: BTreeSet<(String, String)> = operations(&document)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let registered: BTreeSet<(String, String)> = routes::endpoints()
+        .into_iter()
+        .map(|endpoint| {
+            assert!(
+                !endpoint.operation.summary.trim().is_empty(),
+                "{}",
+                endpoint.path
+            );
+            (endpoint.method.as_str().to_lowercase(), endpoint.path)
+        })
+        .collect();
+    assert_eq!(documented, registered);
+
+    // The router itself: every documented operation reaches a handler (not the
+    // router's 404 or 405), and every other method on a documented path is the
+    // router's 405, so the router serves nothing the document leaves out.
+    let paths: BTreeSet<&String> = documented.iter().map(|(_, path)| path).collect();
+    for path in paths {
+        let url = format!("{}{}", app.address, concrete(path));
+        for method in METHODS {
+            let documented = documented.contains(&(method.to_owned(), path.clone()));
+            let request = app
+                .client
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    &url,
+                )
+                .json(&json!({}));
+            let response = app.send(request).await;
+            let message = response.body["error"]["message"].as_str().unwrap_or("");
+            let routed_away = (response.status == 404
+                && (message.starts_with("No resource exists at")
+                    || message.starts_with("The requested resource does not exist")))
+                || (response.status == 405
+                    && message.ends_with("is not allowed on this resource."));
+            assert_eq!(
+                !routed_away, documented,
+                "{method} {path}: {} {}",
+                response.status, response.text
+            );
+        }
+    }
+}
+
+/// A path with a value for each `{parameter}`.
+fn concrete(path: &str) -> String {
+    let mut concrete = String::new();
+    let mut rest = path;
+    while let Some((before, after)) = rest.split_once('{') {
+        let (name, after) = after.split_once('}').unwrap();
+        concrete.push_str(before);
+        concrete.push_str(&match name {
+            "file" => "index.html".to_owned(),
+            name if name.ends_with("DateTime") => "2026-01-01T00:00:00Z".to_owned(),
+            _ => uuid::Uuid::new_v4().to_string(),
+        });
+        rest = after;
+    }
+    concrete.push_str(rest);
+    concrete
+}
+
+#[tokio::test]
+async fn the_api_page_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let open = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = app.send(open.get(format!("{}/docs", app.address))).await;
+    assert_eq!(redirect.status, 308);
+    assert_eq!(redirect.header("location"), Some("docs/"));
+
+    let page = app.send(open.get(format!("{}/docs/", app.address))).await;
+    assert_eq!(page.status, 200);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.text.contains("swagger-ui"), "{}", page.text);
+    // The page's scripts and styles come from the service, never a CDN.
+    assert!(!page.text.contains("https://"), "{}", page.text);
+    for file in ["swagger-ui.css", "swagger-ui-bundle.js"] {
+        let asset = app
+            .send(open.get(format!("{}/docs/{file}", app.address)))
+            .await;
+        assert_eq!(asset.status, 200, "{file}");
+        assert!(asset.text.len() > 10_000, "{file}");
+    }
+    let initializer = app
+        .send(open.get(format!("{}/docs/swagger-initializer.js", app.address)))
+        .await;
+    assert!(
+        initializer.text.contains("\"url\": \"/openapi.json\""),
+        "{}",
+        initializer.text
+    );
+
+    let missing = app
+        .send(open.get(format!("{}/docs/no-such-file.js", app.address)))
+        .await;
+    missing.assert_error(404, "itemNotFound");
+}
