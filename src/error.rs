@@ -108,6 +108,15 @@ impl GraphError {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
     }
 
+    /// 422: an `Idempotency-Key` reused for a different request.
+    pub fn key_reused(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidRequest,
+            message,
+        )
+    }
+
     /// 424, inside a `$batch`: a request whose dependency did not succeed.
     pub fn failed_dependency(message: impl Into<String>) -> Self {
         Self::new(

@@ -3,12 +3,14 @@
 
 pub mod enums;
 pub mod error;
+pub mod idempotency;
 pub mod locate;
 pub mod page;
 pub mod pool;
 pub mod runs;
 pub mod task_processing_results;
 pub mod tasks;
+pub mod transaction;
 pub mod user_processing_results;
 pub mod workflows;
 

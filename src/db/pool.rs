@@ -26,14 +26,14 @@ const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(10);
 pub struct Pool(managed::Pool<Manager>);
 
 /// A connection and whether its last use ended cleanly.
-struct Pooled {
-    connection: PgConnection,
-    trusted: bool,
+pub(super) struct Pooled {
+    pub(super) connection: PgConnection,
+    pub(super) trusted: bool,
 }
 
-type PooledConnection = managed::Object<Manager>;
+pub(super) type PooledConnection = managed::Object<Manager>;
 
-struct Manager {
+pub(super) struct Manager {
     options: PgConnectOptions,
 }
 
@@ -100,7 +100,7 @@ impl Pool {
     }
 
     /// A connection to use now; it stays untrusted until its use is settled.
-    async fn lend(&self) -> Result<PooledConnection, sqlx::Error> {
+    pub(super) async fn lend(&self) -> Result<PooledConnection, sqlx::Error> {
         let mut pooled = self.acquire().await?;
         pooled.trusted = false;
         Ok(pooled)
@@ -117,7 +117,7 @@ impl Pool {
 
 impl Pooled {
     /// Trusts the connection again if `outcome` leaves it in step with the server.
-    fn settle<T>(&mut self, outcome: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
+    pub(super) fn settle<T>(&mut self, outcome: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
         self.trusted = leaves_trusted(&outcome);
         outcome
     }

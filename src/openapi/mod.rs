@@ -79,7 +79,7 @@ pub fn document() -> OpenApi {
         components = components.schema(name, schema);
     }
     for error in ERRORS {
-        components = components.response(error.code, error.response());
+        components = components.response(error.name, error.response());
     }
     OpenApiBuilder::new()
         .info(
@@ -127,6 +127,9 @@ fn describe(
         .tag(tag(&endpoint.path));
     for parameter in path_parameters(&endpoint.path) {
         builder = builder.parameter(parameter);
+    }
+    if takes_idempotency_key(endpoint) {
+        builder = builder.parameter(idempotency_key());
     }
     builder = match kind {
         Kind::List {
@@ -209,7 +212,7 @@ fn describe(
         ),
     };
     for error in errors(endpoint) {
-        builder = builder.response(error.status, Ref::from_response_name(error.code));
+        builder = builder.response(error.status, Ref::from_response_name(error.name));
     }
     if endpoint.authenticated {
         builder = builder.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
@@ -411,6 +414,28 @@ fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
     parameters
 }
 
+/// Every authenticated POST but `$batch`, whose inner requests carry their own.
+fn takes_idempotency_key(endpoint: &Endpoint) -> bool {
+    endpoint.authenticated
+        && endpoint.method == Method::POST
+        && !matches!(endpoint.operation.kind, Kind::Batch { .. })
+}
+
+fn idempotency_key() -> Parameter {
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes retries safe: the same key with the same request within 24 hours \
+             answers the first response again (with Idempotent-Replayed: true) without \
+             writing again; with a different request it is a 422. 1 to 255 visible \
+             ASCII characters, per tenant.",
+        ))
+        .schema(Some(string().min_length(Some(1)).max_length(Some(255))))
+        .build()
+}
+
 fn prefer() -> Parameter {
     ParameterBuilder::new()
         .name("Prefer")
@@ -463,7 +488,8 @@ fn page_schema(item: Ref) -> ObjectBuilder {
 /// An error response the document names once and refers to.
 struct ErrorResponse {
     status: &'static str,
-    code: &'static str,
+    /// The component's name: Graph's error code, unless two statuses share it.
+    name: &'static str,
     description: &'static str,
     header: Option<(&'static str, &'static str)>,
 }
@@ -485,60 +511,66 @@ impl ErrorResponse {
 
 const BAD_REQUEST: ErrorResponse = ErrorResponse {
     status: "400",
-    code: "invalidRequest",
+    name: "invalidRequest",
     description: "The request is malformed: the message names the part at fault",
     header: None,
 };
 const UNAUTHORIZED: ErrorResponse = ErrorResponse {
     status: "401",
-    code: "invalidAuthenticationToken",
+    name: "invalidAuthenticationToken",
     description: "No bearer token, or one that is not valid",
     header: Some(("WWW-Authenticate", "The bearer challenge")),
 };
 const FORBIDDEN: ErrorResponse = ErrorResponse {
     status: "403",
-    code: "accessDenied",
+    name: "accessDenied",
     description: "The token does not grant the permission the operation needs",
     header: None,
 };
 const NOT_FOUND: ErrorResponse = ErrorResponse {
     status: "404",
-    code: "itemNotFound",
+    name: "itemNotFound",
     description: "The addressed entity, or one of its parents, does not exist",
     header: None,
 };
 const NOT_ALLOWED: ErrorResponse = ErrorResponse {
     status: "405",
-    code: "notAllowed",
+    name: "notAllowed",
     description: "The deleted tree is read-only apart from restore and delete",
     header: None,
 };
 const CONFLICT: ErrorResponse = ErrorResponse {
     status: "409",
-    code: "conflict",
+    name: "conflict",
     description: "The write conflicts with the entity's state",
+    header: None,
+};
+const KEY_REUSED: ErrorResponse = ErrorResponse {
+    status: "422",
+    name: "keyReused",
+    description: "The Idempotency-Key was used for a different request (code invalidRequest)",
     header: None,
 };
 const TOO_LARGE: ErrorResponse = ErrorResponse {
     status: "413",
-    code: "requestTooLarge",
+    name: "requestTooLarge",
     description: "The body is larger than the service accepts",
     header: None,
 };
 const UNSUPPORTED_MEDIA_TYPE: ErrorResponse = ErrorResponse {
     status: "415",
-    code: "unsupportedMediaType",
+    name: "unsupportedMediaType",
     description: "The body is not sent as application/json",
     header: None,
 };
 const UNAVAILABLE: ErrorResponse = ErrorResponse {
     status: "503",
-    code: "serviceNotAvailable",
+    name: "serviceNotAvailable",
     description: "The database cannot be reached for now: retry after the delay",
     header: Some(("Retry-After", "Seconds to wait before retrying")),
 };
 
-const ERRORS: [&ErrorResponse; 9] = [
+const ERRORS: [&ErrorResponse; 10] = [
     &BAD_REQUEST,
     &UNAUTHORIZED,
     &FORBIDDEN,
@@ -547,6 +579,7 @@ const ERRORS: [&ErrorResponse; 9] = [
     &CONFLICT,
     &TOO_LARGE,
     &UNSUPPORTED_MEDIA_TYPE,
+    &KEY_REUSED,
     &UNAVAILABLE,
 ];
 
@@ -567,6 +600,9 @@ fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorResponse> {
         }
         if operation.writes() || matches!(operation.kind, Kind::Batch { .. }) {
             errors.extend([&TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE]);
+        }
+        if takes_idempotency_key(endpoint) {
+            errors.push(&KEY_REUSED);
         }
         errors.push(&UNAVAILABLE);
     } else if matches!(operation.kind, Kind::Document { .. }) && endpoint.path.contains('{') {

@@ -77,6 +77,13 @@ pub async fn batch(
     let version = request
         .app_data::<ApiVersion>()
         .map_or("", |version| version.0);
+    // The inner requests commit one by one, so no single key could stand for
+    // the batch; each inner request can carry its own.
+    if request.headers().contains_key(super::idempotency::HEADER) {
+        return Err(GraphError::invalid_request(
+            "Idempotency-Key is not supported on $batch: set it in the headers of the inner requests.",
+        ));
+    }
     let requests = body.0.requests;
     let order = execution_order(&requests)?;
     let authorization = request

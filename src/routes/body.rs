@@ -39,17 +39,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for GraphJson<T> {
         let bytes = web::Bytes::from_request(request, payload);
         Box::pin(async move {
             content_type?;
-            let bytes = bytes.await.map_err(|error| {
-                if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    GraphError::too_large(limit)
-                } else {
-                    GraphError::invalid_request(format!(
-                        "The request body could not be read: {error}"
-                    ))
-                }
-            })?;
+            let bytes = bytes.await.map_err(|error| read_error(&error, limit))?;
             decode(&bytes).map(GraphJson)
         })
+    }
+}
+
+/// Why a body could not be read: too large for `limit`, or cut short.
+pub fn read_error(error: &actix_web::Error, limit: usize) -> GraphError {
+    if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        GraphError::too_large(limit)
+    } else {
+        GraphError::invalid_request(format!("The request body could not be read: {error}"))
     }
 }
 

@@ -7,6 +7,7 @@
 mod batch;
 mod body;
 mod collection;
+pub mod idempotency;
 mod operational;
 mod runs;
 mod summary;

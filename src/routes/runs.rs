@@ -9,6 +9,7 @@ use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
 use crate::db::runs::Runs;
+use crate::db::transaction::Writer;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{Address, RunKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
@@ -91,6 +92,7 @@ fn address(tree: Tree, run: &Run) -> EntityAddress {
 
 pub async fn create(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<WorkflowKey>,
@@ -99,15 +101,21 @@ pub async fn create(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let run = body.0.into_domain()?;
-    match db::runs::create(
-        &state.pool,
-        tenant,
-        tree,
-        key.workflow_id,
-        Uuid::now_v7(),
-        &run,
-    )
-    .await?
+    match writer
+        .run(move |connection| {
+            Box::pin(async move {
+                db::runs::create(
+                    connection,
+                    tenant,
+                    tree,
+                    key.workflow_id,
+                    Uuid::now_v7(),
+                    &run,
+                )
+                .await
+            })
+        })
+        .await?
     {
         Some(created) => {
             metrics::rows_created("run", 1);

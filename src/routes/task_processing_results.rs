@@ -11,6 +11,7 @@ use crate::db;
 use crate::db::page;
 use crate::db::task_processing_results::Scope;
 use crate::db::task_processing_results::TaskProcessingResults;
+use crate::db::transaction::Writer;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
@@ -107,6 +108,7 @@ fn address(tree: Tree, result: &TaskProcessingResult) -> EntityAddress {
 /// the body names, which must be a task of the same workflow.
 pub async fn create(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<UserProcessingResultKey>,
@@ -116,16 +118,22 @@ pub async fn create(
     let key = key.into_inner();
     let (result, task) = body.0.into_domain()?;
     let task_id = reference::resolve("task", "tasks", task.inline, task.bind.as_deref())?;
-    let created = db::task_processing_results::create(
-        &state.pool,
-        tenant,
-        tree,
-        key,
-        Uuid::now_v7(),
-        task_id,
-        &result,
-    )
-    .await?;
+    let created = writer
+        .run(move |connection| {
+            Box::pin(async move {
+                db::task_processing_results::create(
+                    connection,
+                    tenant,
+                    tree,
+                    key,
+                    Uuid::now_v7(),
+                    task_id,
+                    &result,
+                )
+                .await
+            })
+        })
+        .await?;
     match created {
         Some(created) => {
             metrics::rows_created("taskProcessingResult", 1);
@@ -142,6 +150,7 @@ pub async fn create(
 /// the task of result `p`, under the same userProcessingResult, in one statement.
 pub async fn create_for_same_task(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<TaskProcessingResultKey>,
@@ -160,15 +169,21 @@ pub async fn create_for_same_task(
         )
         .into());
     }
-    let created = db::task_processing_results::create_for_same_task(
-        &state.pool,
-        tenant,
-        tree,
-        key,
-        Uuid::now_v7(),
-        &result,
-    )
-    .await?;
+    let created = writer
+        .run(move |connection| {
+            Box::pin(async move {
+                db::task_processing_results::create_for_same_task(
+                    connection,
+                    tenant,
+                    tree,
+                    key,
+                    Uuid::now_v7(),
+                    &result,
+                )
+                .await
+            })
+        })
+        .await?;
     match created {
         Some(created) => {
             metrics::rows_created("taskProcessingResult", 1);

@@ -2,6 +2,7 @@
 //! every endpoint is registered together with the [`Operation`] that documents
 //! it, so the OpenAPI document is built from the registrations the router serves.
 
+use super::idempotency;
 use crate::auth;
 use crate::openapi::Operation;
 use actix_web::dev::{AppService, HttpServiceFactory};
@@ -103,7 +104,9 @@ impl Node {
         self
     }
 
-    /// Requests to this node and beneath it need a bearer token.
+    /// Requests to this node and beneath it need a bearer token; a POST among
+    /// them may carry an `Idempotency-Key` (the guard runs after authentication,
+    /// as keys are per tenant).
     pub fn authenticated(mut self) -> Self {
         self.authenticated = true;
         self
@@ -147,7 +150,10 @@ impl HttpServiceFactory for Node {
                 resource = data.add_to_resource(resource);
             }
             if self.authenticated {
-                resource.wrap(from_fn(auth::authenticate)).register(config);
+                resource
+                    .wrap(from_fn(idempotency::guard))
+                    .wrap(from_fn(auth::authenticate))
+                    .register(config);
             } else {
                 resource.register(config);
             }
@@ -165,7 +171,10 @@ impl HttpServiceFactory for Node {
             scope = scope.service(child);
         }
         if self.authenticated {
-            scope.wrap(from_fn(auth::authenticate)).register(config);
+            scope
+                .wrap(from_fn(idempotency::guard))
+                .wrap(from_fn(auth::authenticate))
+                .register(config);
         } else {
             scope.register(config);
         }

@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
+use crate::db::transaction::Writer;
 use crate::db::user_processing_results::Scope;
 use crate::db::user_processing_results::UserProcessingResults;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
@@ -97,6 +98,7 @@ fn address(tree: Tree, result: &UserProcessingResult) -> EntityAddress {
 
 pub async fn create(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
     tree: Tree,
     key: web::Path<RunKey>,
@@ -105,15 +107,21 @@ pub async fn create(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let result = body.0.into_domain()?;
-    match db::user_processing_results::create(
-        &state.pool,
-        tenant,
-        tree,
-        key,
-        Uuid::now_v7(),
-        &result,
-    )
-    .await?
+    match writer
+        .run(move |connection| {
+            Box::pin(async move {
+                db::user_processing_results::create(
+                    connection,
+                    tenant,
+                    tree,
+                    key,
+                    Uuid::now_v7(),
+                    &result,
+                )
+                .await
+            })
+        })
+        .await?
     {
         Some(created) => {
             metrics::rows_created("userProcessingResult", 1);

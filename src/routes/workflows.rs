@@ -8,6 +8,7 @@ use crate::app::AppState;
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
+use crate::db::transaction::Writer;
 use crate::db::workflows::Workflows;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::keys::{Address, WorkflowKey};
@@ -133,14 +134,13 @@ impl WorkflowBody {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     wire: Wire,
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
-    let created = state
-        .pool
+    let created = writer
         .run(move |connection| {
             Box::pin(async move {
                 db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
@@ -310,6 +310,7 @@ pub async fn update(
 /// `POST /deletedItems/workflows/{id}/restore`: no body; 200 with the workflow.
 pub async fn restore(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     key: web::Path<WorkflowKey>,
     wire: Wire,
@@ -321,8 +322,7 @@ pub async fn restore(
         ));
     }
     let key = key.into_inner();
-    let restored = state
-        .pool
+    let restored = writer
         .run(|connection| Box::pin(db::workflows::restore(connection, tenant, key.workflow_id)))
         .await?;
     match restored {
@@ -346,6 +346,7 @@ pub struct ActivateBody {
 /// statement. Disabled workflows can be activated on demand, as in Graph.
 pub async fn activate(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<ActivateWorkflows>,
     key: web::Path<WorkflowKey>,
     body: GraphJson<ActivateBody>,
@@ -359,14 +360,20 @@ pub async fn activate(
             .collect(),
     )?;
     let users = activation.subjects().len() as u64;
-    match db::workflows::activate(
-        &state.pool,
-        tenant,
-        key.workflow_id,
-        Uuid::now_v7(),
-        &activation,
-    )
-    .await?
+    match writer
+        .run(move |connection| {
+            Box::pin(async move {
+                db::workflows::activate(
+                    connection,
+                    tenant,
+                    key.workflow_id,
+                    Uuid::now_v7(),
+                    &activation,
+                )
+                .await
+            })
+        })
+        .await?
     {
         Some(task_results) => {
             metrics::rows_created("run", 1);

@@ -1,0 +1,103 @@
+//! A transaction that spans a whole request rather than one piece of work: an
+//! idempotent POST claims its key, runs its write and records its response in
+//! one transaction, so the key and the write commit together or not at all.
+
+use super::pool::{Pool, PooledConnection};
+use futures_util::future::BoxFuture;
+use sqlx::postgres::PgTransactionManager;
+use sqlx::{PgConnection, TransactionManager};
+use std::rc::Rc;
+use tokio::sync::Mutex;
+
+/// An open transaction on a pooled connection. Work inside it that begins a
+/// transaction of its own gets a savepoint. Dropped while open, it queues a
+/// ROLLBACK, which goes out when the connection is checked before its next use.
+pub struct OpenTransaction {
+    /// `None` once the connection was discarded after a failed end.
+    pooled: Option<PooledConnection>,
+    open: bool,
+}
+
+impl Pool {
+    pub async fn begin(&self) -> Result<OpenTransaction, sqlx::Error> {
+        let mut pooled = self.lend().await?;
+        let begun = PgTransactionManager::begin(&mut pooled.connection, None).await;
+        pooled.settle(begun)?;
+        // Untrusted until it ends: a drop mid-way must be checked before reuse.
+        pooled.trusted = false;
+        Ok(OpenTransaction {
+            pooled: Some(pooled),
+            open: true,
+        })
+    }
+}
+
+impl OpenTransaction {
+    pub fn connection(&mut self) -> Result<&mut PgConnection, sqlx::Error> {
+        match &mut self.pooled {
+            Some(pooled) if self.open => Ok(&mut pooled.connection),
+            _ => Err(sqlx::Error::PoolClosed),
+        }
+    }
+
+    pub async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        let connection = self.connection()?;
+        let outcome = PgTransactionManager::commit(connection).await;
+        self.end(outcome)
+    }
+
+    pub async fn rollback(&mut self) -> Result<(), sqlx::Error> {
+        let connection = self.connection()?;
+        let outcome = PgTransactionManager::rollback(connection).await;
+        self.end(outcome)
+    }
+
+    /// After a clean end the connection goes back to the pool; after a failed one
+    /// its transaction state is unknown, so it is closed instead.
+    fn end(&mut self, outcome: Result<(), sqlx::Error>) -> Result<(), sqlx::Error> {
+        self.open = false;
+        match (outcome, self.pooled.take()) {
+            (Ok(()), Some(mut pooled)) => {
+                pooled.trusted = true;
+                Ok(())
+            }
+            (Err(error), Some(pooled)) => {
+                drop(PooledConnection::take(pooled));
+                Err(error)
+            }
+            (outcome, None) => outcome,
+        }
+    }
+}
+
+impl Drop for OpenTransaction {
+    fn drop(&mut self) {
+        if let (true, Some(pooled)) = (self.open, &mut self.pooled) {
+            PgTransactionManager::start_rollback(&mut pooled.connection);
+        }
+    }
+}
+
+/// Where a handler's write runs: on a connection of its own from the pool, or in
+/// the transaction its request opened.
+#[derive(Clone)]
+pub enum Writer {
+    Pool(Pool),
+    Request(Rc<Mutex<OpenTransaction>>),
+}
+
+impl Writer {
+    /// Lends the connection to `work`, as [`Pool::run`] does.
+    pub async fn run<T>(
+        &self,
+        work: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
+        match self {
+            Writer::Pool(pool) => pool.run(work).await,
+            Writer::Request(transaction) => {
+                let mut transaction = transaction.lock().await;
+                work(transaction.connection()?).await
+            }
+        }
+    }
+}
