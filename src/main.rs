@@ -122,7 +122,7 @@ async fn main() -> ExitCode {
 async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     Application::build(settings)
         .await?
-        .run_until_stopped()
+        .run_until_signalled()
         .await?;
     Ok(())
 }
@@ -168,8 +168,8 @@ async fn seed_tenant(
 }
 
 async fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
-    db::ensure_database(&settings.database).await?;
-    db::migrate(&settings.database).await?;
+    db::ensure_database(settings).await?;
+    db::migrate(settings).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

@@ -207,6 +207,15 @@ fn describe(
                 .description("Permanent redirect to the path with a trailing slash")
                 .header("Location", header("The same path with a trailing slash")),
         ),
+        Kind::Probe { .. } => builder.response(
+            "200",
+            json_response(
+                "Up (`ok`) or ready (`ready`)",
+                ObjectBuilder::new()
+                    .property("status", string())
+                    .required("status"),
+            ),
+        ),
     };
     for error in errors(endpoint) {
         builder = builder.response(error.status, Ref::from_response_name(error.code));
@@ -238,7 +247,7 @@ fn operation_id(path: &str, kind: Kind) -> String {
     let verb = match kind {
         Kind::List { .. } => Some("list"),
         Kind::Count { .. } => Some("count"),
-        Kind::Get { .. } | Kind::Document { .. } => Some("get"),
+        Kind::Get { .. } | Kind::Document { .. } | Kind::Probe { .. } => Some("get"),
         Kind::Create { .. } => Some("create"),
         Kind::Update { .. } => Some("update"),
         Kind::Delete => Some("delete"),
@@ -531,14 +540,22 @@ const UNSUPPORTED_MEDIA_TYPE: ErrorResponse = ErrorResponse {
     description: "The body is not sent as application/json",
     header: None,
 };
+const TOO_MANY_REQUESTS: ErrorResponse = ErrorResponse {
+    status: "429",
+    code: "activityLimitReached",
+    description:
+        "The tenant's rate limit is reached (when one is configured): retry after the delay",
+    header: Some(("Retry-After", "Seconds to wait before retrying")),
+};
 const UNAVAILABLE: ErrorResponse = ErrorResponse {
     status: "503",
     code: "serviceNotAvailable",
-    description: "The database cannot be reached for now: retry after the delay",
+    description:
+        "The database cannot be reached, or the request ran out of time: retry after the delay",
     header: Some(("Retry-After", "Seconds to wait before retrying")),
 };
 
-const ERRORS: [&ErrorResponse; 9] = [
+const ERRORS: [&ErrorResponse; 10] = [
     &BAD_REQUEST,
     &UNAUTHORIZED,
     &FORBIDDEN,
@@ -547,6 +564,7 @@ const ERRORS: [&ErrorResponse; 9] = [
     &CONFLICT,
     &TOO_LARGE,
     &UNSUPPORTED_MEDIA_TYPE,
+    &TOO_MANY_REQUESTS,
     &UNAVAILABLE,
 ];
 
@@ -568,9 +586,11 @@ fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorResponse> {
         if operation.writes() || matches!(operation.kind, Kind::Batch { .. }) {
             errors.extend([&TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE]);
         }
-        errors.push(&UNAVAILABLE);
+        errors.extend([&TOO_MANY_REQUESTS, &UNAVAILABLE]);
     } else if matches!(operation.kind, Kind::Document { .. }) && endpoint.path.contains('{') {
         errors.push(&NOT_FOUND);
+    } else if matches!(operation.kind, Kind::Probe { readiness: true }) {
+        errors.push(&UNAVAILABLE);
     }
     errors
 }
