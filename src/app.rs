@@ -5,7 +5,8 @@ use crate::auth::{self, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
 use crate::rate_limit::{self, RateLimiter};
-use crate::{db, metrics, middleware, purge, routes, shutdown};
+use crate::shutdown::{self, StopSignals};
+use crate::{db, metrics, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -22,8 +23,8 @@ use url::Url;
 const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a closing connection waits for the client to read the last response.
 const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long an idle keep-alive connection stays open; also bounds how long such
-/// a connection holds up a graceful shutdown.
+/// How long an idle keep-alive connection stays open (a graceful shutdown closes
+/// idle ones at once).
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// What every handler may reach, shared by all workers.
@@ -166,9 +167,9 @@ impl Application {
         self.server.await
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully (`shutdown`).
-    pub async fn run_until_signalled(self) -> std::io::Result<()> {
-        shutdown::serve_until_signalled(self.server, self.pool, self.shutdown_grace).await
+    /// Serves until one of `signals`, then shuts down gracefully (`shutdown`).
+    pub async fn run_until_signalled(self, signals: StopSignals) -> std::io::Result<()> {
+        shutdown::serve_until_signalled(self.server, signals, self.pool, self.shutdown_grace).await
     }
 }
 

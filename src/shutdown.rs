@@ -7,18 +7,43 @@ use crate::db::Pool;
 use actix_web::dev::Server;
 use std::io;
 use std::time::{Duration, Instant};
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+/// SIGTERM (what orchestrators send) and SIGINT (Ctrl-C), caught from the moment
+/// this is made: one that arrives while the service starts is acted on once it
+/// serves, rather than killing the process on the spot.
+pub struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    pub fn catch() -> io::Result<Self> {
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn first(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}
 
 /// Runs `server` until a stop signal, then drains it as above.
 pub async fn serve_until_signalled(
     mut server: Server,
+    mut signals: StopSignals,
     pool: Pool,
     grace: Duration,
 ) -> io::Result<()> {
     let handle = server.handle();
     let signal = tokio::select! {
         outcome = &mut server => return outcome,
-        signal = stop_signal() => signal?,
+        signal = signals.first() => signal,
     };
     tracing::info!(
         signal,
@@ -42,14 +67,4 @@ pub async fn serve_until_signalled(
     pool.close().await;
     tracing::info!("stopped");
     outcome
-}
-
-/// The first SIGTERM (what orchestrators send) or SIGINT (Ctrl-C).
-async fn stop_signal() -> io::Result<&'static str> {
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = terminate.recv() => Ok("SIGTERM"),
-        _ = interrupt.recv() => Ok("SIGINT"),
-    }
 }
