@@ -158,7 +158,7 @@ impl Settings {
                 )?,
                 "LCW_DB_ACQUIRE_TIMEOUT_MS",
             )?),
-            db_connect_timeout: milliseconds(&get, "LCW_DB_CONNECT_TIMEOUT_MS", 5_000)?,
+            db_connect_timeout: milliseconds(&get, "LCW_DB_CONNECT_TIMEOUT_MS", 3_000)?,
             db_statement_timeout: milliseconds(&get, "LCW_DB_STATEMENT_TIMEOUT_MS", 10_000)?,
             request_timeout: milliseconds(&get, "LCW_REQUEST_TIMEOUT_MS", 30_000)?,
             shutdown_grace: Duration::from_secs(parse_or(
@@ -401,7 +401,7 @@ mod tests {
         assert!(settings.public_base_url.is_none());
         assert_eq!(settings.deleted_retention, chrono::Duration::days(30));
         assert_eq!(settings.purge_interval, Duration::from_secs(3600));
-        assert_eq!(settings.db_connect_timeout, Duration::from_secs(5));
+        assert_eq!(settings.db_connect_timeout, Duration::from_secs(3));
         assert_eq!(settings.db_statement_timeout, Duration::from_secs(10));
         assert_eq!(settings.request_timeout, Duration::from_secs(30));
         assert_eq!(settings.shutdown_grace, Duration::from_secs(30));
