@@ -92,3 +92,36 @@ async fn readyz_is_503_naming_the_migrations_the_database_lacks() {
     }
     assert_eq!(probe(&app, "/healthz").await.status, 200);
 }
+
+#[tokio::test]
+async fn the_probes_and_the_429_are_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let document = probe(&app, "/openapi.json").await.body;
+    let paths = &document["paths"];
+
+    for path in ["/healthz", "/readyz"] {
+        let operation = &paths[path]["get"];
+        assert!(operation.get("security").is_none(), "{path} is open");
+        let status = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(status["properties"]["status"]["type"], "string", "{path}");
+    }
+    assert!(paths["/healthz"]["get"]["responses"].get("503").is_none());
+    assert!(paths["/readyz"]["get"]["responses"].get("503").is_some());
+
+    let limited = &document["components"]["responses"]["activityLimitReached"];
+    assert!(limited["headers"]["Retry-After"].is_object(), "{limited}");
+    let authenticated = paths
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| path.contains("/identityGovernance/") || path.ends_with("$batch"));
+    for (path, item) in authenticated {
+        for (method, operation) in item.as_object().unwrap() {
+            assert_eq!(
+                operation["responses"]["429"]["$ref"],
+                "#/components/responses/activityLimitReached",
+                "{method} {path}"
+            );
+        }
+    }
+}
