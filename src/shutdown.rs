@@ -57,7 +57,7 @@ pub async fn serve_until_signalled(
     if drained >= grace {
         tracing::warn!(
             grace_secs = grace.as_secs(),
-            "the grace period ran out: requests still in flight were cut off"
+            "the grace period ran out: any request still in flight was cut off"
         );
     }
     tracing::info!(
