@@ -4,20 +4,39 @@
 use crate::auth::{self, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
+use crate::rate_limit::{self, RateLimiter};
+use crate::shutdown::{self, StopSignals};
 use crate::{db, metrics, middleware, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
 use url::Url;
+
+/// A client has this long to send a request's head once it opens a connection or
+/// ends the previous request (then 408 and the connection closes), so slow
+/// clients cannot hold connections open. The body is under the request's time
+/// limit instead.
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a closing connection waits for the client to read the last response.
+const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long an idle keep-alive connection stays open (a graceful shutdown closes
+/// idle ones at once).
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// What every handler may reach, shared by all workers.
 pub struct AppState {
     pub pool: db::Pool,
     pub public_base_url: Option<Url>,
     pub max_body_bytes: usize,
+    /// `LCW_REQUEST_TIMEOUT_MS`, for `middleware::limits`.
+    pub request_timeout: Duration,
     pub authenticator: Authenticator,
+    /// Per tenant, when `LCW_RATE_LIMIT_PER_SECOND` is set.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
     pub metrics: PrometheusHandle,
     /// The service itself, for the inner requests of a `$batch`.
     pub loopback: Loopback,
@@ -58,6 +77,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    pool: db::Pool,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -65,8 +86,8 @@ impl Application {
     /// applies the migrations, and binds the listener; the server runs once awaited.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
-        db::ensure_database(&settings.database).await?;
-        db::migrate(&settings.database).await?;
+        db::ensure_database(&settings).await?;
+        db::migrate(&settings).await?;
         let pool = db::pool(&settings);
         Self::serve(settings, pool, authenticator)
     }
@@ -89,17 +110,25 @@ impl Application {
             pool,
             public_base_url: settings.public_base_url,
             max_body_bytes: settings.max_body_bytes,
+            request_timeout: settings.request_timeout,
             authenticator,
+            rate_limiter: settings
+                .rate_limit
+                .map(|limit| Arc::new(RateLimiter::new(limit))),
             metrics: metrics::handle(),
             loopback: Loopback::new(listening),
         });
         tokio::spawn(metrics::upkeep(state.metrics.clone()));
+        if let Some(limiter) = &state.rate_limiter {
+            tokio::spawn(rate_limit::upkeep(limiter.clone()));
+        }
         let max_body_bytes = settings.max_body_bytes;
         tokio::spawn(purge::run(
             state.pool.clone(),
             settings.deleted_retention,
             settings.purge_interval,
         ));
+        let pool = state.pool.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -107,21 +136,40 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(unknown_route))
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(middleware::limits))
                 .wrap(from_fn(middleware::request_context))
         })
         .workers(settings.workers)
+        .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
+        .shutdown_timeout(settings.shutdown_grace.as_secs())
+        // `run_until_signalled` handles the signals: actix's own handler would
+        // cut requests off on SIGINT.
+        .disable_signals()
         .listen(listener)?
         .run();
         tracing::info!(address = %settings.listen, port, "serving");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            shutdown_grace: settings.shutdown_grace,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server is stopped; signals are left alone (the tests).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until one of `signals`, then shuts down gracefully (`shutdown`).
+    pub async fn run_until_signalled(self, signals: StopSignals) -> std::io::Result<()> {
+        shutdown::serve_until_signalled(self.server, signals, self.pool, self.shutdown_grace).await
     }
 }
 

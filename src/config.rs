@@ -3,6 +3,7 @@
 
 use sqlx::postgres::PgConnectOptions;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +36,18 @@ pub struct Settings {
     /// `LCW_DB_ACQUIRE_TIMEOUT_MS`: how long a request waits for a connection
     /// before it is answered 503.
     pub db_acquire_timeout: Duration,
+    /// `LCW_DB_CONNECT_TIMEOUT_MS`: how long opening a database connection may take.
+    pub db_connect_timeout: Duration,
+    /// `LCW_DB_STATEMENT_TIMEOUT_MS`: Postgres cancels a statement of the service's
+    /// pool that runs longer (`statement_timeout`); the request is answered 503.
+    pub db_statement_timeout: Duration,
+    /// `LCW_REQUEST_TIMEOUT_MS`: a request not answered within this is answered 503.
+    pub request_timeout: Duration,
+    /// `LCW_SHUTDOWN_GRACE_SECS`: how long a stop waits for requests in flight.
+    pub shutdown_grace: Duration,
+    /// `LCW_RATE_LIMIT_PER_SECOND` and `LCW_RATE_LIMIT_BURST`: requests per tenant;
+    /// `None` (the default) is no limit.
+    pub rate_limit: Option<RateLimit>,
     /// `LCW_WORKERS`: HTTP worker threads.
     pub workers: usize,
     /// `LCW_DELETED_RETENTION_DAYS`: how long a deleted workflow can be restored
@@ -44,6 +57,13 @@ pub struct Settings {
     pub purge_interval: Duration,
     /// `LCW_AUTH_*`: how bearer tokens are validated.
     pub auth: AuthSettings,
+}
+
+/// Each tenant's allowance: `per_second` requests, in bursts of up to `burst`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
 }
 
 /// How bearer tokens are validated.
@@ -138,6 +158,15 @@ impl Settings {
                 )?,
                 "LCW_DB_ACQUIRE_TIMEOUT_MS",
             )?),
+            db_connect_timeout: milliseconds(&get, "LCW_DB_CONNECT_TIMEOUT_MS", 3_000)?,
+            db_statement_timeout: milliseconds(&get, "LCW_DB_STATEMENT_TIMEOUT_MS", 10_000)?,
+            request_timeout: milliseconds(&get, "LCW_REQUEST_TIMEOUT_MS", 30_000)?,
+            shutdown_grace: Duration::from_secs(parse_or(
+                get("LCW_SHUTDOWN_GRACE_SECS"),
+                "LCW_SHUTDOWN_GRACE_SECS",
+                Some(30),
+            )?),
+            rate_limit: rate_limit(&get)?,
             workers: positive(
                 parse_or(
                     get("LCW_WORKERS"),
@@ -229,6 +258,36 @@ fn signing_keys(get: &impl Fn(&'static str) -> Option<String>) -> Result<Signing
             "set only one of LCW_AUTH_HS256_SECRET, LCW_AUTH_JWKS_PATH and LCW_AUTH_JWKS_URL",
         )),
     }
+}
+
+/// A positive number of milliseconds.
+fn milliseconds(
+    get: &impl Fn(&'static str) -> Option<String>,
+    setting: &'static str,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    let value = positive(parse_or(get(setting), setting, Some(default))?, setting)?;
+    Ok(Duration::from_millis(value))
+}
+
+/// Off unless `LCW_RATE_LIMIT_PER_SECOND` is set; the burst defaults to one
+/// second's worth.
+fn rate_limit(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<RateLimit>, ConfigError> {
+    let burst = get("LCW_RATE_LIMIT_BURST");
+    let Some(per_second) = get("LCW_RATE_LIMIT_PER_SECOND") else {
+        return match burst {
+            None => Ok(None),
+            Some(_) => Err(invalid(
+                "LCW_RATE_LIMIT_BURST",
+                "is set but LCW_RATE_LIMIT_PER_SECOND is not",
+            )),
+        };
+    };
+    let per_second: NonZeroU32 = parse_or(Some(per_second), "LCW_RATE_LIMIT_PER_SECOND", None)?;
+    let burst = parse_or(burst, "LCW_RATE_LIMIT_BURST", Some(per_second))?;
+    Ok(Some(RateLimit { per_second, burst }))
 }
 
 /// A comma-separated list, or the default when the setting is absent.
@@ -342,6 +401,28 @@ mod tests {
         assert!(settings.public_base_url.is_none());
         assert_eq!(settings.deleted_retention, chrono::Duration::days(30));
         assert_eq!(settings.purge_interval, Duration::from_secs(3600));
+        assert_eq!(settings.db_connect_timeout, Duration::from_secs(3));
+        assert_eq!(settings.db_statement_timeout, Duration::from_secs(10));
+        assert_eq!(settings.request_timeout, Duration::from_secs(30));
+        assert_eq!(settings.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(settings.rate_limit, None);
+    }
+
+    #[test]
+    fn the_rate_limit_is_off_unless_a_rate_is_set() {
+        let limit = |pairs: &[(&str, &str)]| settings(pairs).unwrap().rate_limit.unwrap();
+        let one_second = limit(&[("LCW_RATE_LIMIT_PER_SECOND", "20")]);
+        assert_eq!(
+            (one_second.per_second.get(), one_second.burst.get()),
+            (20, 20)
+        );
+        let bursty = limit(&[
+            ("LCW_RATE_LIMIT_PER_SECOND", "20"),
+            ("LCW_RATE_LIMIT_BURST", "100"),
+        ]);
+        assert_eq!((bursty.per_second.get(), bursty.burst.get()), (20, 100));
+        let off = settings(&[("LCW_RATE_LIMIT_PER_SECOND", " ")]).unwrap();
+        assert_eq!(off.rate_limit, None);
     }
 
     #[test]
@@ -362,6 +443,12 @@ mod tests {
             ("LCW_WORKERS", "0"),
             ("LCW_DELETED_RETENTION_DAYS", "-1"),
             ("LCW_PURGE_INTERVAL_SECS", "0"),
+            ("LCW_DB_CONNECT_TIMEOUT_MS", "0"),
+            ("LCW_DB_STATEMENT_TIMEOUT_MS", "soon"),
+            ("LCW_REQUEST_TIMEOUT_MS", "0"),
+            ("LCW_SHUTDOWN_GRACE_SECS", "-1"),
+            ("LCW_RATE_LIMIT_PER_SECOND", "0"),
+            ("LCW_RATE_LIMIT_BURST", "10"),
             ("DATABASE_URL", "mysql://localhost"),
             ("DATABASE_URL", "postgres://localhost:port/db"),
         ];

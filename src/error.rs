@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
 
-/// Seconds a client should wait before retrying when the database is unavailable.
+/// Seconds a client should wait before retrying when the service is unavailable.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Graph's error codes. They are API: never rename one.
@@ -27,6 +27,7 @@ pub enum ErrorCode {
     FailedDependency,
     RequestTooLarge,
     UnsupportedMediaType,
+    ActivityLimitReached,
     GeneralException,
     ServiceNotAvailable,
 }
@@ -43,6 +44,7 @@ impl ErrorCode {
             ErrorCode::FailedDependency => "failedDependency",
             ErrorCode::RequestTooLarge => "requestTooLarge",
             ErrorCode::UnsupportedMediaType => "unsupportedMediaType",
+            ErrorCode::ActivityLimitReached => "activityLimitReached",
             ErrorCode::GeneralException => "generalException",
             ErrorCode::ServiceNotAvailable => "serviceNotAvailable",
         }
@@ -54,6 +56,8 @@ pub struct GraphError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds to wait before retrying, sent as `Retry-After` (429s and 503s).
+    pub retry_after: Option<u32>,
 }
 
 impl GraphError {
@@ -62,6 +66,7 @@ impl GraphError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -142,12 +147,53 @@ impl GraphError {
         )
     }
 
-    pub fn unavailable() -> Self {
+    /// 414: a URL longer than the service reads.
+    pub fn url_too_long(limit_bytes: usize) -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::ServiceNotAvailable,
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::InvalidRequest,
+            format!("The URL is longer than the limit of {limit_bytes} bytes."),
+        )
+    }
+
+    /// 431: request headers larger than the service reads.
+    pub fn headers_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorCode::InvalidRequest,
+            format!("The request's headers are larger than the limit of {limit_bytes} bytes."),
+        )
+    }
+
+    /// 429: the tenant sent more requests than its rate allows.
+    pub fn too_many_requests(retry_after_seconds: u32) -> Self {
+        Self {
+            retry_after: Some(retry_after_seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::ActivityLimitReached,
+                "The tenant has sent more requests than its rate limit allows; retry after \
+                 the time in Retry-After.",
+            )
+        }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::unavailable_because(
             "The service is temporarily unavailable; retry after the time in Retry-After.",
         )
+    }
+
+    /// 503 with `Retry-After`, saying why.
+    pub fn unavailable_because(message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(RETRY_AFTER_SECONDS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceNotAvailable,
+                message,
+            )
+        }
     }
 
     /// A failure that is the service's fault. The cause is logged (inside the
@@ -224,14 +270,11 @@ impl ResponseError for GraphError {
     /// Status and headers only: the middleware writes the body.
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        match self.code {
-            ErrorCode::ServiceNotAvailable => {
-                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
-            }
-            ErrorCode::InvalidAuthenticationToken => {
-                response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
-            }
-            _ => {}
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        if self.code == ErrorCode::InvalidAuthenticationToken {
+            response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
         }
         response.finish()
     }

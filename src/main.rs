@@ -3,6 +3,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::auth::{self, TokenRequest};
 use lifecycle_workflows::config::Settings;
+use lifecycle_workflows::shutdown::StopSignals;
 use lifecycle_workflows::tenant::Tenant;
 use lifecycle_workflows::{db, seed, telemetry};
 use std::process::ExitCode;
@@ -120,9 +121,10 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let signals = StopSignals::catch()?;
     Application::build(settings)
         .await?
-        .run_until_stopped()
+        .run_until_signalled(signals)
         .await?;
     Ok(())
 }
@@ -168,8 +170,8 @@ async fn seed_tenant(
 }
 
 async fn migrate(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
-    db::ensure_database(&settings.database).await?;
-    db::migrate(&settings.database).await?;
+    db::ensure_database(settings).await?;
+    db::migrate(settings).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

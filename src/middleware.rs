@@ -1,16 +1,25 @@
 //! The outermost middleware: one tracing span per request, the `request-id` and
 //! `client-request-id` headers, the Graph error body of every error response, and
-//! the request metrics.
+//! the request metrics. [`limits`] sits right inside it.
+
+mod limits;
+
+pub use limits::{limits, MAX_HEADER_BYTES, MAX_URL_BYTES};
 
 use crate::error::GraphError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::HttpResponse;
 use std::time::Instant;
 use tracing::Instrument;
 use uuid::Uuid;
+
+/// The `route` of a request the time limit answered: its route is not known.
+const OUT_OF_TIME: &str = "(timed out)";
 
 /// The content type of every JSON response, entities and errors alike.
 pub const ODATA_JSON: &str =
@@ -35,20 +44,27 @@ pub async fn request_context(
         path = %request.path(),
         request_id = %request_id,
     );
+    let method_name = request.method().clone();
     // The router turns handler and extractor errors into responses, so an `Err`
-    // here would be a fault of the framework itself. (Holding a clone of the request
-    // to answer it would stop NormalizePath from rewriting the path.)
-    let response = next
-        .call(request)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
-    let status = response.status();
-    let mut response = if status.is_client_error() || status.is_server_error() {
-        with_error_body(response, &request_id, client_request_id.as_ref())
-    } else {
-        response
+    // here comes from a middleware that gave the request away: the time limit.
+    // (Holding a clone of the request to answer it would stop NormalizePath and
+    // the router from rewriting it.)
+    let (request, mut response) = match next.call(request).instrument(span.clone()).await {
+        Ok(response) => {
+            let (request, response) = response.map_into_boxed_body().into_parts();
+            (Some(request), response)
+        }
+        Err(error) => (None, HttpResponse::from_error(error)),
     };
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        response = with_error_body(
+            response,
+            method_name.as_str(),
+            &request_id,
+            client_request_id.as_ref(),
+        );
+    }
 
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -61,10 +77,12 @@ pub async fn request_context(
 
     // The outcome goes on the event rather than into the span: a JSON span formats
     // all of its fields again on every record.
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "(no route)".to_owned());
+    let route = match &request {
+        Some(request) => request
+            .match_pattern()
+            .unwrap_or_else(|| "(no route)".to_owned()),
+        None => OUT_OF_TIME.to_owned(),
+    };
     let status = response.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     span.in_scope(|| {
@@ -83,7 +101,11 @@ pub async fn request_context(
     metrics::counter!(crate::metrics::REQUESTS, &labels).increment(1);
     metrics::histogram!(crate::metrics::REQUEST_DURATION, &labels).record(elapsed);
     drop(in_flight);
-    Ok(response)
+    match request {
+        Some(request) => Ok(ServiceResponse::new(request, response)),
+        // actix-http sends the response of an error as it is.
+        None => Err(InternalError::from_response(OUT_OF_TIME, response).into()),
+    }
 }
 
 /// Counts a request in flight until dropped, also when the client goes away and
@@ -126,25 +148,22 @@ fn method_label(method: &Method) -> &'static str {
 /// Replaces the body of an error response with Graph's error body: from the
 /// [`GraphError`] the handler returned, or, for a framework response, from its status.
 fn with_error_body(
-    response: ServiceResponse<BoxBody>,
+    response: HttpResponse,
+    method: &str,
     request_id: &str,
     client_request_id: Option<&HeaderValue>,
-) -> ServiceResponse<BoxBody> {
+) -> HttpResponse {
     let error = response
-        .response()
         .error()
         .and_then(|error| error.as_error::<GraphError>())
         .cloned()
-        .unwrap_or_else(|| {
-            GraphError::from_status(response.status(), response.request().method().as_str())
-        });
+        .unwrap_or_else(|| GraphError::from_status(response.status(), method));
     let client_request_id = client_request_id.and_then(|value| value.to_str().ok());
     let body = serde_json::to_vec(&error.body(request_id, client_request_id)).unwrap_or_default();
-    let (request, response) = response.into_parts();
     let mut response = response.set_body(BoxBody::new(body));
     *response.status_mut() = error.status;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
-    ServiceResponse::new(request, response)
+    response
 }

@@ -4,7 +4,8 @@
 
 use crate::db;
 use crate::db::Pool;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Connection;
 
 /// Purges every `interval`, for as long as the server runs. A failed round is
 /// logged and retried at the next one.
@@ -12,7 +13,7 @@ pub async fn run(pool: Pool, retention: Duration, interval: std::time::Duration)
     let mut ticks = tokio::time::interval(interval);
     loop {
         ticks.tick().await;
-        match db::workflows::purge_deleted_before(&pool, Utc::now() - retention).await {
+        match purge(&pool, Utc::now() - retention).await {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged deleted workflows past retention"),
             Err(error) => tracing::warn!(%error, "the purge of deleted workflows failed"),
@@ -23,4 +24,21 @@ pub async fn run(pool: Pool, retention: Duration, interval: std::time::Duration)
             Err(error) => tracing::warn!(%error, "the purge of idempotency keys failed"),
         }
     }
+}
+
+/// One round, without the pool's statement timeout: that bound is for requests,
+/// and a purge of large subtrees may take longer, but must still finish.
+async fn purge(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    pool.run(|connection| {
+        Box::pin(async move {
+            let mut transaction = connection.begin().await?;
+            sqlx::query("set local statement_timeout = 0")
+                .execute(&mut *transaction)
+                .await?;
+            let purged = db::workflows::purge_deleted_before(&mut *transaction, cutoff).await?;
+            transaction.commit().await?;
+            Ok(purged)
+        })
+    })
+    .await
 }

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Tenant(Uuid);
 
 impl Tenant {

@@ -92,7 +92,8 @@ pub fn authenticator(
     ))
 }
 
-/// Authenticates the request, or answers it: 401, 403 or 503.
+/// Authenticates the request, or answers it: 401, 403 or 503; then holds it to
+/// its tenant's rate limit, if one is set (429).
 pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -107,6 +108,11 @@ pub async fn authenticate(
         .map(|value| value.as_bytes());
     match state.authenticator.authenticate(authorization).await {
         Ok(caller) => {
+            if let Some(limiter) = &state.rate_limiter {
+                if let Err(error) = limiter.check(caller.tenant) {
+                    return Ok(request.error_response(error));
+                }
+            }
             request.extensions_mut().insert(caller);
             Ok(next.call(request).await?.map_into_boxed_body())
         }

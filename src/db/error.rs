@@ -14,6 +14,15 @@ impl From<sqlx::Error> for GraphError {
                 tracing::warn!(cause = %error, "database unavailable");
                 GraphError::unavailable()
             }
+            // query_canceled: LCW_DB_STATEMENT_TIMEOUT_MS ran out (or an operator
+            // cancelled the statement). Nothing of it was written; a retry may pass.
+            sqlx::Error::Database(database) if database.code().as_deref() == Some("57014") => {
+                tracing::warn!(cause = %error, "statement cancelled");
+                GraphError::unavailable_because(
+                    "A database statement took longer than the service allows and was \
+                     cancelled; retry after the time in Retry-After.",
+                )
+            }
             sqlx::Error::Database(database) => match database.constraint() {
                 Some(constraint) => {
                     from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))

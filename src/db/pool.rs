@@ -23,7 +23,12 @@ use std::time::Duration;
 const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
-pub struct Pool(managed::Pool<Manager>);
+pub struct Pool {
+    inner: managed::Pool<Manager>,
+    acquire_timeout: Duration,
+    /// How long opening or checking a connection may take.
+    connect_timeout: Duration,
+}
 
 /// A connection and whether its last use ended cleanly.
 pub(super) struct Pooled {
@@ -31,7 +36,7 @@ pub(super) struct Pooled {
     pub(super) trusted: bool,
 }
 
-pub(super) type PooledConnection = managed::Object<Manager>;
+type PooledConnection = managed::Object<Manager>;
 
 pub(super) struct Manager {
     options: PgConnectOptions,
@@ -62,30 +67,61 @@ impl managed::Manager for Manager {
 }
 
 impl Pool {
-    /// At most `size` connections, opened when first needed; a request waits at
-    /// most `acquire_timeout` for one (then `PoolTimedOut`, a 503).
-    pub fn new(options: &PgConnectOptions, size: u32, acquire_timeout: Duration) -> Self {
+    /// At most `size` connections, opened when first needed. Opening or checking
+    /// one may take `connect_timeout`; a request waits at most `acquire_timeout`
+    /// for one in all (then `PoolTimedOut`, a 503), however many idle connections
+    /// fail their check on the way.
+    pub fn new(
+        options: &PgConnectOptions,
+        size: u32,
+        acquire_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Self {
         let manager = Manager {
             options: options.clone(),
         };
         let timeouts = Timeouts {
             wait: Some(acquire_timeout),
-            create: Some(acquire_timeout),
-            recycle: Some(acquire_timeout),
+            create: Some(connect_timeout),
+            recycle: Some(connect_timeout),
         };
-        let pool = managed::Pool::builder(manager)
+        let inner = managed::Pool::builder(manager)
             .max_size(size as usize)
             .timeouts(timeouts)
             .runtime(Runtime::Tokio1)
             .build()
             // Only a timeout without a runtime fails to build, and the runtime is set.
             .unwrap_or_else(|error| unreachable!("the pool's configuration is valid: {error}"));
-        Self(pool)
+        Self {
+            inner,
+            acquire_timeout,
+            connect_timeout,
+        }
     }
 
     /// How many connections are open, idle and waited for.
     pub fn status(&self) -> deadpool::Status {
-        self.0.status()
+        self.inner.status()
+    }
+
+    /// Closes the idle connections politely (each session ends with a Terminate,
+    /// not a dropped socket) and refuses any later acquire. For shutdown, once no
+    /// request holds a connection any more; a database that does not answer gets
+    /// a second in all, then its sockets are simply dropped.
+    pub async fn close(&self) {
+        let idle = self.inner.retain(|_, _| false).removed;
+        self.inner.close();
+        let closing = async {
+            for pooled in idle {
+                let _ = pooled.connection.close().await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(1), closing)
+            .await
+            .is_err()
+        {
+            tracing::debug!("the database did not see every connection closed within 1 s");
+        }
     }
 
     /// Lends a connection to `work`, for a transaction or several statements, and
@@ -94,24 +130,80 @@ impl Pool {
         &self,
         work: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
     ) -> Result<T, sqlx::Error> {
-        let mut pooled = self.lend().await?;
-        let outcome = work(&mut pooled.connection).await;
-        pooled.settle(outcome)
+        let mut lent = self.lend().await?;
+        let outcome = work(&mut lent.get().connection).await;
+        lent.get().settle(outcome)
     }
 
     /// A connection to use now; it stays untrusted until its use is settled.
-    pub(super) async fn lend(&self) -> Result<PooledConnection, sqlx::Error> {
+    pub(super) async fn lend(&self) -> Result<Lent, sqlx::Error> {
         let mut pooled = self.acquire().await?;
         pooled.trusted = false;
-        Ok(pooled)
+        Ok(Lent {
+            pooled: Some(pooled),
+            check_timeout: self.connect_timeout,
+        })
     }
 
+    /// deadpool bounds each step (the wait, each check, the connect) on its own;
+    /// the outer bound keeps the sum within `acquire_timeout`. Giving up midway is
+    /// safe: deadpool returns the slot and drops a half-checked connection.
     async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
-        self.0.get().await.map_err(|error| match error {
-            managed::PoolError::Backend(error) => error,
-            managed::PoolError::Closed => sqlx::Error::PoolClosed,
-            _ => sqlx::Error::PoolTimedOut,
-        })
+        match tokio::time::timeout(self.acquire_timeout, self.inner.get()).await {
+            Ok(Ok(pooled)) => Ok(pooled),
+            Ok(Err(managed::PoolError::Backend(error))) => Err(error),
+            Ok(Err(managed::PoolError::Closed)) => Err(sqlx::Error::PoolClosed),
+            Ok(Err(_)) | Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+}
+
+/// A connection lent to one use. Dropped before its use was settled (the
+/// request's future dropped mid-statement or mid-transaction, as the request time
+/// limit does) or after a use that left it in doubt, it is checked at once in the
+/// background rather than at its next use: the check sends what the connection
+/// has queued, so a transaction left open is rolled back now and holds no lock
+/// while the connection sits idle. A connection that fails the check, or takes
+/// longer than `check_timeout`, leaves the pool; closing it ends its session.
+pub(super) struct Lent {
+    pooled: Option<PooledConnection>,
+    check_timeout: Duration,
+}
+
+impl Lent {
+    /// Closes the connection instead of returning it: its state is unknown.
+    pub(super) fn discard(mut self) {
+        if let Some(pooled) = self.pooled.take() {
+            drop(managed::Object::take(pooled));
+        }
+    }
+
+    pub(super) fn get(&mut self) -> &mut Pooled {
+        self.pooled
+            .as_deref_mut()
+            .unwrap_or_else(|| unreachable!("only drop takes the connection out"))
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let Some(mut pooled) = self.pooled.take() else {
+            return;
+        };
+        if pooled.trusted {
+            return;
+        }
+        // Without a runtime (the process ending), the check waits for the next use.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let timeout = self.check_timeout;
+        runtime.spawn(async move {
+            match tokio::time::timeout(timeout, pooled.connection.ping()).await {
+                Ok(Ok(())) => pooled.trusted = true,
+                _ => drop(managed::Object::take(pooled)),
+            }
+        });
     }
 }
 
@@ -126,7 +218,7 @@ impl Pooled {
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
-            .field("status", &self.0.status())
+            .field("status", &self.inner.status())
             .finish()
     }
 }
@@ -144,7 +236,7 @@ fn leaves_trusted<T>(outcome: &Result<T, sqlx::Error>) -> bool {
 
 /// One statement on a pooled connection, as sqlx's pool does, without the check
 /// on return. A statement cut short (its future dropped) leaves the connection
-/// untrusted, so it is checked before its next use.
+/// untrusted, so it is checked (see [`Lent`]).
 impl<'p> Executor<'p> for &Pool {
     type Database = Postgres;
 
@@ -158,8 +250,8 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async_stream::try_stream! {
-            let mut pooled = pool.lend().await?;
-            let mut results = pooled.connection.fetch_many(query);
+            let mut lent = pool.lend().await?;
+            let mut results = lent.get().connection.fetch_many(query);
             let mut outcome = Ok(());
             loop {
                 match results.try_next().await {
@@ -172,7 +264,7 @@ impl<'p> Executor<'p> for &Pool {
                 }
             }
             drop(results);
-            pooled.settle(outcome)?;
+            lent.get().settle(outcome)?;
         })
     }
 
@@ -186,9 +278,9 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async move {
-            let mut pooled = pool.lend().await?;
-            let outcome = pooled.connection.fetch_optional(query).await;
-            pooled.settle(outcome)
+            let mut lent = pool.lend().await?;
+            let outcome = lent.get().connection.fetch_optional(query).await;
+            lent.get().settle(outcome)
         })
     }
 
@@ -202,9 +294,9 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async move {
-            let mut pooled = pool.lend().await?;
-            let outcome = pooled.connection.prepare_with(sql, parameters).await;
-            pooled.settle(outcome)
+            let mut lent = pool.lend().await?;
+            let outcome = lent.get().connection.prepare_with(sql, parameters).await;
+            lent.get().settle(outcome)
         })
     }
 
@@ -217,9 +309,9 @@ impl<'p> Executor<'p> for &Pool {
     {
         let pool = self.clone();
         Box::pin(async move {
-            let mut pooled = pool.lend().await?;
-            let outcome = pooled.connection.describe(sql).await;
-            pooled.settle(outcome)
+            let mut lent = pool.lend().await?;
+            let outcome = lent.get().connection.describe(sql).await;
+            lent.get().settle(outcome)
         })
     }
 }

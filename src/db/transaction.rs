@@ -2,7 +2,7 @@
 //! idempotent POST claims its key, runs its write and records its response in
 //! one transaction, so the key and the write commit together or not at all.
 
-use super::pool::{Pool, PooledConnection};
+use super::pool::{Lent, Pool};
 use futures_util::future::BoxFuture;
 use sqlx::postgres::PgTransactionManager;
 use sqlx::{PgConnection, TransactionManager};
@@ -11,22 +11,24 @@ use tokio::sync::Mutex;
 
 /// An open transaction on a pooled connection. Work inside it that begins a
 /// transaction of its own gets a savepoint. Dropped while open, it queues a
-/// ROLLBACK, which goes out when the connection is checked before its next use.
+/// ROLLBACK, which the pool's check of the dropped connection sends at once.
 pub struct OpenTransaction {
-    /// `None` once the connection was discarded after a failed end.
-    pooled: Option<PooledConnection>,
+    /// `None` once the transaction ended.
+    lent: Option<Lent>,
     open: bool,
 }
 
 impl Pool {
     pub async fn begin(&self) -> Result<OpenTransaction, sqlx::Error> {
-        let mut pooled = self.lend().await?;
+        let mut lent = self.lend().await?;
+        let pooled = lent.get();
         let begun = PgTransactionManager::begin(&mut pooled.connection, None).await;
         pooled.settle(begun)?;
-        // Untrusted until it ends: a drop mid-way must be checked before reuse.
+        // Untrusted until it ends: dropped mid-way, it is checked at once, which
+        // sends the queued ROLLBACK.
         pooled.trusted = false;
         Ok(OpenTransaction {
-            pooled: Some(pooled),
+            lent: Some(lent),
             open: true,
         })
     }
@@ -34,8 +36,8 @@ impl Pool {
 
 impl OpenTransaction {
     pub fn connection(&mut self) -> Result<&mut PgConnection, sqlx::Error> {
-        match &mut self.pooled {
-            Some(pooled) if self.open => Ok(&mut pooled.connection),
+        match &mut self.lent {
+            Some(lent) if self.open => Ok(&mut lent.get().connection),
             _ => Err(sqlx::Error::PoolClosed),
         }
     }
@@ -56,13 +58,13 @@ impl OpenTransaction {
     /// its transaction state is unknown, so it is closed instead.
     fn end(&mut self, outcome: Result<(), sqlx::Error>) -> Result<(), sqlx::Error> {
         self.open = false;
-        match (outcome, self.pooled.take()) {
-            (Ok(()), Some(mut pooled)) => {
-                pooled.trusted = true;
+        match (outcome, self.lent.take()) {
+            (Ok(()), Some(mut lent)) => {
+                lent.get().trusted = true;
                 Ok(())
             }
-            (Err(error), Some(pooled)) => {
-                drop(PooledConnection::take(pooled));
+            (Err(error), Some(lent)) => {
+                lent.discard();
                 Err(error)
             }
             (outcome, None) => outcome,
@@ -72,8 +74,8 @@ impl OpenTransaction {
 
 impl Drop for OpenTransaction {
     fn drop(&mut self) {
-        if let (true, Some(pooled)) = (self.open, &mut self.pooled) {
-            PgTransactionManager::start_rollback(&mut pooled.connection);
+        if let (true, Some(lent)) = (self.open, &mut self.lent) {
+            PgTransactionManager::start_rollback(&mut lent.get().connection);
         }
     }
 }

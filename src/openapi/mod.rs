@@ -210,6 +210,15 @@ fn describe(
                 .description("Permanent redirect to the path with a trailing slash")
                 .header("Location", header("The same path with a trailing slash")),
         ),
+        Kind::Probe { .. } => builder.response(
+            "200",
+            json_response(
+                "Up (`ok`) or ready (`ready`)",
+                ObjectBuilder::new()
+                    .property("status", string())
+                    .required("status"),
+            ),
+        ),
     };
     for error in errors(endpoint) {
         builder = builder.response(error.status, Ref::from_response_name(error.name));
@@ -241,7 +250,7 @@ fn operation_id(path: &str, kind: Kind) -> String {
     let verb = match kind {
         Kind::List { .. } => Some("list"),
         Kind::Count { .. } => Some("count"),
-        Kind::Get { .. } | Kind::Document { .. } => Some("get"),
+        Kind::Get { .. } | Kind::Document { .. } | Kind::Probe { .. } => Some("get"),
         Kind::Create { .. } => Some("create"),
         Kind::Update { .. } => Some("update"),
         Kind::Delete => Some("delete"),
@@ -563,14 +572,22 @@ const UNSUPPORTED_MEDIA_TYPE: ErrorResponse = ErrorResponse {
     description: "The body is not sent as application/json",
     header: None,
 };
+const TOO_MANY_REQUESTS: ErrorResponse = ErrorResponse {
+    status: "429",
+    name: "activityLimitReached",
+    description:
+        "The tenant's rate limit is reached (when one is configured): retry after the delay",
+    header: Some(("Retry-After", "Seconds to wait before retrying")),
+};
 const UNAVAILABLE: ErrorResponse = ErrorResponse {
     status: "503",
     name: "serviceNotAvailable",
-    description: "The database cannot be reached for now: retry after the delay",
+    description:
+        "The database cannot be reached, or the request ran out of time: retry after the delay",
     header: Some(("Retry-After", "Seconds to wait before retrying")),
 };
 
-const ERRORS: [&ErrorResponse; 10] = [
+const ERRORS: [&ErrorResponse; 11] = [
     &BAD_REQUEST,
     &UNAUTHORIZED,
     &FORBIDDEN,
@@ -580,6 +597,7 @@ const ERRORS: [&ErrorResponse; 10] = [
     &TOO_LARGE,
     &UNSUPPORTED_MEDIA_TYPE,
     &KEY_REUSED,
+    &TOO_MANY_REQUESTS,
     &UNAVAILABLE,
 ];
 
@@ -604,9 +622,11 @@ fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorResponse> {
         if takes_idempotency_key(endpoint) {
             errors.push(&KEY_REUSED);
         }
-        errors.push(&UNAVAILABLE);
+        errors.extend([&TOO_MANY_REQUESTS, &UNAVAILABLE]);
     } else if matches!(operation.kind, Kind::Document { .. }) && endpoint.path.contains('{') {
         errors.push(&NOT_FOUND);
+    } else if matches!(operation.kind, Kind::Probe { readiness: true }) {
+        errors.push(&UNAVAILABLE);
     }
     errors
 }

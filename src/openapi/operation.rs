@@ -102,6 +102,10 @@ pub enum Kind {
     },
     /// A permanent redirect to the same path with a trailing slash.
     Redirect,
+    /// A health probe answering `{"status": …}`; `readiness` probes can be 503.
+    Probe {
+        readiness: bool,
+    },
 }
 
 /// One operation of the API: a summary for people and what it exchanges.
@@ -214,6 +218,10 @@ impl Operation {
 
     pub fn redirect(summary: &'static str) -> Self {
         Self::new(summary, Kind::Redirect)
+    }
+
+    pub fn probe(summary: &'static str, readiness: bool) -> Self {
+        Self::new(summary, Kind::Probe { readiness })
     }
 
     fn new(summary: &'static str, kind: Kind) -> Self {

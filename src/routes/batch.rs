@@ -6,7 +6,7 @@
 
 use super::body::GraphJson;
 use crate::app::AppState;
-use crate::error::{ErrorCode, GraphError, RETRY_AFTER_SECONDS};
+use crate::error::GraphError;
 use crate::wire::ApiVersion;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -193,8 +193,8 @@ impl InnerResponse {
             "content-type".to_owned(),
             crate::middleware::ODATA_JSON.to_owned(),
         )]);
-        if error.code == ErrorCode::ServiceNotAvailable {
-            headers.insert("retry-after".to_owned(), RETRY_AFTER_SECONDS.to_string());
+        if let Some(seconds) = error.retry_after {
+            headers.insert("retry-after".to_owned(), seconds.to_string());
         }
         Self {
             id: inner.id.clone(),

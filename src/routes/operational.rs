@@ -1,13 +1,15 @@
 //! The routes that describe or watch the service rather than serve its data:
-//! metrics, the OpenAPI document and its browsable page, and `$metadata`. All
-//! are open: none of them shows a tenant's data.
+//! health probes, metrics, the OpenAPI document and its browsable page, and
+//! `$metadata`. All are open: none of them shows a tenant's data.
 
 use super::tree::Node;
 use crate::app::AppState;
+use crate::db;
 use crate::error::GraphError;
 use crate::openapi::{self, Operation};
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
+use serde_json::json;
 use std::sync::{Arc, LazyLock};
 use utoipa_swagger_ui::Config;
 
@@ -15,6 +17,17 @@ const DOCUMENT_PATH: &str = "/openapi.json";
 
 pub fn routes() -> Vec<Node> {
     vec![
+        Node::at("/healthz").get(
+            Operation::probe("Liveness: the process is up and answers", false),
+            healthz,
+        ),
+        Node::at("/readyz").get(
+            Operation::probe(
+                "Readiness: the database answers and has every migration of this build",
+                true,
+            ),
+            readyz,
+        ),
         Node::at("/metrics").get(
             Operation::document(
                 "Prometheus metrics: requests, latency, pool and rows created",
@@ -38,6 +51,34 @@ pub fn routes() -> Vec<Node> {
             docs_file,
         ),
     ]
+}
+
+/// Touches nothing outside the process, so that a database outage never gets
+/// the process restarted.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Through the pool, so it is bounded as requests are and sees what they see.
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, GraphError> {
+    match db::unapplied_migrations(&state.pool).await {
+        Ok(missing) if missing.is_empty() => {
+            Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+        }
+        Ok(missing) => {
+            let versions: Vec<String> = missing.iter().map(i64::to_string).collect();
+            Err(GraphError::unavailable_because(format!(
+                "Not ready: the database lacks the migrations {} of this build.",
+                versions.join(", ")
+            )))
+        }
+        Err(error) => {
+            tracing::warn!(cause = %error, "not ready: the database cannot be queried");
+            Err(GraphError::unavailable_because(
+                "Not ready: the database cannot be reached or queried.",
+            ))
+        }
+    }
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {

@@ -4,6 +4,7 @@
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::auth::{self, TokenRequest};
 use lifecycle_workflows::config::{AuthSettings, Settings, DEFAULT_DATABASE_URL};
+use lifecycle_workflows::db;
 use reqwest::header::HeaderMap;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::StatusCode;
@@ -352,6 +353,50 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// An application over a pool of `database_url` that start-up never touched (no
+/// database created, nothing migrated), for databases that are down, silent or
+/// not migrated. Its address, and a client with a token it accepts.
+pub fn spawn_over(database_url: &str, overrides: &[(&str, &str)]) -> (String, reqwest::Client) {
+    let mut values: HashMap<&str, &str> = [
+        ("DATABASE_URL", database_url),
+        ("LCW_LISTEN", "127.0.0.1:0"),
+        ("LCW_WORKERS", "1"),
+        ("LCW_DB_POOL_SIZE", "2"),
+        ("LCW_AUTH_HS256_SECRET", TEST_SECRET),
+    ]
+    .into();
+    values.extend(overrides.iter().copied());
+    let settings = Settings::from_lookup(|name| values.get(name).map(|v| v.to_string()))
+        .expect("valid test settings");
+    let client = client_with_token(&mint(&settings.auth, Uuid::new_v4(), &[], &[]));
+    let pool = db::pool(&settings);
+    let application = Application::with_pool(settings, pool).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    (address, client)
+}
+
+/// Sends `request` as it is on a connection of its own and returns everything the
+/// server sent back until it closed the connection (or reset it).
+pub async fn exchange_raw(address: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let reading = async {
+        while let Ok(read @ 1..) = stream.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..read]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), reading)
+        .await
+        .expect("the server answers and closes the connection");
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// A token signed as `settings` say, valid for an hour.

@@ -228,7 +228,8 @@ async fn a_key_past_its_window_is_claimed_afresh_and_purged() {
         .await
         .unwrap();
     let options = app.database_url().parse().unwrap();
-    let pool = lifecycle_workflows::db::Pool::new(&options, 1, std::time::Duration::from_secs(5));
+    let second = std::time::Duration::from_secs(1);
+    let pool = lifecycle_workflows::db::Pool::new(&options, 1, 5 * second, second);
     let purged = lifecycle_workflows::db::idempotency::purge_expired(&pool)
         .await
         .unwrap();
