@@ -16,6 +16,9 @@ pub mod tree;
 mod user_processing_results;
 mod workflows;
 
+#[cfg(test)]
+mod fuzz;
+
 use crate::app::AppState;
 use crate::db;
 use crate::db::runs::Runs;

@@ -69,7 +69,7 @@ pub struct RunBody {
 }
 
 impl RunBody {
-    fn into_domain(self) -> Result<NewRun, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewRun, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.run",

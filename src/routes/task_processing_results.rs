@@ -17,6 +17,7 @@ use crate::domain::keys::{
     Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultKey,
     TaskProcessingResultRef, TaskResultKey, UserProcessingResultKey, UserProcessingResultRef,
 };
+use crate::domain::objects;
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::reference;
 use crate::domain::task_processing_result::{
@@ -56,6 +57,7 @@ pub struct TaskProcessingResultBody {
     completed_date_time: Option<DateTime<Utc>>,
     failure_reason: Option<String>,
     processing_info: Option<String>,
+    #[serde(default, deserialize_with = "objects::optional")]
     task: Option<IdRef>,
     #[serde(rename = "task@odata.bind")]
     task_bind: Option<String>,
@@ -74,6 +76,30 @@ struct TaskReference {
 }
 
 impl TaskProcessingResultBody {
+    /// A result under a userProcessingResult: the body names its task.
+    pub(super) fn for_named_task(self) -> Result<(NewTaskProcessingResult, Uuid), ValidationError> {
+        let (result, task) = self.into_domain()?;
+        let task_id = reference::resolve("task", "tasks", task.inline, task.bind.as_deref())?;
+        Ok((result, task_id))
+    }
+
+    /// A result for the task of result `origin`: the address names the task.
+    pub(super) fn for_same_task(
+        self,
+        origin: Uuid,
+    ) -> Result<NewTaskProcessingResult, ValidationError> {
+        let (result, task) = self.into_domain()?;
+        if task.inline.is_some() || task.bind.is_some() {
+            return Err(ValidationError::new(
+                "task",
+                format!(
+                    "is set by the address: the new result is for the task of taskProcessingResult '{origin}'"
+                ),
+            ));
+        }
+        Ok(result)
+    }
+
     fn into_domain(self) -> Result<(NewTaskProcessingResult, TaskReference), ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
@@ -114,8 +140,7 @@ pub async fn create(
     body: GraphJson<TaskProcessingResultBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (result, task) = body.0.into_domain()?;
-    let task_id = reference::resolve("task", "tasks", task.inline, task.bind.as_deref())?;
+    let (result, task_id) = body.0.for_named_task()?;
     let created = db::task_processing_results::create(
         &state.pool,
         tenant,
@@ -149,17 +174,7 @@ pub async fn create_for_same_task(
     body: GraphJson<TaskProcessingResultBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (result, task) = body.0.into_domain()?;
-    if task.inline.is_some() || task.bind.is_some() {
-        return Err(ValidationError::new(
-            "task",
-            format!(
-                "is set by the address: the new result is for the task of taskProcessingResult '{}'",
-                key.task_processing_result_id
-            ),
-        )
-        .into());
-    }
+    let result = body.0.for_same_task(key.task_processing_result_id)?;
     let created = db::task_processing_results::create_for_same_task(
         &state.pool,
         tenant,
@@ -449,6 +464,21 @@ pub struct TaskProcessingResultPatchBody {
     processing_info: Patch<String>,
 }
 
+impl TaskProcessingResultPatchBody {
+    pub(super) fn into_domain(self) -> Result<TaskProcessingResultUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.taskProcessingResult",
+        )?;
+        let processing = ProcessingUpdate::new(
+            self.processing_status,
+            self.started_date_time.map(|at| at.0),
+            self.completed_date_time.map(|at| at.0),
+        )?;
+        TaskProcessingResultUpdate::new(processing, self.failure_reason, self.processing_info)
+    }
+}
+
 pub async fn update(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<WriteReports>,
@@ -457,18 +487,7 @@ pub async fn update(
     body: GraphJson<TaskProcessingResultPatchBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.taskProcessingResult",
-    )?;
-    let processing = ProcessingUpdate::new(
-        body.processing_status,
-        body.started_date_time.map(|at| at.0),
-        body.completed_date_time.map(|at| at.0),
-    )?;
-    let update =
-        TaskProcessingResultUpdate::new(processing, body.failure_reason, body.processing_info)?;
+    let update = body.0.into_domain()?;
     if db::task_processing_results::update(&state.pool, tenant, tree, key, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

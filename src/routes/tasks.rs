@@ -11,7 +11,7 @@ use crate::db::page;
 use crate::db::tasks::Tasks;
 use crate::domain::keys::{Address, TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::patch::Patch;
-use crate::domain::validation::check_odata_type;
+use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
@@ -106,6 +106,16 @@ pub struct TaskPatchBody {
     description: Patch<String>,
 }
 
+impl TaskPatchBody {
+    pub(super) fn into_domain(self) -> Result<TaskUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.task",
+        )?;
+        TaskUpdate::new(self.display_name, self.description)
+    }
+}
+
 pub async fn update(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
@@ -114,12 +124,7 @@ pub async fn update(
     body: GraphJson<TaskPatchBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.task",
-    )?;
-    let update = TaskUpdate::new(body.display_name, body.description)?;
+    let update = body.0.into_domain()?;
     if db::tasks::update(&state.pool, tenant, tree, key, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -13,6 +13,7 @@ use crate::db::user_processing_results::Scope;
 use crate::db::user_processing_results::UserProcessingResults;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{Address, RunKey, UserProcessingResultRef, WorkflowKey};
+use crate::domain::objects;
 use crate::domain::reference;
 use crate::domain::timestamp;
 use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcessingResult};
@@ -39,6 +40,7 @@ use uuid::Uuid;
 pub struct UserProcessingResultBody {
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[serde(default, deserialize_with = "objects::optional")]
     subject: Option<IdRef>,
     #[serde(rename = "subject@odata.bind")]
     subject_bind: Option<String>,
@@ -66,7 +68,7 @@ pub struct UserProcessingResultBody {
 }
 
 impl UserProcessingResultBody {
-    fn into_domain(self) -> Result<NewUserProcessingResult, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewUserProcessingResult, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.userProcessingResult",

@@ -11,6 +11,7 @@ use crate::db::page;
 use crate::db::workflows::Workflows;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::keys::{Address, WorkflowKey};
+use crate::domain::objects;
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{
@@ -40,7 +41,9 @@ pub struct WorkflowBody {
     is_enabled: bool,
     #[serde(default)]
     is_scheduling_enabled: bool,
+    #[serde(deserialize_with = "objects::one")]
     execution_conditions: ExecutionConditions,
+    #[serde(deserialize_with = "objects::many")]
     tasks: Vec<TaskBody>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
@@ -76,7 +79,7 @@ pub struct TaskBody {
     continue_on_error: bool,
     #[serde(default = "enabled_by_default")]
     is_enabled: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects::many")]
     arguments: Vec<TaskArgument>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
@@ -91,7 +94,7 @@ fn enabled_by_default() -> bool {
 }
 
 impl WorkflowBody {
-    fn into_domain(self) -> Result<NewWorkflow, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewWorkflow, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.workflow",
@@ -274,6 +277,21 @@ pub struct WorkflowPatchBody {
     is_scheduling_enabled: Patch<bool>,
 }
 
+impl WorkflowPatchBody {
+    pub(super) fn into_domain(self) -> Result<WorkflowUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.workflow",
+        )?;
+        WorkflowUpdate::new(
+            self.display_name,
+            self.description,
+            self.is_enabled,
+            self.is_scheduling_enabled,
+        )
+    }
+}
+
 /// Live workflows only: the deleted tree is read-only apart from restore and
 /// permanent delete.
 pub async fn update(
@@ -289,17 +307,7 @@ pub async fn update(
         ));
     }
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.workflow",
-    )?;
-    let update = WorkflowUpdate::new(
-        body.display_name,
-        body.description,
-        body.is_enabled,
-        body.is_scheduling_enabled,
-    )?;
+    let update = body.0.into_domain()?;
     if db::workflows::update(&state.pool, tenant, key.workflow_id, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -339,7 +347,19 @@ pub async fn restore(
 #[serde(deny_unknown_fields)]
 #[schema(as = activateRequest)]
 pub struct ActivateBody {
+    #[serde(deserialize_with = "objects::many")]
     subjects: Vec<IdRef>,
+}
+
+impl ActivateBody {
+    pub(super) fn into_domain(self) -> Result<Activation, ValidationError> {
+        Activation::new(
+            self.subjects
+                .into_iter()
+                .map(|subject| subject.id)
+                .collect(),
+        )
+    }
 }
 
 /// `POST /workflows/{id}/activate`: runs the workflow now for the subjects, in one
@@ -351,13 +371,7 @@ pub async fn activate(
     body: GraphJson<ActivateBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let activation = Activation::new(
-        body.0
-            .subjects
-            .into_iter()
-            .map(|subject| subject.id)
-            .collect(),
-    )?;
+    let activation = body.0.into_domain()?;
     let users = activation.subjects().len() as u64;
     match db::workflows::activate(
         &state.pool,
