@@ -111,4 +111,21 @@ mod tests {
             assert!(parse(input).is_err(), "{input}");
         }
     }
+
+    proptest::proptest! {
+        /// Text shaped like a date-time, every part of it possibly out of range,
+        /// and any text: parsed or refused, never a panic; what parses renders
+        /// back to a timestamp that parses to the same instant.
+        #[test]
+        fn any_text_parses_or_is_refused(
+            text in proptest::prop_oneof![
+                "[0-9+-]{1,7}-[0-9]{1,3}-[0-9]{1,3}[Tt ][0-9]{1,3}:[0-9]{1,3}(:[0-9]{1,3}(\\.[0-9]{0,12})?)?(Z|z|[+-][0-9]{1,3}:[0-9]{1,3}|[+-][0-9]{4})?",
+                "\\PC{0,40}",
+            ]
+        ) {
+            if let Ok(at) = parse(&text) {
+                proptest::prop_assert_eq!(parse(&render(&at)), Ok(at), "{}", text);
+            }
+        }
+    }
 }
