@@ -8,6 +8,7 @@ mod batch;
 mod demo_data;
 mod errors;
 mod helpers;
+mod hostile;
 mod lifecycle;
 mod lists;
 mod metadata;
