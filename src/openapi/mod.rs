@@ -294,6 +294,11 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
+/// The text of a query option: an empty one is refused, as it says nothing.
+fn option_text() -> ObjectBuilder {
+    string().min_length(Some(1))
+}
+
 /// The `{name}` parameters of a path: ids are UUIDs, `…DateTime` timestamps.
 fn path_parameters(path: &str) -> Vec<Parameter> {
     path.split('{')
@@ -332,7 +337,9 @@ fn names_query(name: &str, description: &str, names: &[&str]) -> Parameter {
     let mut parameter = query(
         name,
         description.to_owned(),
-        ArrayBuilder::new().items(string().enum_values(Some(names.iter().copied()))),
+        ArrayBuilder::new()
+            .items(string().enum_values(Some(names.iter().copied())))
+            .min_items(Some(1)),
     );
     parameter.style = Some(ParameterStyle::Form);
     parameter.explode = Some(false);
@@ -364,13 +371,13 @@ fn criteria_parameters(criteria: CriteriaDoc) -> Vec<Parameter> {
             "An OData filter (eq ne gt ge lt le in, and or not, parentheses) over: {}.",
             names.join(", ")
         ),
-        string(),
+        option_text(),
     )];
     if criteria.searchable {
         parameters.push(query(
             "$search",
             "A quoted text the displayName contains: \"text\".".to_owned(),
-            string(),
+            option_text(),
         ));
     }
     parameters
@@ -386,7 +393,7 @@ fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
                 "Up to 4 properties, each asc or desc, over: {}.",
                 names.join(", ")
             ),
-            string(),
+            option_text(),
         ),
         query(
             "$top",
@@ -399,7 +406,7 @@ fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
         query(
             "$skiptoken",
             "The continuation token of @odata.nextLink.".to_owned(),
-            string(),
+            option_text(),
         ),
         query(
             "$count",

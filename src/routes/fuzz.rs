@@ -11,7 +11,9 @@
 use super::batch::BatchBody;
 use super::body::decode;
 use super::runs::{ProcessingPatchBody, RunBody};
-use super::task_processing_results::{TaskProcessingResultBody, TaskProcessingResultPatchBody};
+use super::task_processing_results::{
+    SameTaskResultBody, TaskProcessingResultBody, TaskProcessingResultPatchBody,
+};
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
@@ -134,8 +136,8 @@ const BODIES: &[BodyKind] = &[
     BodyKind {
         name: "taskProcessingResult create for the same task",
         check: |bytes| {
-            checked(bytes, |body: TaskProcessingResultBody| {
-                Ok(body.for_same_task(Uuid::nil())?)
+            checked(bytes, |body: SameTaskResultBody| {
+                Ok(body.into_domain(Uuid::nil())?)
             })
         },
         valid: || {
@@ -653,6 +655,34 @@ fn arrays_in_place_of_objects_are_refused_naming_the_property() {
             refused.contains(property) && refused.contains("invalid type"),
             "{}: {pointer}: {refused}",
             BODIES[kind].name
+        );
+    }
+}
+
+/// The create for the same task takes its task from the address: a body naming
+/// one, even as null, is refused naming the property (the document leaves both
+/// out, so a request with either does not match it).
+#[test]
+fn the_create_for_the_same_task_refuses_a_task_even_null() {
+    let same_task = BODIES
+        .iter()
+        .find(|kind| kind.name == "taskProcessingResult create for the same task")
+        .expect("the kind");
+    for (property, value) in [
+        ("task", json!(null)),
+        ("task", json!({"id": ID})),
+        ("task@odata.bind", json!(null)),
+        ("task@odata.bind", json!(format!("/tasks/{ID}"))),
+    ] {
+        let mut body = (same_task.valid)().remove(0);
+        body[property] = value;
+        let error = (same_task.check)(body.to_string().as_bytes())
+            .err()
+            .unwrap_or_else(|| panic!("{body} was accepted"));
+        assert!(
+            error.message.contains(&format!("'{property}'")),
+            "{body}: {}",
+            error.message
         );
     }
 }

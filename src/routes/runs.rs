@@ -9,7 +9,9 @@ use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
 use crate::db::runs::Runs;
-use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
+use crate::domain::enums::{
+    ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
+};
 use crate::domain::keys::{Address, RunKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
@@ -32,9 +34,12 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = runCreate)]
 pub struct RunBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.run$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: ProcessingStatus,
+    #[schema(inline, value_type = WorkflowExecutionTypeInput)]
     workflow_execution_type: WorkflowExecutionType,
     #[serde(deserialize_with = "timestamp::deserialize")]
     scheduled_date_time: DateTime<Utc>,
@@ -170,10 +175,11 @@ pub async fn count(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = processingUpdate)]
 pub struct ProcessingPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.(run|userProcessingResult)$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = ProcessingStatus)]
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: Patch<ProcessingStatus>,
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]

@@ -96,10 +96,11 @@ pub async fn of_result(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskUpdate)]
 pub struct TaskPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.task$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1)]
     display_name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]

@@ -9,7 +9,9 @@ use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
 use crate::db::workflows::Workflows;
-use crate::domain::enums::{TaskCategory, WorkflowCategory};
+use crate::domain::enums::{
+    TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput,
+};
 use crate::domain::keys::{Address, WorkflowKey};
 use crate::domain::objects;
 use crate::domain::patch::Patch;
@@ -32,9 +34,12 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = workflowCreate)]
 pub struct WorkflowBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.workflow$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(inline, value_type = WorkflowCategoryInput)]
     category: WorkflowCategory,
+    #[schema(min_length = 1, max_length = 256)]
     display_name: String,
     description: Option<String>,
     #[serde(default)]
@@ -43,6 +48,7 @@ pub struct WorkflowBody {
     is_scheduling_enabled: bool,
     #[serde(deserialize_with = "objects::one")]
     execution_conditions: ExecutionConditions,
+    #[schema(min_items = 1, max_items = 25)]
     #[serde(deserialize_with = "objects::many")]
     tasks: Vec<TaskBody>,
     #[schema(value_type = Option<Value>, read_only)]
@@ -69,11 +75,14 @@ pub struct WorkflowBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskCreate)]
 pub struct TaskBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.task$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(min_length = 1)]
     display_name: String,
     description: Option<String>,
     task_definition_id: Uuid,
+    #[schema(inline, value_type = Option<TaskCategoryInput>)]
     category: Option<TaskCategory>,
     #[serde(default)]
     continue_on_error: bool,
@@ -261,10 +270,11 @@ pub async fn count(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = workflowUpdate)]
 pub struct WorkflowPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.workflow$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 256)]
     display_name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -347,6 +357,7 @@ pub async fn restore(
 #[serde(deny_unknown_fields)]
 #[schema(as = activateRequest)]
 pub struct ActivateBody {
+    #[schema(min_items = 1, max_items = 100)]
     #[serde(deserialize_with = "objects::many")]
     subjects: Vec<IdRef>,
 }
