@@ -315,10 +315,18 @@ mod tests {
     #[test]
     fn task_categories_trim_ascii_white_space_only() {
         assert_eq!(
-            " joiner,\tleaver\r\n".parse::<TaskCategory>().unwrap().to_stored(),
+            " joiner,\tleaver\r\n"
+                .parse::<TaskCategory>()
+                .unwrap()
+                .to_stored(),
             "joiner,leaver"
         );
-        for text in ["joiner,\u{85}leaver", "\u{a0}joiner", "joiner,", "unknownFutureValue"] {
+        for text in [
+            "joiner,\u{85}leaver",
+            "\u{a0}joiner",
+            "joiner,",
+            "unknownFutureValue",
+        ] {
             assert!(text.parse::<TaskCategory>().is_err(), "{text:?}");
         }
     }

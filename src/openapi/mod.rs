@@ -19,7 +19,9 @@ use utoipa::openapi::path::{
     ParameterIn, ParameterStyle,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOf, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, Content, Header, InfoBuilder, KnownFormat, OpenApi, OpenApiBuilder, Paths,
@@ -69,6 +71,9 @@ pub fn document() -> OpenApi {
         ),
     );
     for (name, mut schema) in schemas {
+        if let RefOr::T(Schema::OneOf(one_of)) = &mut schema {
+            closed_variants(one_of);
+        }
         // Any property of an entity can be left out by `$select`: none is required
         // in a response, as in Graph's own description.
         if entities.contains(&name) {
@@ -91,6 +96,29 @@ pub fn document() -> OpenApi {
         .paths(paths)
         .components(Some(components.build()))
         .build()
+}
+
+/// The variants of a type told apart by `@odata.type` (execution conditions,
+/// triggers, subject sets), as serde reads them: the type name with or without
+/// its `#`, and no property a variant does not have.
+fn closed_variants(one_of: &mut OneOf) {
+    for variant in &mut one_of.items {
+        let RefOr::T(Schema::Object(object)) = variant else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(tag))) = object.properties.get_mut("@odata.type") else {
+            continue;
+        };
+        if let Some(names) = &mut tag.enum_values {
+            let bare: Vec<serde_json::Value> = names
+                .iter()
+                .filter_map(|name| name.as_str()?.strip_prefix('#'))
+                .map(serde_json::Value::from)
+                .collect();
+            names.extend(bare);
+        }
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    }
 }
 
 fn http_method(method: &Method) -> HttpMethod {

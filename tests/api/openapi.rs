@@ -306,6 +306,28 @@ fn requests_are_described_as_the_service_takes_them() {
             }
         }
     }
+    // The types told apart by @odata.type take it with or without '#', and no
+    // property a variant does not have, as serde reads them.
+    for name in [
+        "microsoft.graph.identityGovernance.workflowExecutionConditions",
+        "microsoft.graph.identityGovernance.workflowExecutionTrigger",
+        "microsoft.graph.subjectSet",
+    ] {
+        for variant in document["components"]["schemas"][name]["oneOf"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(variant["additionalProperties"], false, "{name}: {variant}");
+            let names = variant["properties"]["@odata.type"]["enum"]
+                .as_array()
+                .unwrap();
+            let tagged = names[0].as_str().unwrap();
+            assert!(
+                names.contains(&json!(tagged.trim_start_matches('#'))),
+                "{name}: {variant}"
+            );
+        }
+    }
     let same_task = &document["components"]["schemas"]["taskProcessingResultCreateForSameTask"];
     assert!(same_task["properties"]["createdDateTime"].is_object());
     assert!(same_task["properties"].get("task").is_none());
