@@ -22,6 +22,11 @@ impl From<sqlx::Error> for GraphError {
                 None if database.code().as_deref() == Some("22021") => GraphError::invalid_request(
                     "A text value in the request contains the character U+0000, which cannot be stored.",
                 ),
+                // datetime_field_overflow: a date-time PostgreSQL cannot store. The
+                // parser keeps to the years 0000 to 9999; this is the backstop.
+                None if database.code().as_deref() == Some("22008") => GraphError::invalid_request(
+                    "A date-time in the request is outside the range the service stores.",
+                ),
                 None => GraphError::internal(&error),
             },
             _ => GraphError::internal(&error),

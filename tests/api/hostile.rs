@@ -533,3 +533,35 @@ async fn hostile_requests_are_answered_2xx_or_4xx_with_graph_error_bodies() {
     assert!(statuses.keys().any(|status| (200..300).contains(status)));
     assert!(statuses.contains_key(&400) && statuses.contains_key(&404));
 }
+
+/// Found by the timestamp property: a year before 4713 BC, which the parser took
+/// from a timestamp without an offset, was a 500 (PostgreSQL's "timestamp out of
+/// range"), in a body and in a summary's window alike; five-digit and signed years
+/// were stored and rendered as '+200000-…', which is not RFC 3339.
+#[tokio::test]
+async fn timestamps_outside_rfc_3339_are_400s_not_500s() {
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    for at in [
+        "-5000-01-01T00:00:00",
+        "+200000-01-01T00:00:00",
+        "-1-1-1T0:0:0",
+        "0000-01-01T00:00:00+14:00",
+    ] {
+        let mut body = run_body();
+        body["scheduledDateTime"] = json!(at);
+        let response = app
+            .post(&format!("/{LIVE}/{}/runs", chain.workflow), &body)
+            .await;
+        let message = response.assert_error(400, "invalidRequest");
+        assert!(message.contains("'scheduledDateTime'"), "{at}: {message}");
+        let summary = app
+            .get(&format!(
+                "/{LIVE}/{}/runs/summary(startDateTime={at},endDateTime=2026-01-01T00:00:00Z)",
+                chain.workflow
+            ))
+            .await;
+        let message = summary.assert_error(400, "invalidRequest");
+        assert!(message.contains("startDateTime"), "{at}: {message}");
+    }
+}
