@@ -565,3 +565,36 @@ async fn timestamps_outside_rfc_3339_are_400s_not_500s() {
         assert!(message.contains("startDateTime"), "{at}: {message}");
     }
 }
+
+/// Found by schemathesis (long run): U+0000 in a string the workflow keeps as
+/// jsonb (its execution conditions, its tasks' arguments) was a 500, PostgreSQL's
+/// "unsupported Unicode escape sequence" (22P05); in a text column it was
+/// already a 400 (22021).
+#[tokio::test]
+async fn a_nul_character_anywhere_in_a_workflow_is_a_400() {
+    let app = TestApp::spawn().await;
+    for pointer in [
+        "/displayName",
+        "/description",
+        "/executionConditions/scope/rule",
+        "/tasks/0/displayName",
+        "/tasks/1/arguments/0/name",
+        "/tasks/1/arguments/0/value",
+    ] {
+        let mut body = workflow_body(&format!("Nul {pointer}"));
+        if let Some(Value::String(text)) = body.pointer_mut(pointer) {
+            text.push('\u{0}');
+        }
+        let response = app.post(&format!("/{LIVE}"), &body).await;
+        let message = response.assert_error(400, "invalidRequest");
+        assert!(message.contains("U+0000"), "{pointer}: {message}");
+    }
+    let mut body = workflow_body("Nul trigger attribute");
+    body["executionConditions"]["trigger"] = json!({
+        "@odata.type": "#microsoft.graph.identityGovernance.attributeChangeTrigger",
+        "triggerAttributes": [{"name": "department\u{0}"}]
+    });
+    let response = app.post(&format!("/{LIVE}"), &body).await;
+    response.assert_error(400, "invalidRequest");
+    assert_eq!(app.count("workflows").await, 0);
+}
