@@ -27,9 +27,19 @@ impl From<sqlx::Error> for GraphError {
                 Some(constraint) => {
                     from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))
                 }
-                // character_not_in_repertoire: text with U+0000, which Postgres cannot store.
-                None if database.code().as_deref() == Some("22021") => GraphError::invalid_request(
-                    "A text value in the request contains the character U+0000, which cannot be stored.",
+                // character_not_in_repertoire: text with U+0000, which Postgres cannot
+                // store; untranslatable_character: the same in a jsonb value (the
+                // execution conditions, the task arguments), "unsupported Unicode
+                // escape sequence".
+                None if matches!(database.code().as_deref(), Some("22021" | "22P05")) => {
+                    GraphError::invalid_request(
+                        "A text value in the request contains the character U+0000, which cannot be stored.",
+                    )
+                }
+                // datetime_field_overflow: a date-time PostgreSQL cannot store. The
+                // parser keeps to the years 0000 to 9999; this is the backstop.
+                None if database.code().as_deref() == Some("22008") => GraphError::invalid_request(
+                    "A date-time in the request is outside the range the service stores.",
                 ),
                 None => GraphError::internal(&error),
             },

@@ -36,6 +36,38 @@ impl fmt::Display for UnknownMember {
 
 impl std::error::Error for UnknownMember {}
 
+/// The schema of the values a request may send for a type. Responses may show
+/// `unknownFutureValue`; requests cannot send it.
+pub trait InputSchema {
+    fn input_schema() -> RefOr<Schema>;
+}
+
+/// A type that only describes, in request bodies, what a request may send for a
+/// value of another (`#[schema(inline, value_type = …Input)]`).
+macro_rules! input_schema {
+    ($($input:ident for $name:ty),+ $(,)?) => {
+        $(
+            #[doc = concat!("The values of `", stringify!($name), "` a request may send.")]
+            pub struct $input;
+
+            impl utoipa::PartialSchema for $input {
+                fn schema() -> RefOr<Schema> {
+                    <$name as InputSchema>::input_schema()
+                }
+            }
+
+            impl utoipa::ToSchema for $input {}
+        )+
+    };
+}
+
+input_schema! {
+    ProcessingStatusInput for ProcessingStatus,
+    WorkflowExecutionTypeInput for WorkflowExecutionType,
+    WorkflowCategoryInput for WorkflowCategory,
+    TaskCategoryInput for TaskCategory,
+}
+
 /// The OpenAPI schema of an enumeration with these member names.
 fn member_names_schema(names: &[&str]) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -99,6 +131,16 @@ macro_rules! graph_enum {
         impl utoipa::ToSchema for $name {
             fn name() -> Cow<'static, str> {
                 Cow::Borrowed(concat!("microsoft.graph.identityGovernance.", $graph_name))
+            }
+        }
+
+        /// Every member, evolvable ones included, and not the sentinel.
+        impl InputSchema for $name {
+            fn input_schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(Self::NAMES.iter().copied()))
+                    .into()
             }
         }
 
@@ -199,7 +241,7 @@ impl FromStr for TaskCategory {
         let mut members = value
             .split(',')
             .map(|name| {
-                name.trim()
+                name.trim_ascii()
                     .parse::<WorkflowCategory>()
                     .map_err(|_| unknown())
             })
@@ -242,6 +284,22 @@ impl utoipa::PartialSchema for TaskCategory {
     }
 }
 
+/// Members (not the sentinel) around which a request may put ASCII white space,
+/// as the service trims it.
+impl InputSchema for TaskCategory {
+    fn input_schema() -> RefOr<Schema> {
+        let member = format!(
+            "[ \\t\\n\\f\\r]*({})[ \\t\\n\\f\\r]*",
+            WorkflowCategory::NAMES.join("|")
+        );
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^{member}(,{member})*$")))
+            .examples(["joiner,leaver"])
+            .into()
+    }
+}
+
 impl utoipa::ToSchema for TaskCategory {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("microsoft.graph.identityGovernance.lifecycleTaskCategory")
@@ -251,6 +309,27 @@ impl utoipa::ToSchema for TaskCategory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document says ASCII white space may surround a member (the pattern of
+    /// TaskCategoryInput); the parser trims that and nothing else.
+    #[test]
+    fn task_categories_trim_ascii_white_space_only() {
+        assert_eq!(
+            " joiner,\tleaver\r\n"
+                .parse::<TaskCategory>()
+                .unwrap()
+                .to_stored(),
+            "joiner,leaver"
+        );
+        for text in [
+            "joiner,\u{85}leaver",
+            "\u{a0}joiner",
+            "joiner,",
+            "unknownFutureValue",
+        ] {
+            assert!(text.parse::<TaskCategory>().is_err(), "{text:?}");
+        }
+    }
 
     #[test]
     fn evolvable_members_are_hidden_unless_shown() {

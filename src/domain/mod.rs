@@ -2,6 +2,7 @@
 
 pub mod enums;
 pub mod keys;
+pub mod objects;
 pub mod patch;
 pub mod reference;
 pub mod run;

@@ -90,4 +90,19 @@ mod tests {
         );
         assert_eq!(resolve("subject", "users", Some(id), None), Ok(id));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bind_url_resolves_or_is_refused_naming_the_property(
+            url in proptest::prop_oneof![
+                "(https://[a-z.]{0,20})?/(v1\\.0|beta)?/?(users|tasks|groups)?(/|\\('?)?[0-9a-f-]{0,40}('?\\))?/?[?#]?\\PC{0,10}",
+                "\\PC{0,80}",
+            ],
+            inline in proptest::option::of(proptest::prelude::any::<u128>()),
+        ) {
+            if let Err(error) = resolve("subject", "users", inline.map(Uuid::from_u128), Some(&url)) {
+                proptest::prop_assert!(error.property.starts_with("subject"), "{}", url);
+            }
+        }
+    }
 }

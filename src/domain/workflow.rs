@@ -1,6 +1,7 @@
 //! Workflows and their tasks.
 
 use super::enums::{TaskCategory, WorkflowCategory};
+use super::objects;
 use super::patch::Patch;
 use super::validation::ValidationError;
 use chrono::{DateTime, Utc};
@@ -40,7 +41,9 @@ pub enum ExecutionConditions {
         alias = "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions"
     )]
     TriggerAndScopeBasedConditions {
+        #[serde(deserialize_with = "objects::one")]
         scope: SubjectSet,
+        #[serde(deserialize_with = "objects::one")]
         trigger: ExecutionTrigger,
     },
 }
@@ -59,7 +62,10 @@ pub enum SubjectSet {
         rename = "#microsoft.graph.identityGovernance.groupBasedSubjectSet",
         alias = "microsoft.graph.identityGovernance.groupBasedSubjectSet"
     )]
-    GroupBased { groups: Vec<GroupRef> },
+    GroupBased {
+        #[serde(deserialize_with = "objects::many")]
+        groups: Vec<GroupRef>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -91,6 +97,7 @@ pub enum ExecutionTrigger {
         rename_all = "camelCase"
     )]
     AttributeChange {
+        #[serde(deserialize_with = "objects::many")]
         trigger_attributes: Vec<TriggerAttribute>,
     },
     #[serde(

@@ -179,6 +179,121 @@ mod tests {
         );
     }
 
+    /// Query strings made of the options the service reads (written with `$`,
+    /// `%24` or neither), and values that are often nearly right.
+    fn query_string() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            4 => prop::sample::select(vec![
+                "$top", "%24top", "$skiptoken", "$count", "$filter", "%24filter", "$search",
+                "$orderby", "$select", "$expand", "$skip", "$", "$TOP", "top", "", "%", "%2", "$top%00",
+            ]).prop_map(str::to_owned),
+            1 => "\\PC{0,10}",
+        ];
+        let value =
+            prop_oneof![
+                prop::sample::select(vec![
+                "", "1", "999", "1000", "0", "-1", "65536", "1e3", " 5", "true", "false", "TRUE",
+                "processingStatus eq 'failed'", "id desc, createdDateTime", "\"x\"", "\"",
+                "eyJhZnRlciI6IjAxOWFhZDEyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMCJ9",
+                "eyJhZnRlciI6IjAxOWFhZDEyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMCIsImtleXMiOlsxXX0",
+                "%FF%FE", "%", "%%", "a&b", "=", "+", "%2B", "\u{0}",
+            ])
+                .prop_map(str::to_owned),
+                "\\PC{0,40}",
+                any::<Vec<u8>>().prop_map(|bytes| {
+                    base64::engine::Engine::encode(
+                        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                        bytes,
+                    )
+                }),
+            ];
+        prop_oneof![
+            4 => prop::collection::vec((name, value, any::<bool>()), 0..6).prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(name, value, encode)| {
+                        let value = if encode {
+                            url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+                        } else {
+                            value
+                        };
+                        format!("{name}={value}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&")
+            }),
+            1 => "\\PC{0,200}",
+        ]
+    }
+
+    fn assert_names_an_option(error: &GraphError, query: &str) {
+        assert_eq!(
+            error.status,
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "{query}"
+        );
+        assert_eq!(
+            error.code,
+            crate::error::ErrorCode::InvalidRequest,
+            "{query}"
+        );
+        assert!(error.message.contains("'$"), "{query}: {}", error.message);
+    }
+
+    proptest::proptest! {
+        /// `ListOptions::parse`, then the checks of every collection's whitelist
+        /// (`$filter`, `$orderby`, `$search`) and the `$skiptoken`'s keys against
+        /// its `$orderby`: never a panic, and every refusal a 400 naming the option.
+        #[test]
+        fn hostile_query_strings_are_options_or_a_400_naming_the_option(query in query_string()) {
+            use crate::db::page::Collection;
+            match ListOptions::parse(&query) {
+                Err(error) => assert_names_an_option(&error, &query),
+                Ok(options) => {
+                    for (fields, searchable) in [
+                        (crate::db::workflows::Workflows::FILTERABLE, crate::db::workflows::Workflows::SEARCHABLE),
+                        (crate::db::tasks::Tasks::FILTERABLE, crate::db::tasks::Tasks::SEARCHABLE),
+                        (crate::db::runs::Runs::FILTERABLE, crate::db::runs::Runs::SEARCHABLE),
+                        (
+                            crate::db::user_processing_results::UserProcessingResults::FILTERABLE,
+                            crate::db::user_processing_results::UserProcessingResults::SEARCHABLE,
+                        ),
+                        (
+                            crate::db::task_processing_results::TaskProcessingResults::FILTERABLE,
+                            crate::db::task_processing_results::TaskProcessingResults::SEARCHABLE,
+                        ),
+                    ] {
+                        match Criteria::check(&options, fields, searchable) {
+                            Err(error) => assert_names_an_option(&error, &query),
+                            Ok(criteria) => {
+                                if let Some(cursor) = &options.after {
+                                    for (key, value) in criteria.order.iter().zip(&cursor.keys) {
+                                        let _ = Bound::from_json(key.kind, value);
+                                    }
+                                }
+                                let mut builder = sqlx::QueryBuilder::new("select 1 where true");
+                                criteria.push(&mut builder);
+                            }
+                        }
+                    }
+                    let _ = options.next_link("http://localhost/beta/x", &Cursor { after_id: Uuid::nil(), keys: Vec::new() });
+                }
+            }
+        }
+
+        #[test]
+        fn skiptokens_of_any_json_are_a_cursor_or_a_400(json in "\\PC{0,80}", keys in proptest::collection::vec(proptest::prelude::any::<i64>(), 0..3)) {
+            use base64::Engine;
+            for text in [json.clone(), format!("{{\"after\":\"{}\",\"keys\":{keys:?}}}", Uuid::nil()), format!("{{\"after\":{json}}}")] {
+                let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text.as_bytes());
+                if let Err(error) = ListOptions::parse(&format!("$skiptoken={token}")) {
+                    assert_names_an_option(&error, &text);
+                }
+            }
+        }
+    }
+
     #[test]
     fn refuses_bad_and_unsupported_options() {
         for query in [

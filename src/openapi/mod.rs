@@ -19,7 +19,9 @@ use utoipa::openapi::path::{
     ParameterIn, ParameterStyle,
 };
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOf, Schema, SchemaFormat, Type,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, Content, Header, InfoBuilder, KnownFormat, OpenApi, OpenApiBuilder, Paths,
@@ -69,6 +71,9 @@ pub fn document() -> OpenApi {
         ),
     );
     for (name, mut schema) in schemas {
+        if let RefOr::T(Schema::OneOf(one_of)) = &mut schema {
+            closed_variants(one_of);
+        }
         // Any property of an entity can be left out by `$select`: none is required
         // in a response, as in Graph's own description.
         if entities.contains(&name) {
@@ -91,6 +96,29 @@ pub fn document() -> OpenApi {
         .paths(paths)
         .components(Some(components.build()))
         .build()
+}
+
+/// The variants of a type told apart by `@odata.type` (execution conditions,
+/// triggers, subject sets), as serde reads them: the type name with or without
+/// its `#`, and no property a variant does not have.
+fn closed_variants(one_of: &mut OneOf) {
+    for variant in &mut one_of.items {
+        let RefOr::T(Schema::Object(object)) = variant else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Object(tag))) = object.properties.get_mut("@odata.type") else {
+            continue;
+        };
+        if let Some(names) = &mut tag.enum_values {
+            let bare: Vec<serde_json::Value> = names
+                .iter()
+                .filter_map(|name| name.as_str()?.strip_prefix('#'))
+                .map(serde_json::Value::from)
+                .collect();
+            names.extend(bare);
+        }
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+    }
 }
 
 fn http_method(method: &Method) -> HttpMethod {
@@ -306,6 +334,11 @@ fn string() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
+/// The text of a query option: an empty one is refused, as it says nothing.
+fn option_text() -> ObjectBuilder {
+    string().min_length(Some(1))
+}
+
 /// The `{name}` parameters of a path: ids are UUIDs, `…DateTime` timestamps.
 fn path_parameters(path: &str) -> Vec<Parameter> {
     path.split('{')
@@ -344,7 +377,9 @@ fn names_query(name: &str, description: &str, names: &[&str]) -> Parameter {
     let mut parameter = query(
         name,
         description.to_owned(),
-        ArrayBuilder::new().items(string().enum_values(Some(names.iter().copied()))),
+        ArrayBuilder::new()
+            .items(string().enum_values(Some(names.iter().copied())))
+            .min_items(Some(1)),
     );
     parameter.style = Some(ParameterStyle::Form);
     parameter.explode = Some(false);
@@ -376,13 +411,13 @@ fn criteria_parameters(criteria: CriteriaDoc) -> Vec<Parameter> {
             "An OData filter (eq ne gt ge lt le in, and or not, parentheses) over: {}.",
             names.join(", ")
         ),
-        string(),
+        option_text(),
     )];
     if criteria.searchable {
         parameters.push(query(
             "$search",
             "A quoted text the displayName contains: \"text\".".to_owned(),
-            string(),
+            option_text(),
         ));
     }
     parameters
@@ -398,7 +433,7 @@ fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
                 "Up to 4 properties, each asc or desc, over: {}.",
                 names.join(", ")
             ),
-            string(),
+            option_text(),
         ),
         query(
             "$top",
@@ -411,7 +446,7 @@ fn list_parameters(entity: EntityDoc, criteria: CriteriaDoc) -> Vec<Parameter> {
         query(
             "$skiptoken",
             "The continuation token of @odata.nextLink.".to_owned(),
-            string(),
+            option_text(),
         ),
         query(
             "$count",

@@ -32,6 +32,7 @@ const PASSED_HEADERS: [&str; 5] = [
 #[schema(as = batchRequest)]
 pub struct BatchBody {
     #[schema(min_items = 1, max_items = 20)]
+    #[serde(deserialize_with = "crate::domain::objects::many")]
     requests: Vec<InnerRequest>,
 }
 
@@ -84,8 +85,8 @@ pub async fn batch(
             "Idempotency-Key is not supported on $batch: set it in the headers of the inner requests.",
         ));
     }
+    let order = body.0.order()?;
     let requests = body.0.requests;
-    let order = execution_order(&requests)?;
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -114,6 +115,13 @@ pub async fn batch(
         .json(BatchResponse {
             responses: responses.into_iter().flatten().collect(),
         }))
+}
+
+impl BatchBody {
+    /// The order to run the requests in, once the batch's rules are checked.
+    pub(super) fn order(&self) -> Result<Vec<usize>, GraphError> {
+        execution_order(&self.requests)
+    }
 }
 
 /// The order to run the requests in: each after those it depends on, otherwise in

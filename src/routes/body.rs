@@ -85,17 +85,24 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, GraphError> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe)?;
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| describe(error, bytes))?;
     deserializer.end().map_err(|error| {
         GraphError::invalid_request(format!("The request body is not valid JSON: {error}."))
     })?;
     Ok(value)
 }
 
-fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> GraphError {
+fn describe(error: serde_path_to_error::Error<serde_json::Error>, bytes: &[u8]) -> GraphError {
     let path = error.path().to_string();
     let inner = error.into_inner();
-    match inner.classify() {
+    // A syntax error of well-formed JSON is a value the type read only in part;
+    // it belongs to the property, not to the JSON.
+    let category = match inner.classify() {
+        Category::Syntax if path != "." && is_json(bytes) => Category::Data,
+        category => category,
+    };
+    match category {
         Category::Data => {
             let full = inner.to_string();
             // serde_json appends the position; the property path says more.
@@ -114,6 +121,10 @@ fn describe(error: serde_path_to_error::Error<serde_json::Error>) -> GraphError 
             GraphError::invalid_request(format!("The request body is not valid JSON: {inner}."))
         }
     }
+}
+
+fn is_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(bytes).is_ok()
 }
 
 #[cfg(test)]
@@ -148,6 +159,22 @@ mod tests {
         assert!(message(r#"{"displayName": null}"#).contains("'displayName'"));
         assert!(message(r#"{}"#).contains("displayName"));
         assert!(message(r#"{"displayName": "x", "colour": 1}"#).contains("colour"));
+    }
+
+    #[test]
+    fn a_value_read_in_part_is_the_property_s_fault_not_the_json_s() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Pair {
+            pair: (u8, u8),
+        }
+        let message = decode::<Pair>(br#"{"pair": [1, 2, 3]}"#)
+            .unwrap_err()
+            .message;
+        assert!(message.contains("property 'pair'"), "{message}");
+        assert!(!message.contains("not valid JSON"), "{message}");
+        let broken = decode::<Pair>(br#"{"pair": [1, 2"#).unwrap_err().message;
+        assert!(broken.contains("not valid JSON"), "{broken}");
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub mod tree;
 mod user_processing_results;
 mod workflows;
 
+#[cfg(test)]
+mod fuzz;
+
 use crate::app::AppState;
 use crate::db;
 use crate::db::runs::Runs;
@@ -347,7 +350,7 @@ fn user_processing_result(creates: bool) -> Node {
         same_task = same_task.post(
             Operation::create::<
                 TaskProcessingResultJson,
-                task_processing_results::TaskProcessingResultBody,
+                task_processing_results::SameTaskResultBody,
             >("Record another result of the same task for the user"),
             task_processing_results::create_for_same_task,
         );

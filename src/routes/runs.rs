@@ -10,7 +10,9 @@ use crate::db;
 use crate::db::page;
 use crate::db::runs::Runs;
 use crate::db::transaction::Writer;
-use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
+use crate::domain::enums::{
+    ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
+};
 use crate::domain::keys::{Address, RunKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
@@ -33,9 +35,12 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = runCreate)]
 pub struct RunBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.run$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: ProcessingStatus,
+    #[schema(inline, value_type = WorkflowExecutionTypeInput)]
     workflow_execution_type: WorkflowExecutionType,
     #[serde(deserialize_with = "timestamp::deserialize")]
     scheduled_date_time: DateTime<Utc>,
@@ -70,7 +75,7 @@ pub struct RunBody {
 }
 
 impl RunBody {
-    fn into_domain(self) -> Result<NewRun, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewRun, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.run",
@@ -178,10 +183,11 @@ pub async fn count(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = processingUpdate)]
 pub struct ProcessingPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.(run|userProcessingResult)$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = ProcessingStatus)]
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: Patch<ProcessingStatus>,
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]

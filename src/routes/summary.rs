@@ -94,4 +94,70 @@ mod tests {
             assert!(error.message.contains(named), "{segment}: {}", error.message);
         }
     }
+
+    /// The function segment as the router hands it over (any text between
+    /// `summary(` and the last `)`), and arbitrary text.
+    fn segment() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let timestamp = prop_oneof![
+            prop::sample::select(vec![
+                "2026-01-01T00:00:00Z",
+                "'2026-01-01T00:00:00Z'",
+                "2026-01-01",
+                "9999-12-31T23:59:59.9999999-14:00",
+                "0000-01-01T00:00:00+14:00",
+                "2026-01-01T00:00:00.12345678Z",
+                "",
+                "'",
+                "''",
+                "=",
+                ",",
+                ")",
+            ])
+            .prop_map(str::to_owned),
+            "\\PC{0,30}",
+        ];
+        let name = prop::sample::select(vec![
+            "startDateTime",
+            "endDateTime",
+            " startDateTime ",
+            "top",
+            "",
+            "=",
+        ]);
+        let arguments =
+            prop::collection::vec((name, prop::option::of(timestamp)), 0..4).prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .map(|(name, value)| match value {
+                        Some(value) => format!("{name}={value}"),
+                        None => name.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
+        let prefix = prop::sample::select(vec![
+            "summary(",
+            "microsoft.graph.identityGovernance.summary(",
+            "summary",
+            "",
+        ]);
+        prop_oneof![
+            4 => (prefix, arguments, prop::sample::select(vec![")", "))", ""])).prop_map(|(p, a, s)| format!("{p}{a}{s}")),
+            1 => "\\PC{0,80}",
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_segment_is_a_window_or_a_400_naming_the_parameter(segment in segment()) {
+            if let Err(error) = SummaryWindow::parse(&segment) {
+                proptest::prop_assert_eq!(error.status, actix_web::http::StatusCode::BAD_REQUEST);
+                proptest::prop_assert!(
+                    error.message.contains("summary") || error.message.contains("parameter '"),
+                    "{}: {}", segment, error.message
+                );
+            }
+        }
+    }
 }

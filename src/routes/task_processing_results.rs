@@ -13,11 +13,12 @@ use crate::db::task_processing_results::Scope;
 use crate::db::task_processing_results::TaskProcessingResults;
 use crate::db::transaction::Writer;
 use crate::domain::enums::EvolvableMembers;
-use crate::domain::enums::ProcessingStatus;
+use crate::domain::enums::{ProcessingStatus, ProcessingStatusInput};
 use crate::domain::keys::{
     Address, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey, TaskProcessingResultKey,
     TaskProcessingResultRef, TaskResultKey, UserProcessingResultKey, UserProcessingResultRef,
 };
+use crate::domain::objects;
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::reference;
 use crate::domain::task_processing_result::{
@@ -39,24 +40,28 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The body of both creates. `subject` is the service's (the user of the
-/// userProcessingResult): accepted and ignored. `task` names the task under a
-/// userProcessingResult, and is refused where the address fixes it.
+/// The body of a create under a userProcessingResult. `subject` is the service's
+/// (the user of the userProcessingResult): accepted and ignored. `task` (or
+/// `task@odata.bind`) names the task, of the same workflow.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskProcessingResultCreate)]
 pub struct TaskProcessingResultBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.taskProcessingResult$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(deserialize_with = "timestamp::deserialize")]
     created_date_time: DateTime<Utc>,
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: ProcessingStatus,
     #[serde(default, deserialize_with = "timestamp::deserialize_option")]
     started_date_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "timestamp::deserialize_option")]
     completed_date_time: Option<DateTime<Utc>>,
+    #[schema(max_length = 4000)]
     failure_reason: Option<String>,
     processing_info: Option<String>,
+    #[serde(default, deserialize_with = "objects::optional")]
     task: Option<IdRef>,
     #[serde(rename = "task@odata.bind")]
     task_bind: Option<String>,
@@ -75,6 +80,13 @@ struct TaskReference {
 }
 
 impl TaskProcessingResultBody {
+    /// A result under a userProcessingResult: the body names its task.
+    pub(super) fn for_named_task(self) -> Result<(NewTaskProcessingResult, Uuid), ValidationError> {
+        let (result, task) = self.into_domain()?;
+        let task_id = reference::resolve("task", "tasks", task.inline, task.bind.as_deref())?;
+        Ok((result, task_id))
+    }
+
     fn into_domain(self) -> Result<(NewTaskProcessingResult, TaskReference), ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
@@ -97,6 +109,77 @@ impl TaskProcessingResultBody {
     }
 }
 
+/// The body of `POST …/taskProcessingResults/{p}/task/taskProcessingResults`: as
+/// a create under a userProcessingResult, but the address names the task, so
+/// `task` and `task@odata.bind` are refused (null included).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = taskProcessingResultCreateForSameTask)]
+pub struct SameTaskResultBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.taskProcessingResult$")]
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    #[serde(deserialize_with = "timestamp::deserialize")]
+    created_date_time: DateTime<Utc>,
+    #[schema(inline, value_type = ProcessingStatusInput)]
+    processing_status: ProcessingStatus,
+    #[serde(default, deserialize_with = "timestamp::deserialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    #[schema(max_length = 4000)]
+    failure_reason: Option<String>,
+    processing_info: Option<String>,
+    #[schema(ignore)]
+    #[serde(default, rename = "task", deserialize_with = "present")]
+    task: bool,
+    #[schema(ignore)]
+    #[serde(default, rename = "task@odata.bind", deserialize_with = "present")]
+    task_bind: bool,
+    #[schema(value_type = Option<Value>, read_only)]
+    #[serde(default, rename = "id")]
+    _id: Option<IgnoredAny>,
+    #[schema(value_type = Option<Value>, read_only)]
+    #[serde(default, rename = "subject")]
+    _subject: Option<IgnoredAny>,
+}
+
+/// `true` for a property that is present, whatever its value.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+impl SameTaskResultBody {
+    /// A result for the task of result `origin`.
+    pub(super) fn into_domain(
+        self,
+        origin: Uuid,
+    ) -> Result<NewTaskProcessingResult, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.taskProcessingResult",
+        )?;
+        if self.task || self.task_bind {
+            let property = if self.task { "task" } else { "task@odata.bind" };
+            return Err(ValidationError::new(
+                property,
+                format!(
+                    "is set by the address: the new result is for the task of taskProcessingResult '{origin}'"
+                ),
+            ));
+        }
+        NewTaskProcessingResult {
+            created_date_time: self.created_date_time,
+            processing_status: self.processing_status,
+            started_date_time: self.started_date_time,
+            completed_date_time: self.completed_date_time,
+            failure_reason: self.failure_reason,
+            processing_info: self.processing_info,
+        }
+        .validate()
+    }
+}
+
 fn address(tree: Tree, result: &TaskProcessingResult) -> EntityAddress {
     EntityAddress::workflow(tree, result.workflow_id)
         .then("runs", result.run_id)
@@ -116,8 +199,7 @@ pub async fn create(
     body: GraphJson<TaskProcessingResultBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (result, task) = body.0.into_domain()?;
-    let task_id = reference::resolve("task", "tasks", task.inline, task.bind.as_deref())?;
+    let (result, task_id) = body.0.for_named_task()?;
     let created = writer
         .run(move |connection| {
             Box::pin(async move {
@@ -155,20 +237,10 @@ pub async fn create_for_same_task(
     tree: Tree,
     key: web::Path<TaskProcessingResultKey>,
     wire: Wire,
-    body: GraphJson<TaskProcessingResultBody>,
+    body: GraphJson<SameTaskResultBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let (result, task) = body.0.into_domain()?;
-    if task.inline.is_some() || task.bind.is_some() {
-        return Err(ValidationError::new(
-            "task",
-            format!(
-                "is set by the address: the new result is for the task of taskProcessingResult '{}'",
-                key.task_processing_result_id
-            ),
-        )
-        .into());
-    }
+    let result = body.0.into_domain(key.task_processing_result_id)?;
     let created = writer
         .run(move |connection| {
             Box::pin(async move {
@@ -445,10 +517,11 @@ pub async fn count<P: CollectionPath>(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskProcessingResultUpdate)]
 pub struct TaskProcessingResultPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.taskProcessingResult$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = ProcessingStatus)]
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: Patch<ProcessingStatus>,
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
@@ -457,11 +530,26 @@ pub struct TaskProcessingResultPatchBody {
     #[schema(value_type = Option<DateTime<Utc>>)]
     completed_date_time: Patch<Timestamp>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     failure_reason: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     processing_info: Patch<String>,
+}
+
+impl TaskProcessingResultPatchBody {
+    pub(super) fn into_domain(self) -> Result<TaskProcessingResultUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.taskProcessingResult",
+        )?;
+        let processing = ProcessingUpdate::new(
+            self.processing_status,
+            self.started_date_time.map(|at| at.0),
+            self.completed_date_time.map(|at| at.0),
+        )?;
+        TaskProcessingResultUpdate::new(processing, self.failure_reason, self.processing_info)
+    }
 }
 
 pub async fn update(
@@ -472,18 +560,7 @@ pub async fn update(
     body: GraphJson<TaskProcessingResultPatchBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.taskProcessingResult",
-    )?;
-    let processing = ProcessingUpdate::new(
-        body.processing_status,
-        body.started_date_time.map(|at| at.0),
-        body.completed_date_time.map(|at| at.0),
-    )?;
-    let update =
-        TaskProcessingResultUpdate::new(processing, body.failure_reason, body.processing_info)?;
+    let update = body.0.into_domain()?;
     if db::task_processing_results::update(&state.pool, tenant, tree, key, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -11,7 +11,7 @@ use crate::db::page;
 use crate::db::tasks::Tasks;
 use crate::domain::keys::{Address, TaskKey, TaskProcessingResultRef, WorkflowKey};
 use crate::domain::patch::Patch;
-use crate::domain::validation::check_odata_type;
+use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
@@ -96,14 +96,25 @@ pub async fn of_result(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskUpdate)]
 pub struct TaskPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.task$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1)]
     display_name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     description: Patch<String>,
+}
+
+impl TaskPatchBody {
+    pub(super) fn into_domain(self) -> Result<TaskUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.task",
+        )?;
+        TaskUpdate::new(self.display_name, self.description)
+    }
 }
 
 pub async fn update(
@@ -114,12 +125,7 @@ pub async fn update(
     body: GraphJson<TaskPatchBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.task",
-    )?;
-    let update = TaskUpdate::new(body.display_name, body.description)?;
+    let update = body.0.into_domain()?;
     if db::tasks::update(&state.pool, tenant, tree, key, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

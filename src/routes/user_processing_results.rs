@@ -12,8 +12,11 @@ use crate::db::page;
 use crate::db::transaction::Writer;
 use crate::db::user_processing_results::Scope;
 use crate::db::user_processing_results::UserProcessingResults;
-use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
+use crate::domain::enums::{
+    ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
+};
 use crate::domain::keys::{Address, RunKey, UserProcessingResultRef, WorkflowKey};
+use crate::domain::objects;
 use crate::domain::reference;
 use crate::domain::timestamp;
 use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcessingResult};
@@ -38,12 +41,16 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = userProcessingResultCreate)]
 pub struct UserProcessingResultBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.userProcessingResult$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[serde(default, deserialize_with = "objects::optional")]
     subject: Option<IdRef>,
     #[serde(rename = "subject@odata.bind")]
     subject_bind: Option<String>,
+    #[schema(inline, value_type = ProcessingStatusInput)]
     processing_status: ProcessingStatus,
+    #[schema(inline, value_type = WorkflowExecutionTypeInput)]
     workflow_execution_type: WorkflowExecutionType,
     #[serde(deserialize_with = "timestamp::deserialize")]
     scheduled_date_time: DateTime<Utc>,
@@ -51,6 +58,7 @@ pub struct UserProcessingResultBody {
     started_date_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "timestamp::deserialize_option")]
     completed_date_time: Option<DateTime<Utc>>,
+    #[schema(minimum = 1)]
     workflow_version: Option<i32>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
@@ -67,7 +75,7 @@ pub struct UserProcessingResultBody {
 }
 
 impl UserProcessingResultBody {
-    fn into_domain(self) -> Result<NewUserProcessingResult, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewUserProcessingResult, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.userProcessingResult",

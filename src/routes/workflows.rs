@@ -10,8 +10,11 @@ use crate::db;
 use crate::db::page;
 use crate::db::transaction::Writer;
 use crate::db::workflows::Workflows;
-use crate::domain::enums::{TaskCategory, WorkflowCategory};
+use crate::domain::enums::{
+    TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput,
+};
 use crate::domain::keys::{Address, WorkflowKey};
+use crate::domain::objects;
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{
@@ -32,16 +35,22 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = workflowCreate)]
 pub struct WorkflowBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.workflow$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(inline, value_type = WorkflowCategoryInput)]
     category: WorkflowCategory,
+    #[schema(min_length = 1, max_length = 256)]
     display_name: String,
     description: Option<String>,
     #[serde(default)]
     is_enabled: bool,
     #[serde(default)]
     is_scheduling_enabled: bool,
+    #[serde(deserialize_with = "objects::one")]
     execution_conditions: ExecutionConditions,
+    #[schema(min_items = 1, max_items = 25)]
+    #[serde(deserialize_with = "objects::many")]
     tasks: Vec<TaskBody>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
@@ -67,17 +76,20 @@ pub struct WorkflowBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = taskCreate)]
 pub struct TaskBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.task$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
+    #[schema(min_length = 1)]
     display_name: String,
     description: Option<String>,
     task_definition_id: Uuid,
+    #[schema(inline, value_type = Option<TaskCategoryInput>)]
     category: Option<TaskCategory>,
     #[serde(default)]
     continue_on_error: bool,
     #[serde(default = "enabled_by_default")]
     is_enabled: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects::many")]
     arguments: Vec<TaskArgument>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
@@ -92,7 +104,7 @@ fn enabled_by_default() -> bool {
 }
 
 impl WorkflowBody {
-    fn into_domain(self) -> Result<NewWorkflow, ValidationError> {
+    pub(super) fn into_domain(self) -> Result<NewWorkflow, ValidationError> {
         check_odata_type(
             self.odata_type.as_deref(),
             "microsoft.graph.identityGovernance.workflow",
@@ -258,10 +270,11 @@ pub async fn count(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = workflowUpdate)]
 pub struct WorkflowPatchBody {
+    #[schema(pattern = r"^#?microsoft\.graph\.identityGovernance\.workflow$")]
     #[serde(rename = "@odata.type")]
     odata_type: Option<String>,
     #[serde(default)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 256)]
     display_name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -272,6 +285,21 @@ pub struct WorkflowPatchBody {
     #[serde(default)]
     #[schema(value_type = bool)]
     is_scheduling_enabled: Patch<bool>,
+}
+
+impl WorkflowPatchBody {
+    pub(super) fn into_domain(self) -> Result<WorkflowUpdate, ValidationError> {
+        check_odata_type(
+            self.odata_type.as_deref(),
+            "microsoft.graph.identityGovernance.workflow",
+        )?;
+        WorkflowUpdate::new(
+            self.display_name,
+            self.description,
+            self.is_enabled,
+            self.is_scheduling_enabled,
+        )
+    }
 }
 
 /// Live workflows only: the deleted tree is read-only apart from restore and
@@ -289,17 +317,7 @@ pub async fn update(
         ));
     }
     let key = key.into_inner();
-    let body = body.0;
-    check_odata_type(
-        body.odata_type.as_deref(),
-        "microsoft.graph.identityGovernance.workflow",
-    )?;
-    let update = WorkflowUpdate::new(
-        body.display_name,
-        body.description,
-        body.is_enabled,
-        body.is_scheduling_enabled,
-    )?;
+    let update = body.0.into_domain()?;
     if db::workflows::update(&state.pool, tenant, key.workflow_id, &update).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -339,7 +357,20 @@ pub async fn restore(
 #[serde(deny_unknown_fields)]
 #[schema(as = activateRequest)]
 pub struct ActivateBody {
+    #[schema(min_items = 1, max_items = 100)]
+    #[serde(deserialize_with = "objects::many")]
     subjects: Vec<IdRef>,
+}
+
+impl ActivateBody {
+    pub(super) fn into_domain(self) -> Result<Activation, ValidationError> {
+        Activation::new(
+            self.subjects
+                .into_iter()
+                .map(|subject| subject.id)
+                .collect(),
+        )
+    }
 }
 
 /// `POST /workflows/{id}/activate`: runs the workflow now for the subjects, in one
@@ -352,13 +383,7 @@ pub async fn activate(
     body: GraphJson<ActivateBody>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
-    let activation = Activation::new(
-        body.0
-            .subjects
-            .into_iter()
-            .map(|subject| subject.id)
-            .collect(),
-    )?;
+    let activation = body.0.into_domain()?;
     let users = activation.subjects().len() as u64;
     match writer
         .run(move |connection| {

@@ -180,4 +180,51 @@ mod tests {
             Projection::default()
         );
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// `$select` and `$expand` as any text, checked against every entity the
+        /// service renders: never a panic, and every refusal a 400 naming the option.
+        #[test]
+        fn any_selection_is_checked_or_a_400_naming_the_option(
+            names in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "id", "displayName", "tasks", "task", "subject", "processingStatus", "", " ", ",",
+                        "subject/id", "*", "Id", "@odata.context", "%24select",
+                    ]).prop_map(str::to_owned),
+                    "\\PC{0,12}",
+                ],
+                0..5,
+            ),
+            option in proptest::sample::select(vec!["$select", "$expand", "%24select", "%24expand"]),
+        ) {
+            use crate::wire::{RunJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson, WorkflowJson};
+            let query = format!(
+                "{option}={}",
+                url::form_urlencoded::byte_serialize(names.join(",").as_bytes()).collect::<String>()
+            );
+            let outcomes = match (Projection::from_query(&query), Expansion::from_query(&query)) {
+                (Ok(projection), Ok(expansion)) => vec![
+                    projection.check::<WorkflowJson>(), projection.check::<TaskJson>(),
+                    projection.check::<RunJson>(), projection.check::<UserProcessingResultJson>(),
+                    projection.check::<TaskProcessingResultJson>(),
+                    expansion.check::<WorkflowJson>(), expansion.check::<TaskJson>(),
+                    expansion.check::<RunJson>(), expansion.check::<UserProcessingResultJson>(),
+                    expansion.check::<TaskProcessingResultJson>(),
+                ],
+                (projection, expansion) => vec![projection.map(|_| ()), expansion.map(|_| ())],
+            };
+            for outcome in outcomes {
+                if let Err(error) = outcome {
+                    proptest::prop_assert_eq!(error.status, actix_web::http::StatusCode::BAD_REQUEST);
+                    proptest::prop_assert!(
+                        error.message.contains("'$select'") || error.message.contains("'$expand'"),
+                        "{}: {}", query, error.message
+                    );
+                }
+            }
+        }
+    }
 }

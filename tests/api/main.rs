@@ -9,6 +9,7 @@ mod demo_data;
 mod errors;
 mod health;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod lifecycle;
 mod limits;

@@ -250,3 +250,87 @@ async fn the_api_page_is_served_from_the_binary() {
         .await;
     missing.assert_error(404, "itemNotFound");
 }
+
+/// Every schema a request body's schema leads to, its own included.
+fn request_schemas<'a>(document: &'a Value, schema: &'a Value, out: &mut Vec<&'a Value>) {
+    if out.iter().any(|seen| std::ptr::eq(*seen, schema)) {
+        return;
+    }
+    out.push(schema);
+    let mut refs = Vec::new();
+    collect_refs(schema, &mut refs);
+    for reference in refs {
+        if let Some(target) = resolve(document, reference) {
+            request_schemas(document, target, out);
+        }
+    }
+}
+
+/// Found by schemathesis: the document offered requests the service refuses.
+/// Request bodies offered `unknownFutureValue` (a response-only sentinel) and any
+/// `@odata.type`, the create for the same task offered `task`, and the query
+/// options offered empty values; each is refused with a 400.
+#[test]
+fn requests_are_described_as_the_service_takes_them() {
+    let document: Value = serde_json::from_str(&lifecycle_workflows::openapi::json()).unwrap();
+    for (method, path, operation) in operations(&document) {
+        if let Some(body) = operation.pointer("/requestBody/content/application~1json/schema") {
+            let mut schemas = Vec::new();
+            request_schemas(&document, body, &mut schemas);
+            let text = serde_json::to_string(&schemas).unwrap();
+            assert!(
+                !text.contains("unknownFutureValue"),
+                "{method} {path} offers unknownFutureValue"
+            );
+            for schema in schemas {
+                if let Some(odata_type) = schema.pointer("/properties/@odata.type") {
+                    if odata_type.get("type").is_some() {
+                        assert!(
+                            odata_type["pattern"].is_string(),
+                            "{method} {path}: {odata_type}"
+                        );
+                    }
+                }
+            }
+        }
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            if ["$filter", "$orderby", "$search", "$skiptoken"].contains(&name) {
+                assert_eq!(
+                    parameter["schema"]["minLength"], 1,
+                    "{method} {path} {name}"
+                );
+            }
+            if ["$select", "$expand"].contains(&name) {
+                assert_eq!(parameter["schema"]["minItems"], 1, "{method} {path} {name}");
+            }
+        }
+    }
+    // The types told apart by @odata.type take it with or without '#', and no
+    // property a variant does not have, as serde reads them.
+    for name in [
+        "microsoft.graph.identityGovernance.workflowExecutionConditions",
+        "microsoft.graph.identityGovernance.workflowExecutionTrigger",
+        "microsoft.graph.subjectSet",
+    ] {
+        for variant in document["components"]["schemas"][name]["oneOf"]
+            .as_array()
+            .unwrap()
+        {
+            assert_eq!(variant["additionalProperties"], false, "{name}: {variant}");
+            let names = variant["properties"]["@odata.type"]["enum"]
+                .as_array()
+                .unwrap();
+            let tagged = names[0].as_str().unwrap();
+            assert!(
+                names.contains(&json!(tagged.trim_start_matches('#'))),
+                "{name}: {variant}"
+            );
+        }
+    }
+    let same_task = &document["components"]["schemas"]["taskProcessingResultCreateForSameTask"];
+    assert!(same_task["properties"]["createdDateTime"].is_object());
+    assert!(same_task["properties"].get("task").is_none());
+    assert!(same_task["properties"].get("task@odata.bind").is_none());
+    assert_eq!(same_task["additionalProperties"], false);
+}
