@@ -82,7 +82,6 @@ impl Drop for OpenTransaction {
 
 /// Where a handler's write runs: on a connection of its own from the pool, or in
 /// the transaction its request opened.
-#[derive(Clone)]
 pub enum Writer {
     Pool(Pool),
     Request(Rc<Mutex<OpenTransaction>>),

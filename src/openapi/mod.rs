@@ -289,7 +289,7 @@ fn operation_id(path: &str, kind: Kind) -> String {
         .strip_prefix(routes::DOCUMENTED_VERSION)
         .unwrap_or(path);
     let relative = relative
-        .strip_prefix("/identityGovernance/lifecycleWorkflows")
+        .strip_prefix(&format!("/{}", crate::wire::CONTAINER))
         .unwrap_or(relative);
     relative
         .split('/')

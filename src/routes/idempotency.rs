@@ -35,7 +35,6 @@ const MAX_KEY_CHARS: usize = 255;
 const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "preference-applied"];
 
 /// The transaction of a keyed request, for the handler's [`Writer`].
-#[derive(Clone)]
 struct KeyedRequest(Rc<Mutex<OpenTransaction>>);
 
 /// Middleware on the authenticated routes: guards keyed POSTs, passes the rest.

@@ -37,7 +37,7 @@ use crate::openapi::Operation;
 use crate::tenant::Tenant;
 use crate::wire::{
     ApiVersion, RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson,
-    UserProcessingResultJson, UserSummaryJson, WorkflowJson,
+    UserProcessingResultJson, UserSummaryJson, WorkflowJson, CONTAINER,
 };
 use actix_web::dev::Payload;
 use actix_web::{error, web, FromRequest, HttpRequest};
@@ -97,7 +97,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
                 ),
                 batch::batch,
             ),
-        Node::at(format!("{version}/identityGovernance/lifecycleWorkflows"))
+        Node::at(format!("{version}/{CONTAINER}"))
             .authenticated()
             .data(ApiVersion(version))
             .child(

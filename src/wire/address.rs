@@ -5,7 +5,8 @@ use crate::domain::workflow::Tree;
 use std::fmt::Write;
 use uuid::Uuid;
 
-const CONTAINER: &str = "identityGovernance/lifecycleWorkflows";
+/// The API's container, below the version.
+pub const CONTAINER: &str = "identityGovernance/lifecycleWorkflows";
 
 /// The canonical address of an entity: its workflow's tree, then a chain of
 /// collections and ids.

@@ -9,7 +9,7 @@ mod projection;
 /// them, served at `{version}/$metadata`.
 pub const METADATA: &str = include_str!("metadata.xml");
 
-pub use address::{CollectionAddress, EntityAddress};
+pub use address::{CollectionAddress, EntityAddress, CONTAINER};
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
     UserSummaryJson, WorkflowJson,
