@@ -1,6 +1,7 @@
 //! Postgres access: one file per table family, free functions over a pool or a
 //! connection, one SQL statement per operation where the operation allows.
 
+pub mod counters;
 pub mod enums;
 pub mod error;
 pub mod idempotency;

@@ -91,8 +91,11 @@ pub trait Collection {
     const TABLE: Table;
     /// `select …` of the row's columns; they may name the joins of `JOINS`.
     const COLUMNS: &'static str;
-    /// Joins made for each row of a select (derived counters), not for counts.
+    /// Joins made for each row of a select (derived counters); a count makes them
+    /// only when its filter names `JOINED` columns.
     const JOINS: &'static str = "";
+    /// The alias under which `JOINS` puts its columns.
+    const JOINED: &'static str = "";
     /// The properties `$filter` and `$orderby` may name.
     const FILTERABLE: &'static [Field];
     /// The column `$search` matches, where the collection is searchable.
@@ -172,7 +175,7 @@ pub async fn list<C: Collection>(
     let next = match items.last() {
         Some(last) if has_more => Some(After {
             id: last.id(),
-            keys: sort_keys(pool, tenant, C::TABLE, &criteria.order, last.id()).await?,
+            keys: sort_keys::<C>(pool, tenant, tree, scope, &criteria.order, last.id()).await?,
         }),
         _ => None,
     };
@@ -188,33 +191,41 @@ pub async fn count<C: Collection>(
     criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
-    C::push_from(&mut builder, tenant, tree, scope, "");
+    let joins = if !C::JOINED.is_empty() && criteria.filters_on(C::JOINED) {
+        C::JOINS
+    } else {
+        ""
+    };
+    C::push_from(&mut builder, tenant, tree, scope, joins);
     criteria.push(&mut builder);
     builder.build_query_scalar().fetch_one(pool).await
 }
 
-/// The values of the sort keys of one row (none without `$orderby`).
-async fn sort_keys(
+/// The values of the sort keys of one row (none without `$orderby`), read
+/// through the collection's scope and joins, as the page read them.
+async fn sort_keys<C: Collection>(
     pool: &Pool,
     tenant: Tenant,
-    table: Table,
+    tree: Tree,
+    scope: C::Scope,
     order: &[OrderKey],
     id: Uuid,
 ) -> Result<Vec<Bound>, sqlx::Error> {
     if order.is_empty() {
         return Ok(Vec::new());
     }
-    let columns: Vec<&str> = order.iter().map(|key| key.column).collect();
-    let mut builder = QueryBuilder::new(format!(
-        "select {} from {} {} where {alias}.tenant_id = ",
-        columns.join(", "),
-        table.name,
-        table.alias,
-        alias = table.alias
-    ));
+    // Integers are read as bigint, whether the column is an integer or a counter.
+    let columns: Vec<String> = order
+        .iter()
+        .map(|key| match key.kind {
+            FieldKind::Integer => format!("{}::bigint", key.column),
+            _ => key.column.to_owned(),
+        })
+        .collect();
+    let mut builder = QueryBuilder::new(format!("select {}", columns.join(", ")));
+    C::push_from(&mut builder, tenant, tree, scope, C::JOINS);
     builder
-        .push_bind(tenant.id())
-        .push(format_args!(" and {}.id = ", table.alias))
+        .push(format_args!(" and {}.id = ", C::TABLE.alias))
         .push_bind(id);
     let row = builder.build().fetch_one(pool).await?;
     order
@@ -232,8 +243,8 @@ async fn sort_keys(
                     .try_get::<Option<DateTime<Utc>>, _>(index)?
                     .map_or(Bound::Null, Bound::DateTime),
                 FieldKind::Integer => row
-                    .try_get::<Option<i32>, _>(index)?
-                    .map_or(Bound::Null, |value| Bound::Integer(value.into())),
+                    .try_get::<Option<i64>, _>(index)?
+                    .map_or(Bound::Null, Bound::Integer),
                 FieldKind::Boolean => row
                     .try_get::<Option<bool>, _>(index)?
                     .map_or(Bound::Null, Bound::Boolean),

@@ -1,6 +1,7 @@
-//! Runs, with counters derived from the userProcessingResults and
-//! taskProcessingResults stored beneath them when read.
+//! Runs, with the counters of the userProcessingResults and
+//! taskProcessingResults stored beneath them (kept as they are written).
 
+use super::counters;
 use super::page::{Collection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
@@ -53,23 +54,6 @@ pub async fn create(
     Ok(row.map(Run::from))
 }
 
-/// The user and task counters of each run `r`, joined per row.
-const COUNTERS: &str = "
-    cross join lateral (
-        select count(*) as total,
-               count(*) filter (where u.processing_status = 'completed') as successful,
-               count(*) filter (where u.processing_status in ('failed', 'completedWithErrors')) as failed
-        from user_processing_results u
-        where u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
-    ) users
-    cross join lateral (
-        select count(*) as total,
-               count(*) filter (where t.processing_status = 'failed') as failed,
-               count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
-        from task_processing_results t
-        where t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
-    ) tasks";
-
 /// Filterable properties of runs.
 pub const FILTERABLE: &[Field] = &[
     Field {
@@ -107,6 +91,36 @@ pub const FILTERABLE: &[Field] = &[
         column: "r.last_updated_date_time",
         kind: FieldKind::DateTime,
     },
+    Field {
+        name: "totalUsersCount",
+        column: "counters.total_users",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "successfulUsersCount",
+        column: "counters.successful_users",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "failedUsersCount",
+        column: "counters.failed_users",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "totalTasksCount",
+        column: "counters.total_tasks",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "failedTasksCount",
+        column: "counters.failed_tasks",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "totalUnprocessedTasksCount",
+        column: "counters.unprocessed_tasks",
+        kind: FieldKind::Integer,
+    },
 ];
 
 /// The runs of a workflow, with their counters.
@@ -122,11 +136,11 @@ impl Collection for Runs {
     };
     const COLUMNS: &'static str = "select r.workflow_id, r.id, r.processing_status, r.workflow_execution_type,
                 r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
-                users.total as total_users, users.successful as successful_users,
-                users.failed as failed_users, tasks.total as total_tasks,
-                tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+                counters.total_users, counters.successful_users, counters.failed_users,
+                counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
-    const JOINS: &'static str = COUNTERS;
+    const JOINS: &'static str = counters::OF_RUN;
+    const JOINED: &'static str = counters::ALIAS;
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

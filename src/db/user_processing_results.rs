@@ -1,6 +1,7 @@
-//! userProcessingResults, with counters derived from their taskProcessingResults
-//! when read.
+//! userProcessingResults, with the counters of their taskProcessingResults (kept
+//! as they are written).
 
+use super::counters;
 use super::page::{Collection, Table};
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
@@ -126,18 +127,22 @@ pub const FILTERABLE: &[Field] = &[
         column: "u.workflow_version",
         kind: FieldKind::Integer,
     },
+    Field {
+        name: "totalTasksCount",
+        column: "counters.total_tasks",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "failedTasksCount",
+        column: "counters.failed_tasks",
+        kind: FieldKind::Integer,
+    },
+    Field {
+        name: "totalUnprocessedTasksCount",
+        column: "counters.unprocessed_tasks",
+        kind: FieldKind::Integer,
+    },
 ];
-
-/// The task counters of each userProcessingResult `u`, joined per row.
-const TASK_COUNTERS: &str = "
-    cross join lateral (
-        select count(*) as total,
-               count(*) filter (where t.processing_status = 'failed') as failed,
-               count(*) filter (where t.processing_status in ('queued', 'inProgress')) as unprocessed
-        from task_processing_results t
-        where t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id
-          and t.run_id = u.run_id and t.user_processing_result_id = u.id
-    ) tasks";
 
 /// userProcessingResults, with their counters.
 pub(crate) struct UserProcessingResults;
@@ -152,9 +157,10 @@ impl Collection for UserProcessingResults {
     };
     const COLUMNS: &'static str = "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
                 u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
-                tasks.total as total_tasks, tasks.failed as failed_tasks, tasks.unprocessed as unprocessed_tasks";
+                counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
-    const JOINS: &'static str = TASK_COUNTERS;
+    const JOINS: &'static str = counters::OF_USER_PROCESSING_RESULT;
+    const JOINED: &'static str = counters::ALIAS;
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

@@ -99,6 +99,24 @@ impl Criteria {
         })
     }
 
+    /// Whether the filter names a column of the table or join known as `alias`.
+    pub fn filters_on(&self, alias: &str) -> bool {
+        fn names(condition: &Condition, alias: &str) -> bool {
+            match condition {
+                Condition::Or(left, right) | Condition::And(left, right) => {
+                    names(left, alias) || names(right, alias)
+                }
+                Condition::Not(inner) => names(inner, alias),
+                Condition::Compare(column, ..) | Condition::In(column, _) => column
+                    .strip_prefix(alias)
+                    .is_some_and(|rest| rest.starts_with('.')),
+            }
+        }
+        self.filter
+            .as_ref()
+            .is_some_and(|condition| names(condition, alias))
+    }
+
     /// Appends ` and …` for each criterion to a query whose WHERE clause is open.
     pub fn push(&self, builder: &mut QueryBuilder<'_, Postgres>) {
         if let Some(condition) = &self.filter {
