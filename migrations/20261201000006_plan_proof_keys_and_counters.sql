@@ -48,8 +48,11 @@ create table result_counters (
         references workflows (tenant_id, id) on delete cascade
 );
 
--- How a processingStatus counts: users and tasks that failed, users that
--- succeeded, tasks not yet processed (API.md §4).
+-- How a processingStatus counts: users that succeeded, users and tasks that
+-- failed, tasks not yet processed.
+create function counts_as_successful_user(status text) returns int
+language sql immutable parallel safe
+as $$ select (status = 'completed')::int $$;
 create function counts_as_failed_user(status text) returns int
 language sql immutable parallel safe
 as $$ select (status in ('failed', 'completedWithErrors'))::int $$;
@@ -64,95 +67,116 @@ create function result_counter_stripe(id uuid) returns smallint
 language sql immutable parallel safe
 as $$ select (get_byte(uuid_send(id), 15) % 16)::smallint $$;
 
--- A taskProcessingResult counts in its run and in its userProcessingResult.
-create function count_task_processing_result() returns trigger
+-- Each writing statement adds to the counters once per parent and stripe, from
+-- its transition tables: a statement that writes thousands of rows under one
+-- parent (activate, an import) updates at most 16 counter rows, not one row
+-- thousands of times in one transaction (every update leaves a row version
+-- behind that only VACUUM can remove).
+
+-- Adds up `deltas` per counter row and adds the sums to result_counters. Rows
+-- are upserted in key order, so two statements never wait on each other in
+-- opposite orders; sums that are all zero (an update that left every status as
+-- it was) write nothing.
+create function add_to_result_counters(deltas result_counters[]) returns void
+language sql
+as $$
+    insert into result_counters as c
+    select tenant_id, workflow_id, parent_id, stripe,
+           sum(total_users), sum(successful_users), sum(failed_users),
+           sum(total_tasks), sum(failed_tasks), sum(unprocessed_tasks)
+    from unnest(deltas)
+    group by tenant_id, workflow_id, parent_id, stripe
+    having sum(total_users) <> 0 or sum(successful_users) <> 0 or sum(failed_users) <> 0
+        or sum(total_tasks) <> 0 or sum(failed_tasks) <> 0 or sum(unprocessed_tasks) <> 0
+    order by tenant_id, workflow_id, parent_id, stripe
+    on conflict (tenant_id, workflow_id, parent_id, stripe) do update
+    set total_users = c.total_users + excluded.total_users,
+        successful_users = c.successful_users + excluded.successful_users,
+        failed_users = c.failed_users + excluded.failed_users,
+        total_tasks = c.total_tasks + excluded.total_tasks,
+        failed_tasks = c.failed_tasks + excluded.failed_tasks,
+        unprocessed_tasks = c.unprocessed_tasks + excluded.unprocessed_tasks
+$$;
+
+-- What a taskProcessingResult counts for, times `sign` (+1 for a row as written,
+-- -1 for the row an update replaced): its run's and its userProcessingResult's
+-- tasks.
+create function task_counts(result task_processing_results, sign int)
+returns setof result_counters
+language sql immutable parallel safe
+as $$
+    select result.tenant_id, result.workflow_id, parent.id, result_counter_stripe(result.id),
+           0::bigint, 0::bigint, 0::bigint, sign::bigint,
+           sign * counts_as_failed_task(result.processing_status)::bigint,
+           sign * counts_as_unprocessed_task(result.processing_status)::bigint
+    from (values (result.run_id), (result.user_processing_result_id)) parent (id)
+$$;
+
+-- What a userProcessingResult counts for, times `sign`: its run's users.
+create function user_counts(result user_processing_results, sign int)
+returns setof result_counters
+language sql immutable parallel safe
+as $$
+    select result.tenant_id, result.workflow_id, result.run_id, result_counter_stripe(result.id),
+           sign::bigint,
+           sign * counts_as_successful_user(result.processing_status)::bigint,
+           sign * counts_as_failed_user(result.processing_status)::bigint,
+           0::bigint, 0::bigint, 0::bigint
+$$;
+
+create function count_task_processing_results() returns trigger
 language plpgsql
 as $$
-declare
-    added int := (tg_op = 'INSERT')::int;
-    failed int := counts_as_failed_task(new.processing_status);
-    unprocessed int := counts_as_unprocessed_task(new.processing_status);
 begin
-    if tg_op = 'UPDATE' then
-        failed := failed - counts_as_failed_task(old.processing_status);
-        unprocessed := unprocessed - counts_as_unprocessed_task(old.processing_status);
+    if tg_op = 'INSERT' then
+        perform add_to_result_counters(array(
+            select counts from new_rows n, task_counts(n, 1) counts));
+    else
+        perform add_to_result_counters(array(
+            select counts from new_rows n, task_counts(n, 1) counts
+            union all
+            select counts from old_rows o, task_counts(o, -1) counts));
     end if;
-    -- The run's row first, then the userProcessingResult's, in every statement, so
-    -- two writers never wait on each other in opposite orders.
-    insert into result_counters as c
-        (tenant_id, workflow_id, parent_id, stripe, total_tasks, failed_tasks, unprocessed_tasks)
-    values
-        (new.tenant_id, new.workflow_id, new.run_id, result_counter_stripe(new.id),
-         added, failed, unprocessed),
-        (new.tenant_id, new.workflow_id, new.user_processing_result_id, result_counter_stripe(new.id),
-         added, failed, unprocessed)
-    on conflict (tenant_id, workflow_id, parent_id, stripe) do update
-    set total_tasks = c.total_tasks + excluded.total_tasks,
-        failed_tasks = c.failed_tasks + excluded.failed_tasks,
-        unprocessed_tasks = c.unprocessed_tasks + excluded.unprocessed_tasks;
     return null;
 end
 $$;
 
--- A userProcessingResult counts in its run.
-create function count_user_processing_result() returns trigger
+create function count_user_processing_results() returns trigger
 language plpgsql
 as $$
-declare
-    added int := (tg_op = 'INSERT')::int;
-    successful int := (new.processing_status = 'completed')::int;
-    failed int := counts_as_failed_user(new.processing_status);
 begin
-    if tg_op = 'UPDATE' then
-        successful := successful - (old.processing_status = 'completed')::int;
-        failed := failed - counts_as_failed_user(old.processing_status);
+    if tg_op = 'INSERT' then
+        perform add_to_result_counters(array(
+            select counts from new_rows n, user_counts(n, 1) counts));
+    else
+        perform add_to_result_counters(array(
+            select counts from new_rows n, user_counts(n, 1) counts
+            union all
+            select counts from old_rows o, user_counts(o, -1) counts));
     end if;
-    insert into result_counters as c
-        (tenant_id, workflow_id, parent_id, stripe, total_users, successful_users, failed_users)
-    values
-        (new.tenant_id, new.workflow_id, new.run_id, result_counter_stripe(new.id),
-         added, successful, failed)
-    on conflict (tenant_id, workflow_id, parent_id, stripe) do update
-    set total_users = c.total_users + excluded.total_users,
-        successful_users = c.successful_users + excluded.successful_users,
-        failed_users = c.failed_users + excluded.failed_users;
     return null;
 end
 $$;
 
 create trigger task_processing_results_counted
     after insert on task_processing_results
-    for each row execute function count_task_processing_result();
+    referencing new table as new_rows
+    for each statement execute function count_task_processing_results();
 create trigger task_processing_results_recounted
-    after update of processing_status on task_processing_results
-    for each row when (old.processing_status is distinct from new.processing_status)
-    execute function count_task_processing_result();
+    after update on task_processing_results
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function count_task_processing_results();
 create trigger user_processing_results_counted
     after insert on user_processing_results
-    for each row execute function count_user_processing_result();
+    referencing new table as new_rows
+    for each statement execute function count_user_processing_results();
 create trigger user_processing_results_recounted
-    after update of processing_status on user_processing_results
-    for each row when (old.processing_status is distinct from new.processing_status)
-    execute function count_user_processing_result();
+    after update on user_processing_results
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function count_user_processing_results();
 
 -- What is stored already, counted once.
-insert into result_counters
-    (tenant_id, workflow_id, parent_id, stripe, total_users, successful_users, failed_users)
-select tenant_id, workflow_id, run_id, 0, count(*),
-       count(*) filter (where processing_status = 'completed'),
-       sum(counts_as_failed_user(processing_status))
-from user_processing_results
-group by tenant_id, workflow_id, run_id;
-
-insert into result_counters as c
-    (tenant_id, workflow_id, parent_id, stripe, total_tasks, failed_tasks, unprocessed_tasks)
-select tenant_id, workflow_id, parent_id, 0, count(*),
-       sum(counts_as_failed_task(processing_status)),
-       sum(counts_as_unprocessed_task(processing_status))
-from task_processing_results
-cross join lateral (values (run_id), (user_processing_result_id)) parent (parent_id)
-group by tenant_id, workflow_id, parent_id
-on conflict (tenant_id, workflow_id, parent_id, stripe) do update
-set total_tasks = excluded.total_tasks,
-    failed_tasks = excluded.failed_tasks,
-    unprocessed_tasks = excluded.unprocessed_tasks;
+select add_to_result_counters(array(
+    select counts from user_processing_results u, user_counts(u, 1) counts));
+select add_to_result_counters(array(
+    select counts from task_processing_results t, task_counts(t, 1) counts));

@@ -195,8 +195,8 @@ pub async fn update(
     Ok(result.rows_affected() == 1)
 }
 
-/// The runSummary of the runs of a workflow scheduled in `[start, end)`; None
-/// when the workflow is not in `tree`.
+/// The runSummary of the runs of a workflow scheduled in `[start, end)`, from
+/// their counters; None when the workflow is not in `tree`.
 pub async fn summary(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -213,21 +213,23 @@ pub async fn summary(
                where r.tenant_id = $1 and r.workflow_id = $2
                  and r.scheduled_date_time >= $4 and r.scheduled_date_time < $5
            )
+           , counted as (
+               select coalesce(sum(c.total_users), 0)::bigint as users,
+                      coalesce(sum(c.total_tasks), 0)::bigint as tasks,
+                      coalesce(sum(c.failed_tasks), 0)::bigint as failed_tasks
+               from scheduled s
+               join result_counters c
+                 on c.tenant_id = s.tenant_id and c.workflow_id = s.workflow_id and c.parent_id = s.id
+           )
            select
                (select count(*) from scheduled) as "total_runs!",
                (select count(*) from scheduled where processing_status = 'completed') as "successful_runs!",
                (select count(*) from scheduled
                 where processing_status in ('failed', 'completedWithErrors')) as "failed_runs!",
-               (select count(*) from scheduled s join user_processing_results u
-                  on u.tenant_id = s.tenant_id and u.workflow_id = s.workflow_id and u.run_id = s.id)
-                 as "total_users!",
-               (select count(*) from scheduled s join task_processing_results t
-                  on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id and t.run_id = s.id)
-                 as "total_tasks!",
-               (select count(*) from scheduled s join task_processing_results t
-                  on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id and t.run_id = s.id
-                where t.processing_status = 'failed') as "failed_tasks!"
-           from workflows w
+               counted.users as "total_users!",
+               counted.tasks as "total_tasks!",
+               counted.failed_tasks as "failed_tasks!"
+           from workflows w cross join counted
            where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $3"#,
         tenant.id(),
         workflow.workflow_id,

@@ -222,7 +222,8 @@ pub async fn update(
 }
 
 /// The userSummary of the workflow's userProcessingResults scheduled in
-/// `[start, end)`; None when the workflow is not in `tree`.
+/// `[start, end)`, their tasks from their counters; None when the workflow is not
+/// in `tree`.
 pub async fn summary(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -238,21 +239,21 @@ pub async fn summary(
                from user_processing_results u
                where u.tenant_id = $1 and u.workflow_id = $2
                  and u.scheduled_date_time >= $4 and u.scheduled_date_time < $5
-           ), results as (
-               select t.processing_status
+           ), counted as (
+               select coalesce(sum(c.total_tasks), 0)::bigint as tasks,
+                      coalesce(sum(c.failed_tasks), 0)::bigint as failed_tasks
                from scheduled s
-               join task_processing_results t
-                 on t.tenant_id = s.tenant_id and t.workflow_id = s.workflow_id
-                and t.run_id = s.run_id and t.user_processing_result_id = s.id
+               join result_counters c
+                 on c.tenant_id = s.tenant_id and c.workflow_id = s.workflow_id and c.parent_id = s.id
            )
            select
                (select count(*) from scheduled) as "total_users!",
                (select count(*) from scheduled where processing_status = 'completed') as "successful_users!",
                (select count(*) from scheduled
                 where processing_status in ('failed', 'completedWithErrors')) as "failed_users!",
-               (select count(*) from results) as "total_tasks!",
-               (select count(*) from results where processing_status = 'failed') as "failed_tasks!"
-           from workflows w
+               counted.tasks as "total_tasks!",
+               counted.failed_tasks as "failed_tasks!"
+           from workflows w cross join counted
            where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $3"#,
         tenant.id(),
         workflow.workflow_id,

@@ -3,7 +3,16 @@
 use crate::helpers::{seed_body, workflow_body, TestApp, DELETED, LIVE};
 use chrono::{Duration, Utc};
 use lifecycle_workflows::db;
+use lifecycle_workflows::domain::enums::ProcessingStatus;
+use lifecycle_workflows::domain::keys::{TaskProcessingResultKey, TaskProcessingResultRef};
+use lifecycle_workflows::domain::patch::{Patch, ProcessingUpdate};
+use lifecycle_workflows::domain::task_processing_result::{
+    NewTaskProcessingResult, TaskProcessingResultUpdate,
+};
+use lifecycle_workflows::domain::workflow::Tree;
+use lifecycle_workflows::tenant::Tenant;
 use serde_json::json;
+use sqlx::Connection;
 use uuid::Uuid;
 
 #[tokio::test]
@@ -246,4 +255,106 @@ async fn counters_stay_exact_under_concurrent_writes_to_one_parent() {
     let run = app.get(&chain.run_path(LIVE)).await.body;
     assert_eq!(run["totalTasksCount"], 41);
     assert_eq!(run["failedTasksCount"], 10);
+}
+
+#[tokio::test]
+async fn counters_stay_exact_under_eight_writers_of_five_thousand_creates_and_updates() {
+    const WRITERS: usize = 8;
+    const CREATES: usize = 5_000;
+    let app = TestApp::spawn().await;
+    let chain = app.create_chain().await;
+    let id = |text: &str| Uuid::parse_str(text).unwrap();
+    let origin = TaskProcessingResultKey {
+        workflow_id: id(&chain.workflow),
+        run_id: id(&chain.run),
+        user_processing_result_id: id(&chain.user_result),
+        task_processing_result_id: id(&chain.task_result),
+    };
+    let statuses = [
+        ProcessingStatus::Completed,
+        ProcessingStatus::Failed,
+        ProcessingStatus::InProgress,
+        ProcessingStatus::Queued,
+    ];
+    let writers = (0..WRITERS).map(|writer| {
+        let url = app.database_url();
+        let tenant = Tenant::new(app.tenant);
+        tokio::spawn(async move {
+            let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+            for index in 0..CREATES {
+                let status = statuses[(writer + index) % statuses.len()];
+                let created = db::task_processing_results::create_for_same_task(
+                    &mut connection,
+                    tenant,
+                    Tree::Live,
+                    origin,
+                    Uuid::now_v7(),
+                    &NewTaskProcessingResult {
+                        created_date_time: Utc::now(),
+                        processing_status: status,
+                        started_date_time: None,
+                        completed_date_time: None,
+                        failure_reason: None,
+                        processing_info: None,
+                    },
+                )
+                .await
+                .unwrap()
+                .expect("the origin is there");
+                // Every third result moves on, as a worker would: the unprocessed
+                // complete, the completed fail, the failed are retried.
+                if index % 3 == 0 {
+                    let key = TaskProcessingResultRef {
+                        workflow_id: origin.workflow_id,
+                        run_id: Some(origin.run_id),
+                        user_processing_result_id: origin.user_processing_result_id,
+                        task_processing_result_id: created.id,
+                    };
+                    let update = TaskProcessingResultUpdate {
+                        processing: ProcessingUpdate {
+                            processing_status: Some(match status {
+                                ProcessingStatus::Completed => ProcessingStatus::Failed,
+                                ProcessingStatus::Failed => ProcessingStatus::InProgress,
+                                _ => ProcessingStatus::Completed,
+                            }),
+                            started_date_time: Patch::Absent,
+                            completed_date_time: Patch::Absent,
+                        },
+                        failure_reason: Patch::Absent,
+                        processing_info: Patch::Absent,
+                    };
+                    let updated = db::task_processing_results::update(
+                        &mut connection,
+                        tenant,
+                        Tree::Live,
+                        key,
+                        &update,
+                    )
+                    .await
+                    .unwrap();
+                    assert!(updated);
+                }
+            }
+        })
+    });
+    for writer in futures_util::future::join_all(writers).await {
+        writer.unwrap();
+    }
+
+    let (total, failed, unprocessed): (i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where processing_status = 'failed'),
+                count(*) filter (where processing_status in ('queued', 'inProgress'))
+         from task_processing_results where user_processing_result_id = $1",
+    )
+    .bind(origin.user_processing_result_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(total, (WRITERS * CREATES + 1) as i64);
+    for path in [chain.user_result_path(LIVE), chain.run_path(LIVE)] {
+        let body = app.get(&path).await.body;
+        assert_eq!(body["totalTasksCount"], total, "{path}");
+        assert_eq!(body["failedTasksCount"], failed, "{path}");
+        assert_eq!(body["totalUnprocessedTasksCount"], unprocessed, "{path}");
+    }
 }

@@ -19,6 +19,7 @@ mod metrics;
 mod odata;
 mod odata_matrix;
 mod openapi;
+mod plans;
 mod runs;
 mod seed;
 mod shutdown;

@@ -159,3 +159,86 @@ async fn runs_are_404s_in_the_wrong_tree_or_under_another_workflow() {
         .assert_error(404, "itemNotFound");
     assert_eq!(app.count("runs").await, 1);
 }
+
+#[tokio::test]
+async fn counters_filter_sort_count_and_page_like_any_integer() {
+    let app = TestApp::spawn().await;
+    let workflow = app.create_workflow("Counted").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let runs_path = format!("/{LIVE}/{workflow}/runs");
+    // Runs with 0, 1, 2 and 3 users, the last user of each failed.
+    let mut runs = Vec::new();
+    for users in 0..4 {
+        let run = app.post(&runs_path, &run_body()).await.id();
+        for user in 0..users {
+            let mut body = user_result_body();
+            if user == users - 1 {
+                body["processingStatus"] = json!("failed");
+            }
+            let path = format!("{runs_path}/{run}/userProcessingResults");
+            assert_eq!(app.post(&path, &body).await.status, 201);
+        }
+        runs.push(run);
+    }
+    let ids = |body: &Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|run| run["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let filtered = app
+        .get(&format!("{runs_path}?$filter=totalUsersCount ge 2"))
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.text);
+    assert_eq!(ids(&filtered.body), runs[2..].to_vec());
+    let count = app
+        .get(&format!(
+            "{runs_path}/$count?$filter=failedUsersCount eq 1 and totalUsersCount lt 3"
+        ))
+        .await;
+    assert_eq!(count.text, "2");
+
+    // Sorted by a counter, one run a page: every page follows the order.
+    let mut url = app.url(&format!("{runs_path}?$orderby=totalUsersCount desc&$top=1"));
+    let mut seen = Vec::new();
+    loop {
+        let page = app.send(app.client.get(&url)).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        seen.extend(ids(&page.body));
+        match page.body["@odata.nextLink"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => break,
+        }
+    }
+    let mut newest_first = runs.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+
+    // A userProcessingResult's counters too.
+    let users = format!("{runs_path}/{}/userProcessingResults", runs[3]);
+    let user = app.get(&format!("{users}?$top=1")).await.body["value"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = app.get(&format!("/{LIVE}/{workflow}")).await.body["tasks"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let result = json!({"task": {"id": task}, "createdDateTime": "2026-11-29T07:00:00Z", "processingStatus": "failed"});
+    let created = app
+        .post(&format!("{users}/{user}/taskProcessingResults"), &result)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let failing = app
+        .get(&format!(
+            "{users}?$filter=failedTasksCount gt 0&$orderby=totalTasksCount desc"
+        ))
+        .await;
+    assert_eq!(failing.status, 200, "{}", failing.text);
+    assert_eq!(ids(&failing.body), vec![user]);
+}
