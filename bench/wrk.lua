@@ -1,7 +1,7 @@
 -- wrk: the requests of one scenario, and a JSON line of its results.
--- Arguments: create <token> <origins>  (the seed create under a random chain of
---                                       1..origins; 1 is the hot parent)
---            get <token> <path>        (one GET, again and again)
+-- Arguments: create <token> chain <n>         (the seed create under chain n)
+--            create <token> spread <origins>  (under a random chain of 1..origins)
+--            get <token> <path>               (one GET, again and again)
 
 local counter = 0
 function setup(thread)
@@ -9,7 +9,7 @@ function setup(thread)
   thread:set("seed", counter)
 end
 
-local mode, headers, origins, path
+local mode, headers, first, last, path
 local body = '{"createdDateTime":"2026-11-29T07:05:00Z","processingStatus":"completed",'
   .. '"startedDateTime":"2026-11-29T07:05:01Z","completedDateTime":"2026-11-29T07:05:02Z"}'
 
@@ -17,8 +17,13 @@ function init(args)
   mode = args[1]
   headers = { ["Authorization"] = "Bearer " .. args[2] }
   if mode == "create" then
-    origins = tonumber(args[3])
     headers["Content-Type"] = "application/json"
+    if args[3] == "chain" then
+      first = tonumber(args[4])
+      last = first
+    else
+      first, last = 1, tonumber(args[4])
+    end
   else
     path = args[3]
   end
@@ -27,12 +32,12 @@ end
 
 -- The ids bench/seed.sql gives chain n.
 local function id(kind, n)
-  return string.format("%08x-0000-7000-8000-%012x", kind, n)
+  return string.format("%08x-0000-7000-8000-%d", kind, 100000000000 + n)
 end
 
 function request()
   if mode == "create" then
-    local n = math.random(1, origins)
+    local n = math.random(first, last)
     local address = string.format(
       "/beta/identityGovernance/lifecycleWorkflows/deletedItems/workflows/%s/runs/%s"
         .. "/userProcessingResults/%s/taskProcessingResults/%s/task/taskProcessingResults",

@@ -19,9 +19,9 @@ use uuid::Uuid;
 
 /// Inserts a result of `task_id` under a userProcessingResult in `tree`, in one
 /// statement. None when there is no such userProcessingResult; a task that is not
-/// the workflow's violates `task_processing_results_task_fkey`. The parent is found
-/// by its `(tenant_id, id)` key alone, fenced off from the other conditions, so
-/// the lookup has one plan whatever the statistics (docs/QUERY-PLANS.md).
+/// the workflow's violates `task_processing_results_task_fkey`. The parent's
+/// primary key is the only index whose two leading columns this lookup binds, so
+/// it has one plan whatever the statistics (docs/QUERY-PLANS.md).
 pub async fn create(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -33,21 +33,16 @@ pub async fn create(
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
     let row = sqlx::query_as!(
         TaskProcessingResultRow,
-        r#"with parent as materialized (
-               select tenant_id, workflow_id, run_id, id, subject_id
-               from user_processing_results
-               where tenant_id = $1 and id = $4
-           )
-           insert into task_processing_results
+        r#"insert into task_processing_results
                (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                 created_date_time, processing_status, started_date_time, completed_date_time,
                 failure_reason, processing_info)
            select u.tenant_id, u.workflow_id, u.run_id, u.id, $5, $6, u.subject_id,
                   $7, $8, $9, $10, $11, $12
-           from parent u
+           from user_processing_results u
            join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id
-           where u.workflow_id = $2 and u.run_id = $3
-             and w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $13
+           where u.tenant_id = $1 and u.workflow_id = $2 and u.run_id = $3 and u.id = $4
+             and (w.deleted_date_time is not null) = $13
            returning workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                      created_date_time, processing_status as "processing_status: ProcessingStatus",
                      started_date_time, completed_date_time, failure_reason, processing_info"#,
@@ -73,7 +68,9 @@ pub async fn create(
 /// Inserts a new result for the same task and the same userProcessingResult as the
 /// result at `origin`, in one statement: finding the origin in `tree` proves the
 /// whole parent chain. None when the origin is not there. The origin is found by
-/// its `(tenant_id, id)` key alone, as the parent is in [`create`].
+/// its `(tenant_id, id)` key alone, fenced off from the other conditions: the
+/// other indexes that lead with the workflow and run would look as cheap to the
+/// planner, and read every sibling (docs/QUERY-PLANS.md).
 pub async fn create_for_same_task(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
