@@ -2,6 +2,7 @@
 //! order (ids are time-ordered UUIDs); a page starts after the last item of the
 //! one before, and one extra row tells whether another page follows.
 
+use super::counters;
 use super::Pool;
 use crate::domain::workflow::Tree;
 use crate::odata::{push_after, Bound, Criteria, Field, FieldKind, OrderKey};
@@ -36,13 +37,6 @@ pub struct Page<T> {
 enum Selection {
     One(Uuid),
     Page(PageRequest),
-}
-
-/// The table a collection reads (`alias` is how its queries name it).
-#[derive(Debug, Clone, Copy)]
-pub struct Table {
-    pub name: &'static str,
-    pub alias: &'static str,
 }
 
 /// A stored record with an id.
@@ -88,14 +82,13 @@ pub trait Collection {
     type Scope: Copy;
     type Row: for<'r> FromRow<'r, PgRow> + Send + Unpin + Into<Self::Record>;
     type Record: Identified;
-    const TABLE: Table;
+    /// How its queries name its table.
+    const ALIAS: &'static str;
     /// `select …` of the row's columns; they may name the joins of `JOINS`.
     const COLUMNS: &'static str;
-    /// Joins made for each row of a select (derived counters); a count makes them
-    /// only when its filter names `JOINED` columns.
+    /// Joins made for each row of a select (the counters); a count makes them
+    /// only when its filter names a counter.
     const JOINS: &'static str = "";
-    /// The alias under which `JOINS` puts its columns.
-    const JOINED: &'static str = "";
     /// The properties `$filter` and `$orderby` may name.
     const FILTERABLE: &'static [Field];
     /// The column `$search` matches, where the collection is searchable.
@@ -124,7 +117,7 @@ fn select<C: Collection>(
     criteria.push(&mut builder);
     push_selection(
         &mut builder,
-        &format!("{}.id", C::TABLE.alias),
+        &format!("{}.id", C::ALIAS),
         selection,
         &criteria.order,
     );
@@ -191,7 +184,7 @@ pub async fn count<C: Collection>(
     criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
-    let joins = if !C::JOINED.is_empty() && criteria.filters_on(C::JOINED) {
+    let joins = if criteria.filters_on(counters::ALIAS) {
         C::JOINS
     } else {
         ""
@@ -225,7 +218,7 @@ async fn sort_keys<C: Collection>(
     let mut builder = QueryBuilder::new(format!("select {}", columns.join(", ")));
     C::push_from(&mut builder, tenant, tree, scope, C::JOINS);
     builder
-        .push(format_args!(" and {}.id = ", C::TABLE.alias))
+        .push(format_args!(" and {}.id = ", C::ALIAS))
         .push_bind(id);
     let row = builder.build().fetch_one(pool).await?;
     order

@@ -2,7 +2,7 @@
 //! taskProcessingResults stored beneath them (kept as they are written).
 
 use super::counters;
-use super::page::{Collection, Table};
+use super::page::Collection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -130,17 +130,13 @@ impl Collection for Runs {
     type Scope = WorkflowKey;
     type Row = RunRow;
     type Record = Run;
-    const TABLE: Table = Table {
-        name: "runs",
-        alias: "r",
-    };
+    const ALIAS: &'static str = "r";
     const COLUMNS: &'static str = "select r.workflow_id, r.id, r.processing_status, r.workflow_execution_type,
                 r.scheduled_date_time, r.started_date_time, r.completed_date_time, r.last_updated_date_time,
                 counters.total_users, counters.successful_users, counters.failed_users,
                 counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const JOINS: &'static str = counters::OF_RUN;
-    const JOINED: &'static str = counters::ALIAS;
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

@@ -1,7 +1,7 @@
 //! taskProcessingResults. Each carries its task and the subject of its
 //! userProcessingResult, both fixed when it is created.
 
-use super::page::{Collection, Table};
+use super::page::Collection;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
@@ -199,10 +199,7 @@ impl Collection for TaskProcessingResults {
     type Scope = Scope;
     type Row = TaskProcessingResultRow;
     type Record = TaskProcessingResult;
-    const TABLE: Table = Table {
-        name: "task_processing_results",
-        alias: "t",
-    };
+    const ALIAS: &'static str = "t";
     const COLUMNS: &'static str = "select t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id, t.subject_id,
                 t.created_date_time, t.processing_status, t.started_date_time, t.completed_date_time,
                 t.failure_reason, t.processing_info";

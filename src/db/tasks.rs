@@ -1,6 +1,6 @@
 //! The tasks of a workflow.
 
-use super::page::{Collection, Table};
+use super::page::Collection;
 use super::Pool;
 use crate::domain::enums::TaskCategory;
 use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
@@ -70,10 +70,7 @@ impl Collection for Tasks {
     type Scope = WorkflowKey;
     type Row = TaskRow;
     type Record = Task;
-    const TABLE: Table = Table {
-        name: "tasks",
-        alias: "t",
-    };
+    const ALIAS: &'static str = "t";
     const COLUMNS: &'static str = COLUMNS;
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const SEARCHABLE: Option<&'static str> = Some(SEARCHABLE);

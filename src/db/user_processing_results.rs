@@ -2,7 +2,7 @@
 //! as they are written).
 
 use super::counters;
-use super::page::{Collection, Table};
+use super::page::Collection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -151,16 +151,12 @@ impl Collection for UserProcessingResults {
     type Scope = Scope;
     type Row = UserProcessingResultRow;
     type Record = UserProcessingResult;
-    const TABLE: Table = Table {
-        name: "user_processing_results",
-        alias: "u",
-    };
+    const ALIAS: &'static str = "u";
     const COLUMNS: &'static str = "select u.workflow_id, u.run_id, u.id, u.subject_id, u.processing_status, u.workflow_execution_type,
                 u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
                 counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const JOINS: &'static str = counters::OF_USER_PROCESSING_RESULT;
-    const JOINED: &'static str = counters::ALIAS;
 
     fn push_from(
         builder: &mut QueryBuilder<'_, Postgres>,

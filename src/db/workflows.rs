@@ -1,6 +1,6 @@
 //! Workflows and their tasks.
 
-use super::page::{self, Collection, Table};
+use super::page::{self, Collection};
 use super::tasks;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
@@ -152,10 +152,7 @@ impl Collection for Workflows {
     type Scope = ();
     type Row = WorkflowRow;
     type Record = Workflow;
-    const TABLE: Table = Table {
-        name: "workflows",
-        alias: "workflows",
-    };
+    const ALIAS: &'static str = "workflows";
     const COLUMNS: &'static str =
         "select id, category, display_name, description, is_enabled, is_scheduling_enabled,
                 execution_conditions, created_date_time, last_modified_date_time, deleted_date_time,
