@@ -334,3 +334,22 @@ fn requests_are_described_as_the_service_takes_them() {
     assert!(same_task["properties"].get("task@odata.bind").is_none());
     assert_eq!(same_task["additionalProperties"], false);
 }
+
+/// The committed copy of the document, `docs/openapi.json`: a change to the API's
+/// description shows in review as a diff of that file. After a deliberate change,
+/// regenerate it with `LCW_WRITE_OPENAPI=1 cargo test the_document_matches`.
+#[test]
+fn the_document_matches_its_committed_copy() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/openapi.json");
+    let served: Value = serde_json::from_str(&lifecycle_workflows::openapi::json()).unwrap();
+    let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    if std::env::var_os("LCW_WRITE_OPENAPI").is_some() {
+        std::fs::write(path, &pretty).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == pretty,
+        "/openapi.json differs from docs/openapi.json; if the change is meant, \
+         regenerate the copy with LCW_WRITE_OPENAPI=1 cargo test the_document_matches"
+    );
+}
