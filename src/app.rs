@@ -1,20 +1,21 @@
 //! Builds the HTTP server; shared by `main` and the tests, so the tests exercise
 //! the production routes, middleware and error handling.
 
-use crate::auth::{self, Authenticator};
+use crate::auth::{self, Admission, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
+use crate::middleware::{self, RequestTimeout};
 use crate::rate_limit::{self, RateLimiter};
 use crate::shutdown::{self, StopSignals};
-use crate::{db, metrics, middleware, purge, routes};
+use crate::state::{AppState, Loopback};
+use crate::wire::PublicBaseUrl;
+use crate::{db, metrics, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use metrics_exporter_prometheus::PrometheusHandle;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use url::Url;
 
 /// A client has this long to send a request's head once it opens a connection or
 /// ends the previous request (then 408 and the connection closes), so slow
@@ -26,41 +27,6 @@ const CLIENT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long an idle keep-alive connection stays open (a graceful shutdown closes
 /// idle ones at once).
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
-
-/// What every handler may reach, shared by all workers.
-pub struct AppState {
-    pub pool: db::Pool,
-    pub public_base_url: Option<Url>,
-    pub max_body_bytes: usize,
-    /// `LCW_REQUEST_TIMEOUT_MS`, for `middleware::limits`.
-    pub request_timeout: Duration,
-    pub authenticator: Authenticator,
-    /// Per tenant, when `LCW_RATE_LIMIT_PER_SECOND` is set.
-    pub rate_limiter: Option<Arc<RateLimiter>>,
-    pub metrics: PrometheusHandle,
-    /// The service itself, for the inner requests of a `$batch`.
-    pub loopback: Loopback,
-}
-
-pub struct Loopback {
-    pub base: String,
-    pub client: reqwest::Client,
-}
-
-impl Loopback {
-    /// The listener's address, reached on loopback when it listens on all of them.
-    fn new(listening: SocketAddr) -> Self {
-        let ip = match listening.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        Self {
-            base: format!("http://{}", SocketAddr::new(ip, listening.port())),
-            client: reqwest::Client::new(),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -108,18 +74,20 @@ impl Application {
         let port = listening.port();
         let state = web::Data::new(AppState {
             pool,
-            public_base_url: settings.public_base_url,
             max_body_bytes: settings.max_body_bytes,
-            request_timeout: settings.request_timeout,
+            metrics: metrics::handle(),
+            loopback: Loopback::new(listening),
+        });
+        let admission = web::Data::new(Admission {
             authenticator,
             rate_limiter: settings
                 .rate_limit
                 .map(|limit| Arc::new(RateLimiter::new(limit))),
-            metrics: metrics::handle(),
-            loopback: Loopback::new(listening),
         });
+        let public_base_url = web::Data::new(PublicBaseUrl(settings.public_base_url));
+        let request_timeout = RequestTimeout(settings.request_timeout);
         tokio::spawn(metrics::upkeep(state.metrics.clone()));
-        if let Some(limiter) = &state.rate_limiter {
+        if let Some(limiter) = &admission.rate_limiter {
             tokio::spawn(rate_limit::upkeep(limiter.clone()));
         }
         let max_body_bytes = settings.max_body_bytes;
@@ -132,6 +100,9 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(admission.clone())
+                .app_data(public_base_url.clone())
+                .app_data(request_timeout)
                 .app_data(web::PayloadConfig::new(max_body_bytes))
                 .configure(routes::configure)
                 .default_service(web::to(unknown_route))

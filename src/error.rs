@@ -5,7 +5,6 @@
 //! the request id that `innerError` must carry. It also turns framework responses
 //! without a body of ours (a 405 from the router, say) into Graph errors by status.
 
-use crate::domain::validation::ValidationError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -277,12 +276,6 @@ impl ResponseError for GraphError {
             response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
         }
         response.finish()
-    }
-}
-
-impl From<ValidationError> for GraphError {
-    fn from(error: ValidationError) -> Self {
-        Self::invalid_request(error.to_string())
     }
 }
 

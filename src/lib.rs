@@ -15,6 +15,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod shutdown;
+pub mod state;
 pub mod telemetry;
 pub mod tenant;
 pub mod wire;

@@ -107,7 +107,7 @@ async fn main() -> ExitCode {
             serve(settings).await
         }
         Command::Openapi => {
-            println!("{}", lifecycle_workflows::openapi::json());
+            println!("{}", lifecycle_workflows::routes::openapi_json());
             return ExitCode::SUCCESS;
         }
     };

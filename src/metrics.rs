@@ -2,7 +2,7 @@
 //! status, their latency, requests in flight, the database pool, and rows created
 //! by resource. Labels never carry ids: routes are templates.
 
-use crate::app::AppState;
+use crate::db;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -57,12 +57,12 @@ pub fn rows_created(resource: &'static str, rows: u64) {
 }
 
 /// The Prometheus text, with the pool's gauges read now.
-pub fn render(state: &AppState) -> String {
-    let status = state.pool.status();
+pub fn render(pool: &db::Pool, handle: &PrometheusHandle) -> String {
+    let status = pool.status();
     metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(status.available as f64);
     metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use")
         .set(status.size.saturating_sub(status.available) as f64);
     metrics::gauge!(POOL_MAX).set(status.max_size as f64);
     metrics::gauge!(POOL_WAITING).set(status.waiting as f64);
-    state.metrics.render()
+    handle.render()
 }

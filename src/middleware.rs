@@ -4,9 +4,10 @@
 
 mod limits;
 
-pub use limits::{limits, MAX_HEADER_BYTES, MAX_URL_BYTES};
+pub use limits::{limits, RequestTimeout, MAX_HEADER_BYTES, MAX_URL_BYTES};
 
 use crate::error::GraphError;
+use crate::wire::ODATA_JSON;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
@@ -20,10 +21,6 @@ use uuid::Uuid;
 
 /// The `route` of a request the time limit answered: its route is not known.
 const OUT_OF_TIME: &str = "(timed out)";
-
-/// The content type of every JSON response, entities and errors alike.
-pub const ODATA_JSON: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");

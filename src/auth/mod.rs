@@ -18,9 +18,9 @@ pub use token::{AuthError, Authenticator};
 
 use keys::{KeySet, Keys, RemoteKeySet};
 
-use crate::app::AppState;
 use crate::config::{AuthSettings, SigningKeys};
 use crate::error::GraphError;
+use crate::rate_limit::RateLimiter;
 use crate::tenant::Tenant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -30,6 +30,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// The secret tokens are signed with when no key is configured. It is public, so
 /// the service refuses it on any address but loopback unless told otherwise.
@@ -92,23 +93,30 @@ pub fn authenticator(
     ))
 }
 
+/// Who may in: the authenticator of tokens, and each tenant's rate limit when
+/// one is configured. Registered as app data for [`authenticate`].
+pub struct Admission {
+    pub authenticator: Authenticator,
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+}
+
 /// Authenticates the request, or answers it: 401, 403 or 503; then holds it to
 /// its tenant's rate limit, if one is set (429).
 pub async fn authenticate(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = request.app_data::<web::Data<AppState>>().cloned() else {
-        let error = GraphError::internal(&"the application state is not registered");
+    let Some(admission) = request.app_data::<web::Data<Admission>>().cloned() else {
+        let error = GraphError::internal(&"the admission data is not registered");
         return Ok(request.error_response(error));
     };
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| value.as_bytes());
-    match state.authenticator.authenticate(authorization).await {
+    match admission.authenticator.authenticate(authorization).await {
         Ok(caller) => {
-            if let Some(limiter) = &state.rate_limiter {
+            if let Some(limiter) = &admission.rate_limiter {
                 if let Err(error) = limiter.check(caller.tenant) {
                     return Ok(request.error_response(error));
                 }

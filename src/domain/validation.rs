@@ -1,3 +1,4 @@
+use crate::error::GraphError;
 use std::fmt;
 
 /// A request value that breaks a rule of the API; it names the property at fault.
@@ -74,5 +75,11 @@ mod tests {
         assert!(check_completed_after_started(Some(&2), Some(&1)).is_err());
         assert!(check_completed_after_started(Some(&1), Some(&1)).is_ok());
         assert!(check_completed_after_started(None, Some(&1)).is_ok());
+    }
+}
+
+impl From<ValidationError> for GraphError {
+    fn from(error: ValidationError) -> Self {
+        Self::invalid_request(error.to_string())
     }
 }

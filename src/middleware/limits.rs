@@ -15,18 +15,21 @@
 //! used again (`db/pool.rs`). A create answered 503 here may therefore still
 //! have been stored, as with any answer lost on the way.
 
-use crate::app::AppState;
 use crate::error::GraphError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web;
+use std::time::Duration;
 
 /// The longest URL (path and query) read: `$filter`s with long `in` lists fit.
 pub const MAX_URL_BYTES: usize = 16 * 1024;
 /// The most header bytes (names and values) read: Entra ID tokens carrying many
 /// group claims fit.
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// `LCW_REQUEST_TIMEOUT_MS`, registered as app data for [`limits`].
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub Duration);
 
 /// Answers an oversized request 414 or 431; answers 503 when the rest of the
 /// service takes longer than `LCW_REQUEST_TIMEOUT_MS`.
@@ -37,11 +40,8 @@ pub async fn limits(
     if let Some(error) = oversized(&request) {
         return Ok(request.error_response(error));
     }
-    let Some(limit) = request
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.request_timeout)
-    else {
-        let error = GraphError::internal(&"the application state is not registered");
+    let Some(&RequestTimeout(limit)) = request.app_data::<RequestTimeout>() else {
+        let error = GraphError::internal(&"the request time limit is not registered");
         return Ok(request.error_response(error));
     };
     // The request moves into the service (routing needs it unshared), so the

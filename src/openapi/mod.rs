@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document, served at `/openapi.json`. It is built from the
-//! route tree ([`crate::routes::endpoints`]): each endpoint brings the
+//! endpoints the route tree registers (`routes::endpoints`): each brings the
 //! [`Operation`] it was registered with, and the schemas come from the types the
 //! handlers decode and render (`utoipa::ToSchema`).
 
@@ -9,7 +9,6 @@ pub use operation::Operation;
 
 use crate::error::ErrorBody;
 use crate::odata::{DEFAULT_TOP, MAX_TOP};
-use crate::routes::{self, tree::Endpoint};
 use actix_web::http::Method;
 use operation::{CriteriaDoc, EntityDoc, Kind, SchemaDoc};
 use std::collections::BTreeSet;
@@ -40,18 +39,30 @@ Requests need a bearer token (JWT) whose `tid` names the tenant and whose `roles
 Every request may send `client-request-id`, which is echoed, and every response \
 carries `request-id`.";
 
-/// The document, serialized.
-pub fn json() -> String {
-    document()
+/// The version prefix the document describes; the others serve the same paths.
+pub const DOCUMENTED_VERSION: &str = "/beta";
+
+/// A documented endpoint: its method, its path in OpenAPI's form, and whether a
+/// bearer token is needed.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: String,
+    pub authenticated: bool,
+    pub operation: Operation,
+}
+
+/// The document of `endpoints`, serialized.
+pub fn json(endpoints: Vec<Endpoint>) -> String {
+    document(endpoints)
         .to_json()
         .expect("an OpenAPI document is plain data and always serializes")
 }
 
-pub fn document() -> OpenApi {
+pub fn document(endpoints: Vec<Endpoint>) -> OpenApi {
     let mut schemas = Vec::new();
     let mut entities = BTreeSet::new();
     let mut paths = Paths::new();
-    for endpoint in routes::endpoints() {
+    for endpoint in endpoints {
         let operation = describe(&endpoint, &mut schemas, &mut entities);
         paths.add_path_operation(
             &endpoint.path,
@@ -285,9 +296,7 @@ fn operation_id(path: &str, kind: Kind) -> String {
         Kind::Redirect => Some("redirect"),
         Kind::Action { .. } | Kind::Function { .. } | Kind::Batch { .. } => None,
     };
-    let relative = path
-        .strip_prefix(routes::DOCUMENTED_VERSION)
-        .unwrap_or(path);
+    let relative = path.strip_prefix(DOCUMENTED_VERSION).unwrap_or(path);
     let relative = relative
         .strip_prefix(&format!("/{}", crate::wire::CONTAINER))
         .unwrap_or(relative);

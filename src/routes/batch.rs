@@ -5,8 +5,8 @@
 //! batch's token unless it brings its own) and validation as a direct one.
 
 use super::body::GraphJson;
-use crate::app::AppState;
 use crate::error::GraphError;
+use crate::state::AppState;
 use crate::wire::ApiVersion;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -111,7 +111,7 @@ pub async fn batch(
         });
     }
     Ok(HttpResponse::Ok()
-        .content_type(crate::middleware::ODATA_JSON)
+        .content_type(crate::wire::ODATA_JSON)
         .json(BatchResponse {
             responses: responses.into_iter().flatten().collect(),
         }))
@@ -199,7 +199,7 @@ impl InnerResponse {
         let request_id = uuid::Uuid::new_v4().to_string();
         let mut headers = BTreeMap::from([(
             "content-type".to_owned(),
-            crate::middleware::ODATA_JSON.to_owned(),
+            crate::wire::ODATA_JSON.to_owned(),
         )]);
         if let Some(seconds) = error.retry_after {
             headers.insert("retry-after".to_owned(), seconds.to_string());

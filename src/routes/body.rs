@@ -1,8 +1,8 @@
 //! Request bodies: `application/json` only, bounded in size, decoded so that every
 //! error names the property at fault.
 
-use crate::app::AppState;
 use crate::error::GraphError;
+use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};

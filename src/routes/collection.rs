@@ -2,7 +2,6 @@
 //! `{collection}/$count`. An empty answer first checks that the parent exists, so
 //! a missing parent is a 404 rather than an empty list.
 
-use crate::app::AppState;
 use crate::auth::{Authorized, Need};
 use crate::db::page::{self, After, Collection, Page, PageRequest};
 use crate::domain::enums::EvolvableMembers;
@@ -10,6 +9,7 @@ use crate::domain::keys::Address;
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::odata::{Bound, Criteria, Cursor, ListOptions};
+use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
 use actix_web::dev::Payload;

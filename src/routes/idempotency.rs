@@ -9,11 +9,11 @@
 //! Only successes are kept: a failed request wrote nothing, so running it again
 //! is safe.
 
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::idempotency::{self, Claim, StoredResponse};
 use crate::db::transaction::{OpenTransaction, Writer};
 use crate::error::GraphError;
+use crate::state::AppState;
 use crate::tenant::Tenant;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};

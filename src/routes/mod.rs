@@ -20,7 +20,6 @@ mod workflows;
 #[cfg(test)]
 mod fuzz;
 
-use crate::app::AppState;
 use crate::db;
 use crate::db::runs::Runs;
 use crate::db::task_processing_results::TaskProcessingResults;
@@ -33,7 +32,8 @@ use crate::domain::keys::{
 };
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::openapi::Operation;
+use crate::openapi::{self, Endpoint, Operation, DOCUMENTED_VERSION};
+use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::wire::{
     ApiVersion, RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson,
@@ -42,12 +42,10 @@ use crate::wire::{
 use actix_web::dev::Payload;
 use actix_web::{error, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
-use tree::{Endpoint, Node};
+use tree::Node;
 use uuid::Uuid;
 
-const VERSIONS: [&str; 3] = ["/beta", "/v1.0", ""];
-/// The version the OpenAPI document describes; the others serve the same paths.
-pub const DOCUMENTED_VERSION: &str = VERSIONS[0];
+const VERSIONS: [&str; 3] = [DOCUMENTED_VERSION, "/v1.0", ""];
 const NAMESPACE: &str = "microsoft.graph.identityGovernance.";
 
 /// Registers every route with actix-web. Each node is a scope, so a request is
@@ -75,6 +73,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         node.into_endpoints("", false, &mut endpoints);
     }
     endpoints
+}
+
+/// The OpenAPI document of every endpoint, served at `/openapi.json`.
+pub fn openapi_json() -> String {
+    openapi::json(endpoints())
 }
 
 /// The routes beneath one version prefix.

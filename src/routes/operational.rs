@@ -3,10 +3,10 @@
 //! `$metadata`. All are open: none of them shows a tenant's data.
 
 use super::tree::Node;
-use crate::app::AppState;
 use crate::db;
 use crate::error::GraphError;
-use crate::openapi::{self, Operation};
+use crate::openapi::Operation;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -84,7 +84,7 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, GraphError> 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(crate::metrics::render(&state))
+        .body(crate::metrics::render(&state.pool, &state.metrics))
 }
 
 pub async fn metadata() -> HttpResponse {
@@ -94,7 +94,7 @@ pub async fn metadata() -> HttpResponse {
 }
 
 /// The document never changes while the process runs: rendered once.
-static DOCUMENT: LazyLock<String> = LazyLock::new(openapi::json);
+static DOCUMENT: LazyLock<String> = LazyLock::new(super::openapi_json);
 
 async fn document() -> HttpResponse {
     HttpResponse::Ok()

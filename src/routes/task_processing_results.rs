@@ -5,7 +5,6 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::Listing;
 use super::{not_found, not_found_beneath};
-use crate::app::AppState;
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
@@ -29,6 +28,7 @@ use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, Tree};
 use crate::error::GraphError;
 use crate::metrics;
+use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskProcessingResultJson, Wire};
 use actix_web::{web, HttpResponse};

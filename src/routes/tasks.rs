@@ -4,7 +4,6 @@
 use super::body::GraphJson;
 use super::collection::Listing;
 use super::not_found;
-use crate::app::AppState;
 use crate::auth::{Authorized, ReadReports, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
@@ -14,6 +13,7 @@ use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
+use crate::state::AppState;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

@@ -4,7 +4,7 @@
 
 use super::idempotency;
 use crate::auth;
-use crate::openapi::Operation;
+use crate::openapi::{Endpoint, Operation};
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -20,15 +20,6 @@ pub struct Node {
     children: Vec<Node>,
     authenticated: bool,
     data: Vec<Box<dyn AppData>>,
-}
-
-/// A documented endpoint: its method, its path in OpenAPI's form, and whether a
-/// bearer token is needed.
-pub struct Endpoint {
-    pub method: Method,
-    pub path: String,
-    pub authenticated: bool,
-    pub operation: Operation,
 }
 
 impl Node {

@@ -5,7 +5,6 @@ use super::collection::Listing;
 use super::not_found;
 use super::runs::ProcessingPatchBody;
 use super::summary::SummaryWindow;
-use crate::app::AppState;
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::page;
@@ -24,6 +23,7 @@ use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::metrics;
+use crate::state::AppState;
 use crate::wire::{
     CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
 };

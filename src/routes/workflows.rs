@@ -4,7 +4,6 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::Listing;
 use super::not_found;
-use crate::app::AppState;
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
@@ -22,6 +21,7 @@ use crate::domain::workflow::{
 };
 use crate::error::GraphError;
 use crate::metrics;
+use crate::state::AppState;
 use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
 use actix_web::{web, HttpResponse};
 use serde::de::IgnoredAny;

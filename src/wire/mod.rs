@@ -16,10 +16,8 @@ pub use entities::{
 };
 pub use projection::{Expansion, Projection, Resource};
 
-use crate::app::AppState;
 use crate::domain::enums::EvolvableMembers;
 use crate::error::GraphError;
-use crate::middleware::ODATA_JSON;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::http::StatusCode;
@@ -27,6 +25,14 @@ use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use std::future::{ready, Ready};
 use url::form_urlencoded;
+
+/// The content type of every JSON response, entities and errors alike.
+pub const ODATA_JSON: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// `LCW_PUBLIC_BASE_URL`, registered as app data: the root of the URLs the
+/// service writes, when it is not the one each request reached.
+pub struct PublicBaseUrl(pub Option<url::Url>);
 
 const PREFER: HeaderName = HeaderName::from_static("prefer");
 const PREFERENCE_APPLIED: HeaderName = HeaderName::from_static("preference-applied");
@@ -63,8 +69,8 @@ impl FromRequest for Wire {
             .app_data::<ApiVersion>()
             .map_or("", |version| version.0);
         let base = match request
-            .app_data::<web::Data<AppState>>()
-            .and_then(|state| state.public_base_url.as_ref())
+            .app_data::<web::Data<PublicBaseUrl>>()
+            .and_then(|url| url.0.as_ref())
         {
             Some(url) => url.as_str().trim_end_matches('/').to_owned(),
             None => {

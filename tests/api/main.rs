@@ -11,6 +11,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod layers;
 mod lifecycle;
 mod limits;
 mod lists;
