@@ -54,6 +54,12 @@ pub fn check_completed_after_started<T: PartialOrd>(
     }
 }
 
+impl From<ValidationError> for GraphError {
+    fn from(error: ValidationError) -> Self {
+        Self::invalid_request(error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,11 +81,5 @@ mod tests {
         assert!(check_completed_after_started(Some(&2), Some(&1)).is_err());
         assert!(check_completed_after_started(Some(&1), Some(&1)).is_ok());
         assert!(check_completed_after_started(None, Some(&1)).is_ok());
-    }
-}
-
-impl From<ValidationError> for GraphError {
-    fn from(error: ValidationError) -> Self {
-        Self::invalid_request(error.to_string())
     }
 }
