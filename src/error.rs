@@ -14,77 +14,138 @@ use utoipa::ToSchema;
 /// Seconds a client should wait before retrying when the service is unavailable.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
-/// Graph's error codes. They are API: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    InvalidRequest,
-    InvalidAuthenticationToken,
-    AccessDenied,
-    ItemNotFound,
-    NotAllowed,
-    Conflict,
-    FailedDependency,
-    RequestTooLarge,
-    UnsupportedMediaType,
-    ActivityLimitReached,
-    GeneralException,
-    ServiceNotAvailable,
+/// One Graph error the service answers with: its status, Graph's code, the
+/// header it carries, and how the OpenAPI document describes it. Every error
+/// response comes from a row of this table, and so does the document's list of
+/// error responses.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ErrorKind {
+    pub status: StatusCode,
+    /// Graph's error code. It is API: never change one.
+    pub code: &'static str,
+    /// The name of the document's response component: the code, unless several
+    /// statuses share it.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub header: Option<ErrorHeader>,
 }
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
+/// A header an error response carries besides the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorHeader {
+    RetryAfter,
+    WwwAuthenticate,
+}
+
+impl ErrorHeader {
+    pub fn name(self) -> &'static str {
         match self {
-            ErrorCode::InvalidRequest => "invalidRequest",
-            ErrorCode::InvalidAuthenticationToken => "InvalidAuthenticationToken",
-            ErrorCode::AccessDenied => "accessDenied",
-            ErrorCode::ItemNotFound => "itemNotFound",
-            ErrorCode::NotAllowed => "notAllowed",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::FailedDependency => "failedDependency",
-            ErrorCode::RequestTooLarge => "requestTooLarge",
-            ErrorCode::UnsupportedMediaType => "unsupportedMediaType",
-            ErrorCode::ActivityLimitReached => "activityLimitReached",
-            ErrorCode::GeneralException => "generalException",
-            ErrorCode::ServiceNotAvailable => "serviceNotAvailable",
+            ErrorHeader::RetryAfter => "Retry-After",
+            ErrorHeader::WwwAuthenticate => "WWW-Authenticate",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            ErrorHeader::RetryAfter => "Seconds to wait before retrying",
+            ErrorHeader::WwwAuthenticate => "The bearer challenge",
         }
     }
 }
 
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $kind:ident: $status:ident, $code:literal, $name:literal, $header:expr, $description:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub const $kind: ErrorKind = ErrorKind {
+                status: StatusCode::$status,
+                code: $code,
+                name: $name,
+                description: $description,
+                header: $header,
+            };
+        )*
+        /// Every row, in the order of their statuses.
+        pub const ERROR_KINDS: &[&ErrorKind] = &[$(&$kind),*];
+    };
+}
+
+error_kinds! {
+    INVALID_REQUEST: BAD_REQUEST, "invalidRequest", "invalidRequest", None,
+        "The request is malformed: the message names the part at fault";
+    /// The bearer token is missing or not valid.
+    UNAUTHENTICATED: UNAUTHORIZED, "InvalidAuthenticationToken", "invalidAuthenticationToken",
+        Some(ErrorHeader::WwwAuthenticate), "No bearer token, or one that is not valid";
+    ACCESS_DENIED: FORBIDDEN, "accessDenied", "accessDenied", None,
+        "The token does not grant the permission the operation needs";
+    ITEM_NOT_FOUND: NOT_FOUND, "itemNotFound", "itemNotFound", None,
+        "The addressed entity, or one of its parents, does not exist";
+    NOT_ALLOWED: METHOD_NOT_ALLOWED, "notAllowed", "notAllowed", None,
+        "The deleted tree is read-only apart from restore and delete";
+    CONFLICT: CONFLICT, "conflict", "conflict", None,
+        "The write conflicts with the entity's state";
+    REQUEST_TOO_LARGE: PAYLOAD_TOO_LARGE, "requestTooLarge", "requestTooLarge", None,
+        "The body is larger than the service accepts";
+    URL_TOO_LONG: URI_TOO_LONG, "invalidRequest", "urlTooLong", None,
+        "The URL is longer than the service reads (code invalidRequest)";
+    UNSUPPORTED_MEDIA_TYPE: UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType", "unsupportedMediaType",
+        None, "The body is not sent as application/json";
+    /// An `Idempotency-Key` reused for a different request.
+    KEY_REUSED: UNPROCESSABLE_ENTITY, "invalidRequest", "keyReused", None,
+        "The Idempotency-Key was used for a different request (code invalidRequest)";
+    /// Inside a `$batch`: a request whose dependency did not succeed.
+    FAILED_DEPENDENCY: FAILED_DEPENDENCY, "failedDependency", "failedDependency", None,
+        "Inside a $batch, a request whose dependsOn did not succeed";
+    ACTIVITY_LIMIT_REACHED: TOO_MANY_REQUESTS, "activityLimitReached", "activityLimitReached",
+        Some(ErrorHeader::RetryAfter),
+        "The tenant's rate limit is reached (when one is configured): retry after the delay";
+    HEADERS_TOO_LARGE: REQUEST_HEADER_FIELDS_TOO_LARGE, "invalidRequest", "headersTooLarge", None,
+        "The request's headers are larger than the service reads (code invalidRequest)";
+    GENERAL_EXCEPTION: INTERNAL_SERVER_ERROR, "generalException", "generalException", None,
+        "The service failed: the cause is logged with the request id";
+    SERVICE_NOT_AVAILABLE: SERVICE_UNAVAILABLE, "serviceNotAvailable", "serviceNotAvailable",
+        Some(ErrorHeader::RetryAfter),
+        "The database cannot be reached, or the request ran out of time: retry after the delay";
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphError {
+    pub kind: &'static ErrorKind,
+    /// The status answered: the kind's, except for framework errors mapped by
+    /// status ([`GraphError::from_status`]).
     pub status: StatusCode,
-    pub code: ErrorCode,
     pub message: String,
     /// Seconds to wait before retrying, sent as `Retry-After` (429s and 503s).
     pub retry_after: Option<u32>,
 }
 
 impl GraphError {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(kind: &'static ErrorKind, message: impl Into<String>) -> Self {
         Self {
-            status,
-            code,
+            kind,
+            status: kind.status,
             message: message.into(),
-            retry_after: None,
+            retry_after: (kind.header == Some(ErrorHeader::RetryAfter))
+                .then_some(RETRY_AFTER_SECONDS),
         }
     }
 
-    pub fn invalid_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+    /// Graph's error code.
+    pub fn code(&self) -> &'static str {
+        self.kind.code
     }
 
-    /// 401: the bearer token is missing or not valid; `message` says which check
-    /// failed and goes into `WWW-Authenticate` too.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(&INVALID_REQUEST, message)
+    }
+
+    /// 401: `message` says which check failed and goes into `WWW-Authenticate` too.
     pub fn unauthenticated(message: &'static str) -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::InvalidAuthenticationToken,
-            message,
-        )
+        Self::new(&UNAUTHENTICATED, message)
     }
 
     pub fn access_denied(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, ErrorCode::AccessDenied, message)
+        Self::new(&ACCESS_DENIED, message)
     }
 
     /// RFC 6750's challenge, with our message as its quoted description (so a
@@ -97,69 +158,46 @@ impl GraphError {
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, ErrorCode::ItemNotFound, message)
+        Self::new(&ITEM_NOT_FOUND, message)
     }
 
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::NotAllowed,
-            message,
-        )
+        Self::new(&NOT_ALLOWED, message)
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
+        Self::new(&CONFLICT, message)
     }
 
-    /// 422: an `Idempotency-Key` reused for a different request.
     pub fn key_reused(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidRequest,
-            message,
-        )
+        Self::new(&KEY_REUSED, message)
     }
 
-    /// 424, inside a `$batch`: a request whose dependency did not succeed.
     pub fn failed_dependency(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::FAILED_DEPENDENCY,
-            ErrorCode::FailedDependency,
-            message,
-        )
+        Self::new(&FAILED_DEPENDENCY, message)
     }
 
     pub fn too_large(limit_bytes: usize) -> Self {
         Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::RequestTooLarge,
+            &REQUEST_TOO_LARGE,
             format!("The request body is larger than the limit of {limit_bytes} bytes."),
         )
     }
 
     pub fn unsupported_media_type(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
-            message,
-        )
+        Self::new(&UNSUPPORTED_MEDIA_TYPE, message)
     }
 
-    /// 414: a URL longer than the service reads.
     pub fn url_too_long(limit_bytes: usize) -> Self {
         Self::new(
-            StatusCode::URI_TOO_LONG,
-            ErrorCode::InvalidRequest,
+            &URL_TOO_LONG,
             format!("The URL is longer than the limit of {limit_bytes} bytes."),
         )
     }
 
-    /// 431: request headers larger than the service reads.
     pub fn headers_too_large(limit_bytes: usize) -> Self {
         Self::new(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ErrorCode::InvalidRequest,
+            &HEADERS_TOO_LARGE,
             format!("The request's headers are larger than the limit of {limit_bytes} bytes."),
         )
     }
@@ -169,8 +207,7 @@ impl GraphError {
         Self {
             retry_after: Some(retry_after_seconds),
             ..Self::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::ActivityLimitReached,
+                &ACTIVITY_LIMIT_REACHED,
                 "The tenant has sent more requests than its rate limit allows; retry after \
                  the time in Retry-After.",
             )
@@ -185,53 +222,48 @@ impl GraphError {
 
     /// 503 with `Retry-After`, saying why.
     pub fn unavailable_because(message: impl Into<String>) -> Self {
-        Self {
-            retry_after: Some(RETRY_AFTER_SECONDS),
-            ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::ServiceNotAvailable,
-                message,
-            )
-        }
+        Self::new(&SERVICE_NOT_AVAILABLE, message)
     }
 
     /// A failure that is the service's fault. The cause is logged (inside the
     /// request's span, so with its request id) and never shown to the client.
+    /// The log names the line that made the error.
+    #[track_caller]
     pub fn internal(cause: &dyn fmt::Display) -> Self {
-        tracing::error!(cause = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::GeneralException,
-            "An internal error occurred.",
-        )
+        let location = std::panic::Location::caller();
+        tracing::error!(cause = %cause, %location, "internal error");
+        Self::new(&GENERAL_EXCEPTION, "An internal error occurred.")
     }
 
-    /// The Graph error for a response the framework produced without one of ours.
+    /// The Graph error for a response the framework produced without one of ours:
+    /// the kind of that status, or invalidRequest for another client error.
     pub fn from_status(status: StatusCode, method: &str) -> Self {
-        match status {
-            StatusCode::NOT_FOUND => Self::not_found("The requested resource does not exist."),
-            StatusCode::METHOD_NOT_ALLOWED => Self::method_not_allowed(format!(
-                "The method {method} is not allowed on this resource."
-            )),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                status,
-                ErrorCode::RequestTooLarge,
-                "The request is larger than the service accepts.",
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                Self::unsupported_media_type("The request's Content-Type is not supported.")
+        let message = match status {
+            StatusCode::NOT_FOUND => "The requested resource does not exist.".to_owned(),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                format!("The method {method} is not allowed on this resource.")
             }
-            StatusCode::SERVICE_UNAVAILABLE => Self::unavailable(),
-            status if status.is_client_error() => Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                "The request is larger than the service accepts.".to_owned()
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                "The request's Content-Type is not supported.".to_owned()
+            }
+            StatusCode::SERVICE_UNAVAILABLE => return Self::unavailable(),
+            status if status.is_client_error() => "The request is not valid.".to_owned(),
+            _ => "An internal error occurred.".to_owned(),
+        };
+        let kind = ERROR_KINDS
+            .iter()
+            .copied()
+            .find(|kind| kind.status == status);
+        match kind {
+            Some(kind) => Self::new(kind, message),
+            None if status.is_client_error() => Self {
                 status,
-                ErrorCode::InvalidRequest,
-                "The request is not valid.",
-            ),
-            _ => Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::GeneralException,
-                "An internal error occurred.",
-            ),
+                ..Self::invalid_request(message)
+            },
+            None => Self::new(&GENERAL_EXCEPTION, message),
         }
     }
 
@@ -243,7 +275,7 @@ impl GraphError {
     ) -> ErrorBody<'a> {
         ErrorBody {
             error: ErrorDetail {
-                code: self.code.as_str(),
+                code: self.kind.code,
                 message: &self.message,
                 inner_error: InnerError {
                     date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
@@ -257,7 +289,7 @@ impl GraphError {
 
 impl fmt::Display for GraphError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.message)
+        write!(f, "{}: {}", self.kind.code, self.message)
     }
 }
 
@@ -269,11 +301,16 @@ impl ResponseError for GraphError {
     /// Status and headers only: the middleware writes the body.
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((header::RETRY_AFTER, seconds));
-        }
-        if self.code == ErrorCode::InvalidAuthenticationToken {
-            response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
+        match self.kind.header {
+            Some(ErrorHeader::RetryAfter) => {
+                if let Some(seconds) = self.retry_after {
+                    response.insert_header((header::RETRY_AFTER, seconds));
+                }
+            }
+            Some(ErrorHeader::WwwAuthenticate) => {
+                response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
+            }
+            None => {}
         }
         response.finish()
     }

@@ -233,11 +233,7 @@ mod tests {
             actix_web::http::StatusCode::BAD_REQUEST,
             "{query}"
         );
-        assert_eq!(
-            error.code,
-            crate::error::ErrorCode::InvalidRequest,
-            "{query}"
-        );
+        assert_eq!(error.code(), "invalidRequest", "{query}");
         assert!(error.message.contains("'$"), "{query}: {}", error.message);
     }
 

@@ -7,7 +7,7 @@ mod operation;
 
 pub use operation::Operation;
 
-use crate::error::ErrorBody;
+use crate::error::{self, ErrorBody, ErrorKind};
 use crate::odata::{DEFAULT_TOP, MAX_TOP};
 use actix_web::http::Method;
 use operation::{CriteriaDoc, EntityDoc, Kind, SchemaDoc};
@@ -62,7 +62,9 @@ pub fn document(endpoints: Vec<Endpoint>) -> OpenApi {
     let mut schemas = Vec::new();
     let mut entities = BTreeSet::new();
     let mut paths = Paths::new();
+    let mut referred = BTreeSet::new();
     for endpoint in endpoints {
+        referred.extend(errors(&endpoint).iter().map(|kind| kind.name));
         let operation = describe(&endpoint, &mut schemas, &mut entities);
         paths.add_path_operation(
             &endpoint.path,
@@ -94,8 +96,11 @@ pub fn document(endpoints: Vec<Endpoint>) -> OpenApi {
         }
         components = components.schema(name, schema);
     }
-    for error in ERRORS {
-        components = components.response(error.name, error.response());
+    for kind in error::ERROR_KINDS
+        .iter()
+        .filter(|kind| referred.contains(kind.name))
+    {
+        components = components.response(kind.name, error_response(kind));
     }
     OpenApiBuilder::new()
         .info(
@@ -260,7 +265,7 @@ fn describe(
         ),
     };
     for error in errors(endpoint) {
-        builder = builder.response(error.status, Ref::from_response_name(error.name));
+        builder = builder.response(error.status.as_str(), Ref::from_response_name(error.name));
     }
     if endpoint.authenticated {
         builder = builder.security(SecurityRequirement::new(BEARER, Vec::<String>::new()));
@@ -538,139 +543,53 @@ fn page_schema(item: Ref) -> ObjectBuilder {
         .required("value")
 }
 
-/// An error response the document names once and refers to.
-struct ErrorResponse {
-    status: &'static str,
-    /// The component's name: Graph's error code, unless two statuses share it.
-    name: &'static str,
-    description: &'static str,
-    header: Option<(&'static str, &'static str)>,
-}
-
-impl ErrorResponse {
-    fn response(&self) -> Response {
-        let mut response = ResponseBuilder::new()
-            .description(self.description)
-            .content(
-                JSON,
-                Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
-            );
-        if let Some((name, description)) = self.header {
-            response = response.header(name, header(description));
-        }
-        response.build()
+fn error_response(kind: &ErrorKind) -> Response {
+    let mut response = ResponseBuilder::new()
+        .description(kind.description)
+        .content(
+            JSON,
+            Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
+        );
+    if let Some(extra) = kind.header {
+        response = response.header(extra.name(), header(extra.description()));
     }
+    response.build()
 }
 
-const BAD_REQUEST: ErrorResponse = ErrorResponse {
-    status: "400",
-    name: "invalidRequest",
-    description: "The request is malformed: the message names the part at fault",
-    header: None,
-};
-const UNAUTHORIZED: ErrorResponse = ErrorResponse {
-    status: "401",
-    name: "invalidAuthenticationToken",
-    description: "No bearer token, or one that is not valid",
-    header: Some(("WWW-Authenticate", "The bearer challenge")),
-};
-const FORBIDDEN: ErrorResponse = ErrorResponse {
-    status: "403",
-    name: "accessDenied",
-    description: "The token does not grant the permission the operation needs",
-    header: None,
-};
-const NOT_FOUND: ErrorResponse = ErrorResponse {
-    status: "404",
-    name: "itemNotFound",
-    description: "The addressed entity, or one of its parents, does not exist",
-    header: None,
-};
-const NOT_ALLOWED: ErrorResponse = ErrorResponse {
-    status: "405",
-    name: "notAllowed",
-    description: "The deleted tree is read-only apart from restore and delete",
-    header: None,
-};
-const CONFLICT: ErrorResponse = ErrorResponse {
-    status: "409",
-    name: "conflict",
-    description: "The write conflicts with the entity's state",
-    header: None,
-};
-const KEY_REUSED: ErrorResponse = ErrorResponse {
-    status: "422",
-    name: "keyReused",
-    description: "The Idempotency-Key was used for a different request (code invalidRequest)",
-    header: None,
-};
-const TOO_LARGE: ErrorResponse = ErrorResponse {
-    status: "413",
-    name: "requestTooLarge",
-    description: "The body is larger than the service accepts",
-    header: None,
-};
-const UNSUPPORTED_MEDIA_TYPE: ErrorResponse = ErrorResponse {
-    status: "415",
-    name: "unsupportedMediaType",
-    description: "The body is not sent as application/json",
-    header: None,
-};
-const TOO_MANY_REQUESTS: ErrorResponse = ErrorResponse {
-    status: "429",
-    name: "activityLimitReached",
-    description:
-        "The tenant's rate limit is reached (when one is configured): retry after the delay",
-    header: Some(("Retry-After", "Seconds to wait before retrying")),
-};
-const UNAVAILABLE: ErrorResponse = ErrorResponse {
-    status: "503",
-    name: "serviceNotAvailable",
-    description:
-        "The database cannot be reached, or the request ran out of time: retry after the delay",
-    header: Some(("Retry-After", "Seconds to wait before retrying")),
-};
-
-const ERRORS: [&ErrorResponse; 11] = [
-    &BAD_REQUEST,
-    &UNAUTHORIZED,
-    &FORBIDDEN,
-    &NOT_FOUND,
-    &NOT_ALLOWED,
-    &CONFLICT,
-    &TOO_LARGE,
-    &UNSUPPORTED_MEDIA_TYPE,
-    &KEY_REUSED,
-    &TOO_MANY_REQUESTS,
-    &UNAVAILABLE,
-];
-
-/// The errors an endpoint can answer with.
-fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorResponse> {
+/// The errors an endpoint can answer with. Every request passes the size limits
+/// of the URL and the headers.
+fn errors(endpoint: &Endpoint) -> Vec<&'static ErrorKind> {
     let operation = endpoint.operation;
-    let mut errors = Vec::new();
+    let mut errors = vec![&error::URL_TOO_LONG, &error::HEADERS_TOO_LARGE];
     if endpoint.authenticated {
-        errors.extend([&BAD_REQUEST, &UNAUTHORIZED, &FORBIDDEN]);
+        errors.extend([
+            &error::INVALID_REQUEST,
+            &error::UNAUTHENTICATED,
+            &error::ACCESS_DENIED,
+        ]);
         if !matches!(operation.kind, Kind::Batch { .. }) {
-            errors.push(&NOT_FOUND);
+            errors.push(&error::ITEM_NOT_FOUND);
         }
         if operation.writes() && endpoint.path.contains("/deletedItems/") {
-            errors.push(&NOT_ALLOWED);
+            errors.push(&error::NOT_ALLOWED);
         }
         if operation.writes() {
-            errors.push(&CONFLICT);
+            errors.push(&error::CONFLICT);
         }
         if operation.writes() || matches!(operation.kind, Kind::Batch { .. }) {
-            errors.extend([&TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE]);
+            errors.extend([&error::REQUEST_TOO_LARGE, &error::UNSUPPORTED_MEDIA_TYPE]);
         }
         if takes_idempotency_key(endpoint) {
-            errors.push(&KEY_REUSED);
+            errors.push(&error::KEY_REUSED);
         }
-        errors.extend([&TOO_MANY_REQUESTS, &UNAVAILABLE]);
+        errors.extend([
+            &error::ACTIVITY_LIMIT_REACHED,
+            &error::SERVICE_NOT_AVAILABLE,
+        ]);
     } else if matches!(operation.kind, Kind::Document { .. }) && endpoint.path.contains('{') {
-        errors.push(&NOT_FOUND);
+        errors.push(&error::ITEM_NOT_FOUND);
     } else if matches!(operation.kind, Kind::Probe { readiness: true }) {
-        errors.push(&UNAVAILABLE);
+        errors.push(&error::SERVICE_NOT_AVAILABLE);
     }
     errors
 }

@@ -17,7 +17,7 @@ use super::task_processing_results::{
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
-use crate::error::{ErrorCode, GraphError};
+use crate::error::GraphError;
 use actix_web::http::StatusCode;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -537,13 +537,7 @@ fn check_outcome(kind: &BodyKind, input: &[u8], json_object: bool) -> Result<(),
             kind.name,
             shown
         );
-        prop_assert_eq!(
-            error.code,
-            ErrorCode::InvalidRequest,
-            "{}: {}",
-            kind.name,
-            shown
-        );
+        prop_assert_eq!(error.code(), "invalidRequest", "{}: {}", kind.name, shown);
         prop_assert!(
             names_the_fault(&error.message, json_object),
             "{}: the error for {} does not name the fault: {}",
