@@ -100,6 +100,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(state.pool.clone())
                 .app_data(admission.clone())
                 .app_data(public_base_url.clone())
                 .app_data(request_timeout)

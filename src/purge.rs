@@ -29,16 +29,14 @@ pub async fn run(pool: Pool, retention: Duration, interval: std::time::Duration)
 /// One round, without the pool's statement timeout: that bound is for requests,
 /// and a purge of large subtrees may take longer, but must still finish.
 async fn purge(pool: &Pool, cutoff: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    pool.run(|connection| {
-        Box::pin(async move {
-            let mut transaction = connection.begin().await?;
-            sqlx::query("set local statement_timeout = 0")
-                .execute(&mut *transaction)
-                .await?;
-            let purged = db::workflows::purge_deleted_before(&mut *transaction, cutoff).await?;
-            transaction.commit().await?;
-            Ok(purged)
-        })
+    pool.run(async |connection| {
+        let mut transaction = connection.begin().await?;
+        sqlx::query("set local statement_timeout = 0")
+            .execute(&mut *transaction)
+            .await?;
+        let purged = db::workflows::purge_deleted_before(&mut *transaction, cutoff).await?;
+        transaction.commit().await?;
+        Ok(purged)
     })
     .await
 }

@@ -6,6 +6,7 @@
 
 use crate::db::page::{self, After, PageRequest};
 use crate::db::task_processing_results::{Scope, TaskProcessingResults};
+use crate::db::transaction::Writer;
 use crate::db::{self, Pool};
 use crate::domain::enums::{ProcessingStatus, WorkflowCategory};
 use crate::domain::keys::{RunKey, TaskProcessingResultRef, UserProcessingResultRef};
@@ -69,12 +70,12 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
         let workflow = demo_workflow(index, batch).validate()?;
         let workflow_id = Uuid::now_v7();
         let tenant = plan.tenant;
-        pool.run(move |connection| {
-            Box::pin(async move {
+        let writer = Writer::Pool(pool.clone());
+        writer
+            .run(async |connection| {
                 db::workflows::create(connection, tenant, workflow_id, &workflow).await
             })
-        })
-        .await?;
+            .await?;
         seeded.workflows += 1;
         for (chunk, subjects) in users.chunks(SUBJECTS_PER_RUN).enumerate() {
             let run = RunKey {
@@ -82,10 +83,19 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
                 run_id: Uuid::now_v7(),
             };
             let activation = Activation::new(subjects.to_vec())?;
-            let created =
-                db::workflows::activate(pool, plan.tenant, workflow_id, run.run_id, &activation)
-                    .await?
-                    .unwrap_or_default();
+            let created = writer
+                .run(async |connection| {
+                    db::workflows::activate(
+                        connection,
+                        tenant,
+                        workflow_id,
+                        run.run_id,
+                        &activation,
+                    )
+                    .await
+                })
+                .await?
+                .unwrap_or_default();
             seeded.runs += 1;
             seeded.user_processing_results += subjects.len() as u64;
             seeded.task_processing_results += created;

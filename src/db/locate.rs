@@ -1,10 +1,47 @@
 //! Why an address found nothing: the 404 names the first part of the address that
-//! does not exist. Runs only after the one-statement path came back empty.
+//! does not exist. Runs only after the one-statement path came back empty, as one
+//! statement with a column per step of the address.
 
-use crate::domain::keys::Address;
+use crate::domain::keys::{Address, Key, Resource};
+use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, Postgres, QueryBuilder, Row};
+
+/// Where a resource's rows are and how its descendants' rows name it.
+struct Table {
+    name: &'static str,
+    /// The column the address's key matches.
+    key: &'static str,
+    /// The column by which the rows of its descendants name it.
+    reference: &'static str,
+}
+
+fn table_of(resource: Resource) -> Table {
+    let (name, key, reference) = match resource {
+        Resource::Workflow => ("workflows", "id", "workflow_id"),
+        Resource::Task => ("tasks", "id", "task_id"),
+        Resource::Run => ("runs", "id", "run_id"),
+        Resource::UserProcessingResult => {
+            ("user_processing_results", "id", "user_processing_result_id")
+        }
+        Resource::TaskProcessingResult => {
+            ("task_processing_results", "id", "task_processing_result_id")
+        }
+    };
+    Table {
+        name,
+        key,
+        reference,
+    }
+}
+
+fn push_key(builder: &mut QueryBuilder<'_, Postgres>, key: Key) {
+    match key {
+        Key::Id(id) => builder.push_bind(id),
+        Key::Number(number) => builder.push_bind(number),
+    };
+}
 
 /// The 404 for the first part of `address` that does not exist, or None when every
 /// part exists.
@@ -13,59 +50,68 @@ pub async fn missing(
     tenant: Tenant,
     address: &Address,
 ) -> Result<Option<GraphError>, sqlx::Error> {
-    let found = sqlx::query!(
-        r#"select
-             (select deleted_date_time is not null from workflows
-              where tenant_id = $1 and id = $2) as "workflow_deleted?",
-             exists (select 1 from tasks
-                     where tenant_id = $1 and workflow_id = $2 and id = $3) as "task!",
-             exists (select 1 from runs
-                     where tenant_id = $1 and workflow_id = $2 and id = $4) as "run!",
-             exists (select 1 from user_processing_results
-                     where tenant_id = $1 and workflow_id = $2 and ($4::uuid is null or run_id = $4)
-                       and id = $5) as "user_processing_result!",
-             exists (select 1 from task_processing_results
-                     where tenant_id = $1 and workflow_id = $2 and ($4::uuid is null or run_id = $4)
-                       and user_processing_result_id = $5 and id = $6) as "task_processing_result!""#,
-        tenant.id(),
-        address.workflow_id,
-        address.task_id,
-        address.run_id,
-        address.user_processing_result_id,
-        address.task_processing_result_id,
-    )
-    .fetch_one(executor)
-    .await?;
+    if address.steps.is_empty() {
+        return Ok(None);
+    }
+    // Each step's column: whether it exists, beneath the steps before it; for a
+    // workflow, whether it is deleted (null when it does not exist).
+    let mut builder = QueryBuilder::new("select ");
+    for (index, step) in address.steps.iter().enumerate() {
+        let table = table_of(step.resource);
+        if index > 0 {
+            builder.push(", ");
+        }
+        let found = if step.resource == Resource::Workflow {
+            "(select deleted_date_time is not null"
+        } else {
+            "exists (select 1"
+        };
+        builder
+            .push(format_args!(
+                "{found} from {} where tenant_id = ",
+                table.name
+            ))
+            .push_bind(tenant.id());
+        for ancestor in &address.steps[..index] {
+            builder.push(format_args!(
+                " and {} = ",
+                table_of(ancestor.resource).reference
+            ));
+            push_key(&mut builder, ancestor.key);
+        }
+        builder.push(format_args!(" and {} = ", table.key));
+        push_key(&mut builder, step.key);
+        builder.push(")");
+    }
+    let row = builder.build().fetch_one(executor).await?;
 
-    let workflow = address.workflow_id;
-    let parent_of_user = match address.run_id {
-        Some(run) => format!("run '{run}'"),
-        None => format!("workflow '{workflow}'"),
-    };
-    let message = match found.workflow_deleted {
-        None => format!("No workflow with id '{workflow}' exists."),
-        Some(true) if !address.tree.is_deleted() => {
-            format!("The workflow '{workflow}' is deleted: address it under deletedItems/workflows.")
-        }
-        Some(false) if address.tree.is_deleted() => format!(
-            "The workflow '{workflow}' is not deleted: address it under workflows, not deletedItems/workflows."
-        ),
-        Some(_) => {
-            if let Some(task) = address.task_id.filter(|_| !found.task) {
-                format!("No task with id '{task}' exists in workflow '{workflow}'.")
-            } else if let Some(run) = address.run_id.filter(|_| !found.run) {
-                format!("No run with id '{run}' exists in workflow '{workflow}'.")
-            } else if let Some(result) = address.user_processing_result_id.filter(|_| !found.user_processing_result) {
-                format!("No userProcessingResult with id '{result}' exists in {parent_of_user}.")
-            } else if let Some(result) = address.task_processing_result_id.filter(|_| !found.task_processing_result) {
-                format!(
-                    "No taskProcessingResult with id '{result}' exists in userProcessingResult '{}'.",
-                    address.user_processing_result_id.unwrap_or_default()
-                )
-            } else {
-                return Ok(None);
+    for (index, step) in address.steps.iter().enumerate() {
+        let resource = step.resource.name();
+        let key = step.key;
+        let message = if step.resource == Resource::Workflow {
+            let deleted: Option<bool> = row.try_get(index)?;
+            match (deleted, address.tree) {
+                (None, _) => Some(format!("No {resource} with id '{key}' exists.")),
+                (Some(true), Some(Tree::Live)) => Some(format!(
+                    "The workflow '{key}' is deleted: address it under deletedItems/workflows."
+                )),
+                (Some(false), Some(Tree::Deleted)) => Some(format!(
+                    "The workflow '{key}' is not deleted: address it under workflows, not deletedItems/workflows."
+                )),
+                (Some(_), _) => None,
             }
+        } else if row.try_get::<bool, _>(index)? {
+            None
+        } else {
+            let parent = Address {
+                tree: address.tree,
+                steps: address.steps[..index].to_vec(),
+            };
+            Some(parent.lacks(step.resource, key))
+        };
+        if let Some(message) = message {
+            return Ok(Some(GraphError::not_found(message)));
         }
-    };
-    Ok(Some(GraphError::not_found(message)))
+    }
+    Ok(None)
 }

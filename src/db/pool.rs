@@ -128,7 +128,7 @@ impl Pool {
     /// trusts it again as a single statement would: when the work ended cleanly.
     pub async fn run<T>(
         &self,
-        work: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+        work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
         let mut lent = self.lend().await?;
         let outcome = work(&mut lent.get().connection).await;

@@ -3,6 +3,7 @@
 
 use super::counters;
 use super::page::Collection;
+use super::transaction::WriteConnection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -17,7 +18,7 @@ use uuid::Uuid;
 /// Inserts a run under a workflow of `tree`, in one statement. None when there is
 /// no such workflow.
 pub async fn create(
-    executor: impl PgExecutor<'_>,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     tree: Tree,
     workflow_id: Uuid,
@@ -49,7 +50,7 @@ pub async fn create(
         run.completed_date_time,
         tree.is_deleted(),
     )
-    .fetch_optional(executor)
+    .fetch_optional(connection.get())
     .await?;
     Ok(row.map(Run::from))
 }

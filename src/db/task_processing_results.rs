@@ -2,6 +2,7 @@
 //! userProcessingResult, both fixed when it is created.
 
 use super::page::Collection;
+use super::transaction::WriteConnection;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
     RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
@@ -23,7 +24,7 @@ use uuid::Uuid;
 /// primary key is the only index whose two leading columns this lookup binds, so
 /// it has one plan whatever the statistics (docs/QUERY-PLANS.md).
 pub async fn create(
-    executor: impl PgExecutor<'_>,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     tree: Tree,
     parent: UserProcessingResultKey,
@@ -60,7 +61,7 @@ pub async fn create(
         result.processing_info,
         tree.is_deleted(),
     )
-    .fetch_optional(executor)
+    .fetch_optional(connection.get())
     .await?;
     Ok(row.map(TaskProcessingResult::from))
 }
@@ -72,7 +73,7 @@ pub async fn create(
 /// other indexes that lead with the workflow and run would look as cheap to the
 /// planner, and read every sibling (docs/QUERY-PLANS.md).
 pub async fn create_for_same_task(
-    executor: impl PgExecutor<'_>,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     tree: Tree,
     origin: TaskProcessingResultKey,
@@ -113,7 +114,7 @@ pub async fn create_for_same_task(
         result.processing_info,
         tree.is_deleted(),
     )
-    .fetch_optional(executor)
+    .fetch_optional(connection.get())
     .await?;
     Ok(row.map(TaskProcessingResult::from))
 }

@@ -3,9 +3,12 @@
 //! one transaction, so the key and the write commit together or not at all.
 
 use super::pool::{Lent, Pool};
-use futures_util::future::BoxFuture;
+use crate::error::GraphError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use sqlx::postgres::PgTransactionManager;
 use sqlx::{PgConnection, TransactionManager};
+use std::future::{ready, Ready};
 use std::rc::Rc;
 use tokio::sync::Mutex;
 
@@ -80,25 +83,68 @@ impl Drop for OpenTransaction {
     }
 }
 
+/// The transaction of a request that sent an `Idempotency-Key`, kept in the
+/// request's extensions by the guard that opened it.
+pub struct RequestTransaction(pub Rc<Mutex<OpenTransaction>>);
+
 /// Where a handler's write runs: on a connection of its own from the pool, or in
-/// the transaction its request opened.
+/// the transaction its request opened. Handlers take it from the request.
 pub enum Writer {
     Pool(Pool),
     Request(Rc<Mutex<OpenTransaction>>),
+}
+
+/// The connection a create writes on, lent by [`Writer::run`], so a create
+/// cannot step around the transaction of a keyed request by taking a connection
+/// of the pool.
+pub struct WriteConnection<'c>(&'c mut PgConnection);
+
+impl<'c> WriteConnection<'c> {
+    /// A connection of the caller's own, for writes outside any request: tests
+    /// that drive the statements on a session they observe.
+    pub fn dedicated(connection: &'c mut PgConnection) -> Self {
+        Self(connection)
+    }
+
+    pub(super) fn get(&mut self) -> &mut PgConnection {
+        self.0
+    }
 }
 
 impl Writer {
     /// Lends the connection to `work`, as [`Pool::run`] does.
     pub async fn run<T>(
         &self,
-        work: impl for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+        work: impl AsyncFnOnce(&mut WriteConnection<'_>) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
         match self {
-            Writer::Pool(pool) => pool.run(work).await,
+            Writer::Pool(pool) => {
+                pool.run(async move |connection| work(&mut WriteConnection(connection)).await)
+                    .await
+            }
             Writer::Request(transaction) => {
                 let mut transaction = transaction.lock().await;
-                work(transaction.connection()?).await
+                work(&mut WriteConnection(transaction.connection()?)).await
             }
         }
+    }
+}
+
+/// The request's transaction when the idempotency guard opened one, else the
+/// pool registered as app data.
+impl FromRequest for Writer {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(RequestTransaction(transaction)) = request.extensions().get() {
+            return ready(Ok(Writer::Request(transaction.clone())));
+        }
+        ready(
+            request
+                .app_data::<Pool>()
+                .map(|pool| Writer::Pool(pool.clone()))
+                .ok_or_else(|| GraphError::internal(&"the pool is not registered")),
+        )
     }
 }

@@ -3,6 +3,7 @@
 
 use super::counters;
 use super::page::Collection;
+use super::transaction::WriteConnection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::patch::ProcessingUpdate;
@@ -44,7 +45,7 @@ impl From<UserProcessingResultRef> for Scope {
 /// statement; without a workflowVersion it records the workflow's. None when there
 /// is no such run.
 pub async fn create(
-    executor: impl PgExecutor<'_>,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     tree: Tree,
     run: RunKey,
@@ -80,7 +81,7 @@ pub async fn create(
         result.workflow_version,
         tree.is_deleted(),
     )
-    .fetch_optional(executor)
+    .fetch_optional(connection.get())
     .await?;
     Ok(row.map(UserProcessingResult::from))
 }

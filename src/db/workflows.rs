@@ -2,6 +2,7 @@
 
 use super::page::{self, Collection};
 use super::tasks;
+use super::transaction::WriteConnection;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
     Activation, ExecutionConditions, NewWorkflow, TaskArgument, Tree, Workflow, WorkflowUpdate,
@@ -15,12 +16,12 @@ use uuid::Uuid;
 
 /// Inserts a workflow with its tasks in one transaction and returns it as stored.
 pub async fn create(
-    connection: &mut PgConnection,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     id: Uuid,
     workflow: &NewWorkflow,
 ) -> Result<Workflow, sqlx::Error> {
-    let mut transaction = connection.begin().await?;
+    let mut transaction = connection.get().begin().await?;
     sqlx::query!(
         "insert into workflows (tenant_id, id, category, display_name, description, is_enabled,
                                 is_scheduling_enabled, execution_conditions)
@@ -226,11 +227,11 @@ pub async fn update(
 /// live workflow with the same displayName violates
 /// `workflows_live_display_name_key`.
 pub async fn restore(
-    connection: &mut PgConnection,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     id: Uuid,
 ) -> Result<Option<Workflow>, sqlx::Error> {
-    let mut transaction = connection.begin().await?;
+    let mut transaction = connection.get().begin().await?;
     let restored = sqlx::query!(
         "update workflows set deleted_date_time = null
          where tenant_id = $1 and id = $2 and deleted_date_time is not null",
@@ -264,7 +265,7 @@ pub async fn purge_deleted_before(
 /// a queued taskProcessingResult per enabled task and subject. The number of
 /// taskProcessingResults created; None when no live workflow has the id.
 pub async fn activate(
-    executor: impl PgExecutor<'_>,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     id: Uuid,
     run_id: Uuid,
@@ -311,7 +312,7 @@ pub async fn activate(
         activation.subjects(),
         &result_ids,
     )
-    .fetch_one(executor)
+    .fetch_one(connection.get())
     .await?;
     Ok((created.runs == 1).then_some(created.task_results as u64))
 }

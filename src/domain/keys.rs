@@ -3,6 +3,7 @@
 
 use super::workflow::Tree;
 use serde::Deserialize;
+use std::fmt;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -121,6 +122,24 @@ impl UserProcessingResultKey {
     }
 }
 
+impl RunTaskResultKey {
+    pub fn run(self) -> RunKey {
+        RunKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+        }
+    }
+}
+
+impl TaskResultKey {
+    pub fn task(self) -> TaskKey {
+        TaskKey {
+            workflow_id: self.workflow_id,
+            task_id: self.task_id,
+        }
+    }
+}
+
 impl SameTaskResultKey {
     /// The address of the result whose task is meant.
     pub fn origin(self) -> TaskProcessingResultRef {
@@ -133,80 +152,135 @@ impl SameTaskResultKey {
     }
 }
 
-/// Where a request points: a tree and a chain of ids down the hierarchy, as deep as
-/// the URL goes. Used to say which part of an address does not exist.
+/// The resources an [`Address`] can name. `db::locate` matches on it to find
+/// each one's table, so a new resource cannot be addressed before it can be
+/// located.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Workflow,
+    Task,
+    Run,
+    UserProcessingResult,
+    TaskProcessingResult,
+}
+
+impl Resource {
+    /// The name a 404 message gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Workflow => "workflow",
+            Resource::Task => "task",
+            Resource::Run => "run",
+            Resource::UserProcessingResult => "userProcessingResult",
+            Resource::TaskProcessingResult => "taskProcessingResult",
+        }
+    }
+}
+
+/// How a step of an address names its entity: an id, or a number (a version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Id(Uuid),
+    Number(i64),
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Id(id) => write!(f, "{id}"),
+            Key::Number(number) => write!(f, "{number}"),
+        }
+    }
+}
+
+/// One entity along an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub resource: Resource,
+    pub key: Key,
+}
+
+/// Where a request points: a chain of entities from the container down, as deep
+/// as the URL goes, and the tree when the chain starts at a workflow. Used to say
+/// which part of an address does not exist. A singleton (settings) is no step:
+/// it always exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
-    pub tree: Tree,
-    pub workflow_id: Uuid,
-    pub task_id: Option<Uuid>,
-    pub run_id: Option<Uuid>,
-    pub user_processing_result_id: Option<Uuid>,
-    pub task_processing_result_id: Option<Uuid>,
+    pub tree: Option<Tree>,
+    pub steps: Vec<Step>,
 }
 
 impl Address {
+    /// The container itself, the parent of the resources beside `workflows`.
+    pub fn root() -> Self {
+        Self {
+            tree: None,
+            steps: Vec::new(),
+        }
+    }
+
+    /// The entity `key` of `resource` beneath this address.
+    pub fn then(mut self, resource: Resource, key: Key) -> Self {
+        self.steps.push(Step { resource, key });
+        self
+    }
+
+    fn then_id(self, resource: Resource, id: Uuid) -> Self {
+        self.then(resource, Key::Id(id))
+    }
+
     pub fn workflow(tree: Tree, key: WorkflowKey) -> Self {
         Self {
-            tree,
-            workflow_id: key.workflow_id,
-            task_id: None,
-            run_id: None,
-            user_processing_result_id: None,
-            task_processing_result_id: None,
+            tree: Some(tree),
+            ..Self::root()
         }
+        .then_id(Resource::Workflow, key.workflow_id)
     }
 
     pub fn run(tree: Tree, key: RunKey) -> Self {
-        Self {
-            run_id: Some(key.run_id),
-            ..Self::workflow(
-                tree,
-                WorkflowKey {
-                    workflow_id: key.workflow_id,
-                },
-            )
-        }
+        Self::workflow(tree, key.workflow()).then_id(Resource::Run, key.run_id)
     }
 
     pub fn task(tree: Tree, key: TaskKey) -> Self {
-        Self {
-            task_id: Some(key.task_id),
-            ..Self::workflow(
-                tree,
-                WorkflowKey {
-                    workflow_id: key.workflow_id,
-                },
-            )
-        }
+        Self::workflow(tree, key.workflow()).then_id(Resource::Task, key.task_id)
     }
 
     pub fn user_processing_result(tree: Tree, key: impl Into<UserProcessingResultRef>) -> Self {
         let key = key.into();
-        Self {
-            run_id: key.run_id,
-            user_processing_result_id: Some(key.user_processing_result_id),
-            ..Self::workflow(
-                tree,
-                WorkflowKey {
-                    workflow_id: key.workflow_id,
-                },
-            )
+        let mut address = Self::workflow(
+            tree,
+            WorkflowKey {
+                workflow_id: key.workflow_id,
+            },
+        );
+        if let Some(run_id) = key.run_id {
+            address = address.then_id(Resource::Run, run_id);
         }
+        address.then_id(
+            Resource::UserProcessingResult,
+            key.user_processing_result_id,
+        )
     }
 
     pub fn task_processing_result(tree: Tree, key: impl Into<TaskProcessingResultRef>) -> Self {
         let key = key.into();
-        Self {
-            task_processing_result_id: Some(key.task_processing_result_id),
-            ..Self::user_processing_result(
-                tree,
-                UserProcessingResultRef {
-                    workflow_id: key.workflow_id,
-                    run_id: key.run_id,
-                    user_processing_result_id: key.user_processing_result_id,
-                },
-            )
+        Self::user_processing_result(tree, key.parent()).then_id(
+            Resource::TaskProcessingResult,
+            key.task_processing_result_id,
+        )
+    }
+
+    /// The 404 message for a `resource` with `key` that this address does not
+    /// hold, when every step of the address exists.
+    pub fn lacks(&self, resource: Resource, key: impl fmt::Display) -> String {
+        match self.steps.last() {
+            Some(parent) => format!(
+                "No {} with id '{key}' exists in {} '{}'.",
+                resource.name(),
+                parent.resource.name(),
+                parent.key
+            ),
+            None => format!("No {} with id '{key}' exists.", resource.name()),
         }
     }
 }
@@ -233,6 +307,12 @@ impl From<TaskProcessingResultKey> for TaskProcessingResultRef {
 }
 
 impl TaskProcessingResultRef {
+    pub fn workflow(self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.workflow_id,
+        }
+    }
+
     /// The userProcessingResult the result sits under.
     pub fn parent(self) -> UserProcessingResultRef {
         UserProcessingResultRef {

@@ -7,6 +7,7 @@
 //! through these functions (`#[serde(deserialize_with = "objects::one")]`), which
 //! accept a JSON object and nothing else.
 
+use super::patch::Patch;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -61,6 +62,14 @@ pub fn optional<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     }
 
     deserializer.deserialize_option(OptionVisitor(PhantomData))
+}
+
+/// As [`optional`], telling a property sent as `null` from one left out. Use
+/// with `#[serde(default)]`.
+pub fn patch<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Patch<T>, D::Error> {
+    optional(deserializer).map(|value| value.map_or(Patch::Null, Patch::Value))
 }
 
 /// A JSON array of `T`s, each written as a JSON object.

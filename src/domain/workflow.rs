@@ -4,8 +4,12 @@ use super::enums::{TaskCategory, WorkflowCategory};
 use super::objects;
 use super::patch::Patch;
 use super::validation::ValidationError;
+use crate::error::GraphError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::future::{ready, Ready};
 use uuid::Uuid;
 
 /// A workflow holds 1 to 25 tasks.
@@ -23,6 +27,20 @@ pub enum Tree {
 impl Tree {
     pub fn is_deleted(self) -> bool {
         self == Tree::Deleted
+    }
+}
+
+/// The tree the matched route is in, from the node that registered it.
+impl FromRequest for Tree {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            request.app_data::<Tree>().copied().ok_or_else(|| {
+                GraphError::internal(&"a route outside both trees asked for its tree")
+            }),
+        )
     }
 }
 

@@ -1,22 +1,196 @@
-//! Serving collections: a page with `@odata.count` and `@odata.nextLink`, and
-//! `{collection}/$count`. An empty answer first checks that the parent exists, so
-//! a missing parent is a 404 rather than an empty list.
+//! Serving collections: a page with `@odata.count` and `@odata.nextLink`,
+//! `{collection}/$count`, one item, and a PATCH of one item. An empty answer
+//! first checks that the parent exists, so a missing parent is a 404 rather than
+//! an empty list.
+//!
+//! A collection implements [`Served`], and [`CollectionPath`] and [`ItemPath`]
+//! for the paths that address it; [`list`], [`count`] and [`get`] then serve it,
+//! and [`Updated`] adds [`update`]. A read-only collection writes no handler.
 
+use super::body::GraphJson;
+use super::tree::Node;
+use super::{not_found, not_found_beneath};
 use crate::auth::{Authorized, Need};
 use crate::db::page::{self, After, Collection, Page, PageRequest};
+use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
-use crate::domain::keys::Address;
+use crate::domain::keys::{Address, Resource as Addressed};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::odata::{Bound, Criteria, Cursor, ListOptions};
+use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
+use crate::wire::{CollectionAddress, CollectionPage, EntityAddress, Resource, Wire};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::marker::PhantomData;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A collection the API serves, read through its database collection.
+pub trait Served: Collection + 'static {
+    /// What a 404 calls an item.
+    const RESOURCE: Addressed;
+    type Json: Resource + ToSchema;
+    /// The permission reading the collection needs.
+    type Read: Need;
+    /// What rendering needs besides each record: what `$expand` asks for.
+    type Extra;
+
+    /// The canonical address of a record of `scope`.
+    fn address(tree: Tree, scope: Self::Scope, record: &Self::Record) -> EntityAddress;
+
+    /// Reads what the request's `$expand` asks for, for records of `scope`.
+    async fn extra(
+        pool: &Pool,
+        tenant: Tenant,
+        scope: Self::Scope,
+        wire: &Wire,
+    ) -> Result<Self::Extra, GraphError>;
+
+    fn render(record: Self::Record, evolvable: EvolvableMembers, extra: &Self::Extra)
+        -> Self::Json;
+}
+
+/// A path that names a collection of `S`: its parents' ids.
+pub trait CollectionPath<S: Served>: DeserializeOwned + Copy + 'static {
+    fn scope(self) -> S::Scope;
+    /// The collection, as `@odata.context` names it.
+    fn collection(self, tree: Tree) -> CollectionAddress;
+    /// What must exist for the collection to exist.
+    fn parent(self, tree: Tree) -> Address;
+}
+
+/// A path that names one item of `S`.
+pub trait ItemPath<S: Served>: DeserializeOwned + Copy + 'static {
+    fn scope(self) -> S::Scope;
+    fn id(self) -> Uuid;
+    /// What must exist for the item to exist.
+    fn parent(self, tree: Tree) -> Address;
+
+    /// The 404 message when the parent exists but the item does not.
+    fn missing(self, parent: &Address) -> String {
+        parent.lacks(S::RESOURCE, self.id())
+    }
+}
+
+/// A collection whose items take a PATCH.
+pub trait Updated: 'static {
+    /// The path of one item.
+    type Key: DeserializeOwned + Copy + 'static;
+    type Body: DeserializeOwned + ToSchema + 'static;
+    /// The permission writing needs.
+    type Write: Need;
+
+    /// Applies `body` to the item at `key`: false when there is none.
+    async fn update(
+        pool: &Pool,
+        tenant: Tenant,
+        tree: Tree,
+        key: Self::Key,
+        body: Self::Body,
+    ) -> Result<bool, GraphError>;
+
+    /// The address of the item at `key`, for the 404.
+    fn located(tree: Tree, key: Self::Key) -> Address;
+}
+
+/// `GET {collection}`: a page.
+pub async fn list<S: Served, P: CollectionPath<S>>(
+    state: web::Data<AppState>,
+    path: web::Path<P>,
+    listing: Listing<S::Read>,
+) -> Result<HttpResponse, GraphError> {
+    let (path, tree) = (path.into_inner(), listing.tree);
+    let extra = S::extra(&state.pool, listing.tenant, path.scope(), &listing.wire).await?;
+    listing
+        .serve::<S, _>(
+            &state,
+            path.scope(),
+            path.collection(tree),
+            path.parent(tree),
+            |record, evolvable| S::render(record, evolvable, &extra),
+        )
+        .await
+}
+
+/// `GET {collection}/$count`.
+pub async fn count<S: Served, P: CollectionPath<S>>(
+    state: web::Data<AppState>,
+    path: web::Path<P>,
+    listing: Listing<S::Read>,
+) -> Result<HttpResponse, GraphError> {
+    let path = path.into_inner();
+    listing
+        .serve_count::<S>(&state, path.scope(), path.parent(listing.tree))
+        .await
+}
+
+/// `GET {collection}/{id}`: the item, rendered at its canonical address.
+pub async fn get<S: Served, P: ItemPath<S>>(
+    state: web::Data<AppState>,
+    Authorized { tenant, .. }: Authorized<S::Read>,
+    tree: Tree,
+    path: web::Path<P>,
+    wire: Wire,
+) -> Result<HttpResponse, GraphError> {
+    let path = path.into_inner();
+    match page::find::<S>(&state.pool, tenant, tree, path.scope(), path.id()).await? {
+        Some(record) => {
+            let extra = S::extra(&state.pool, tenant, path.scope(), &wire).await?;
+            wire.ok(
+                &S::address(tree, path.scope(), &record),
+                S::render(record, wire.evolvable, &extra),
+            )
+        }
+        None => {
+            let parent = path.parent(tree);
+            let message = path.missing(&parent);
+            Err(not_found_beneath(&state, tenant, parent, || GraphError::not_found(message)).await)
+        }
+    }
+}
+
+/// `PATCH {collection}/{id}`: 204.
+pub async fn update<S: Updated>(
+    state: web::Data<AppState>,
+    Authorized { tenant, .. }: Authorized<S::Write>,
+    tree: Tree,
+    key: web::Path<S::Key>,
+    body: GraphJson<S::Body>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    if S::update(&state.pool, tenant, tree, key, body.0).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(not_found(&state, tenant, S::located(tree, key)).await)
+    }
+}
+
+/// The node of a collection of `S` at `pattern`, addressed by `P`: its list and
+/// its `$count`, with their summaries.
+pub fn node<S: Served, P: CollectionPath<S>>(
+    pattern: &str,
+    [list_summary, count_summary]: [&'static str; 2],
+) -> Node {
+    Node::at(pattern)
+        .get(Operation::list::<S::Json, S>(list_summary), list::<S, P>)
+        .child(Node::at("/$count").get(Operation::count::<S>(count_summary), count::<S, P>))
+}
+
+/// The node of one item of `S` at `pattern`, addressed by `P`, with its get.
+pub fn item<S: Served, P: ItemPath<S>>(pattern: &str, summary: &'static str) -> Node {
+    Node::at(pattern).get(Operation::get::<S::Json>(summary), get::<S, P>)
+}
+
+/// Adds the PATCH of `S`'s items to `node`.
+pub fn updated<S: Updated>(node: Node, summary: &'static str) -> Node {
+    node.patch(Operation::update::<S::Body>(summary), update::<S>)
+}
 
 /// What a list or count request needs besides its path; `N` is the permission
 /// reading the collection needs.
@@ -24,7 +198,7 @@ pub struct Listing<N: Need> {
     pub tenant: Tenant,
     pub tree: Tree,
     options: ListOptions,
-    wire: Wire,
+    pub wire: Wire,
     request: HttpRequest,
     need: PhantomData<N>,
 }
@@ -55,11 +229,6 @@ impl<N: Need> FromRequest for Listing<N> {
 }
 
 impl<N: Need> Listing<N> {
-    /// Whether the request asked for `navigation` inline.
-    pub fn expands(&self, navigation: &str) -> bool {
-        self.wire.expands(navigation)
-    }
-
     /// The page the request asks for, in the order of `criteria`.
     pub fn page(&self, criteria: &Criteria) -> Result<PageRequest, GraphError> {
         let after = match &self.options.after {
@@ -105,7 +274,7 @@ impl<N: Need> Listing<N> {
         state: &AppState,
         scope: C::Scope,
         collection: CollectionAddress,
-        parent: Option<Address>,
+        parent: Address,
         render: impl Fn(C::Record, EvolvableMembers) -> J,
     ) -> Result<HttpResponse, GraphError> {
         let criteria = self.criteria::<C>()?;
@@ -121,7 +290,7 @@ impl<N: Need> Listing<N> {
         &self,
         state: &AppState,
         scope: C::Scope,
-        parent: Option<Address>,
+        parent: Address,
     ) -> Result<HttpResponse, GraphError> {
         let criteria = self.criteria::<C>()?;
         let count = page::count::<C>(&state.pool, self.tenant, self.tree, scope, &criteria);
@@ -134,7 +303,7 @@ impl<N: Need> Listing<N> {
         &self,
         state: &AppState,
         collection: CollectionAddress,
-        parent: Option<Address>,
+        parent: Address,
         page: impl Future<Output = Result<Page<T>, sqlx::Error>>,
         count: impl Future<Output = Result<i64, sqlx::Error>>,
         render: impl Fn(T, EvolvableMembers) -> J,
@@ -175,7 +344,7 @@ impl<N: Need> Listing<N> {
     pub async fn respond_count(
         &self,
         state: &AppState,
-        parent: Option<Address>,
+        parent: Address,
         count: impl Future<Output = Result<i64, sqlx::Error>>,
     ) -> Result<HttpResponse, GraphError> {
         let count = count.await?;
@@ -185,18 +354,9 @@ impl<N: Need> Listing<N> {
         Ok(self.wire.count(count))
     }
 
-    async fn check_parent(
-        &self,
-        state: &AppState,
-        parent: Option<Address>,
-    ) -> Result<(), GraphError> {
-        match parent {
-            Some(address) => {
-                match crate::db::locate::missing(&state.pool, self.tenant, &address).await? {
-                    Some(error) => Err(error),
-                    None => Ok(()),
-                }
-            }
+    async fn check_parent(&self, state: &AppState, parent: Address) -> Result<(), GraphError> {
+        match crate::db::locate::missing(&state.pool, self.tenant, &parent).await? {
+            Some(error) => Err(error),
             None => Ok(()),
         }
     }

@@ -11,9 +11,7 @@
 use super::batch::BatchBody;
 use super::body::decode;
 use super::runs::{ProcessingPatchBody, RunBody};
-use super::task_processing_results::{
-    SameTaskResultBody, TaskProcessingResultBody, TaskProcessingResultPatchBody,
-};
+use super::task_processing_results::{TaskProcessingResultBody, TaskProcessingResultPatchBody};
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
@@ -136,8 +134,8 @@ const BODIES: &[BodyKind] = &[
     BodyKind {
         name: "taskProcessingResult create for the same task",
         check: |bytes| {
-            checked(bytes, |body: SameTaskResultBody| {
-                Ok(body.into_domain(Uuid::nil())?)
+            checked(bytes, |body: TaskProcessingResultBody| {
+                Ok(body.for_same_task(Uuid::nil())?)
             })
         },
         valid: || {

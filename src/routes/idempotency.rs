@@ -11,7 +11,7 @@
 
 use crate::auth::Caller;
 use crate::db::idempotency::{self, Claim, StoredResponse};
-use crate::db::transaction::{OpenTransaction, Writer};
+use crate::db::transaction::{OpenTransaction, RequestTransaction};
 use crate::error::GraphError;
 use crate::state::AppState;
 use crate::tenant::Tenant;
@@ -20,10 +20,9 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::future::{ready, Ready};
 use std::rc::Rc;
 use tokio::sync::Mutex;
 
@@ -33,9 +32,6 @@ const REPLAYED: &str = "idempotent-replayed";
 const MAX_KEY_CHARS: usize = 255;
 /// The response headers a replay repeats; the service adds its own per request.
 const KEPT_HEADERS: [&str; 3] = ["content-type", "location", "preference-applied"];
-
-/// The transaction of a keyed request, for the handler's [`Writer`].
-struct KeyedRequest(Rc<Mutex<OpenTransaction>>);
 
 /// Middleware on the authenticated routes: guards keyed POSTs, passes the rest.
 pub async fn guard(
@@ -53,7 +49,7 @@ pub async fn guard(
     };
     request
         .extensions_mut()
-        .insert(KeyedRequest(claimed.transaction.clone()));
+        .insert(RequestTransaction(claimed.transaction.clone()));
     let response = next.call(request).await?;
     Ok(claimed.finish(response).await)
 }
@@ -156,24 +152,6 @@ impl ClaimedKey {
         idempotency::complete(connection, self.tenant, &self.key, status, &headers, &body).await?;
         transaction.commit().await?;
         Ok(body)
-    }
-}
-
-/// The handler's write runs in the keyed request's transaction, if there is one.
-impl FromRequest for Writer {
-    type Error = GraphError;
-    type Future = Ready<Result<Self, GraphError>>;
-
-    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(KeyedRequest(transaction)) = request.extensions().get::<KeyedRequest>() {
-            return ready(Ok(Writer::Request(transaction.clone())));
-        }
-        ready(
-            request
-                .app_data::<web::Data<AppState>>()
-                .map(|state| Writer::Pool(state.pool.clone()))
-                .ok_or_else(|| GraphError::internal(&"the application state is missing")),
-        )
     }
 }
 

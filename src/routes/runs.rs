@@ -1,26 +1,29 @@
 //! Runs of a workflow, in both trees.
 
 use super::body::GraphJson;
-use super::collection::Listing;
-use super::not_found;
-use super::summary::SummaryWindow;
+use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
+use super::summary::{self, SummaryWindow};
+use super::tree::Node;
+use super::{not_found, task_processing_results, user_processing_results};
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
-use crate::db::page;
 use crate::db::runs::Runs;
 use crate::db::transaction::Writer;
+use crate::db::Pool;
+use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
-use crate::domain::keys::{Address, RunKey, WorkflowKey};
+use crate::domain::keys::{Address, Resource, RunKey, RunTaskResultKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
 use crate::domain::timestamp::{self, Timestamp};
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::metrics;
+use crate::openapi::Operation;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, RunJson, RunSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -91,11 +94,106 @@ impl RunBody {
     }
 }
 
-fn address(tree: Tree, run: &Run) -> EntityAddress {
-    EntityAddress::workflow(tree, run.workflow_id).then("runs", run.id)
+/// `…/runs` and everything beneath it. A collection's `$count` and functions
+/// are registered before the `{id}` node that would match them.
+pub fn routes() -> Node {
+    collection::node::<Runs, WorkflowKey>(
+        "/runs",
+        ["List the workflow's runs", "Count the workflow's runs"],
+    )
+    .post(
+        Operation::create::<RunJson, RunBody>("Record a run of the workflow"),
+        create,
+    )
+    .child(summary::node(
+        Operation::function::<RunSummaryJson>("Summarize the runs scheduled in a time window"),
+        summarize,
+    ))
+    .child(
+        collection::updated::<Runs>(
+            collection::item::<Runs, RunKey>("/{runId}", "Get a run"),
+            "Update a run's processing state",
+        )
+        .child(
+            task_processing_results::readable::<RunKey, RunTaskResultKey>([
+                "List the taskProcessingResults of the run",
+                "Count the taskProcessingResults of the run",
+                "Get a taskProcessingResult of the run",
+            ]),
+        )
+        .child(user_processing_results::under_run()),
+    )
 }
 
-pub async fn create(
+impl Served for Runs {
+    const RESOURCE: Resource = Resource::Run;
+    type Json = RunJson;
+    type Read = ReadReports;
+    type Extra = ();
+
+    fn address(tree: Tree, _: WorkflowKey, run: &Run) -> EntityAddress {
+        EntityAddress::workflow(tree, run.workflow_id).then("runs", run.id)
+    }
+
+    async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
+        Ok(())
+    }
+
+    fn render(run: Run, evolvable: EvolvableMembers, _: &()) -> RunJson {
+        RunJson::new(run, evolvable)
+    }
+}
+
+impl CollectionPath<Runs> for WorkflowKey {
+    fn scope(self) -> WorkflowKey {
+        self
+    }
+
+    fn collection(self, tree: Tree) -> CollectionAddress {
+        CollectionAddress::Beneath(EntityAddress::workflow(tree, self.workflow_id), "runs")
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self)
+    }
+}
+
+impl ItemPath<Runs> for RunKey {
+    fn scope(self) -> WorkflowKey {
+        self.workflow()
+    }
+
+    fn id(self) -> Uuid {
+        self.run_id
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self.workflow())
+    }
+}
+
+impl Updated for Runs {
+    type Key = RunKey;
+    type Body = ProcessingPatchBody;
+    type Write = WriteReports;
+
+    async fn update(
+        pool: &Pool,
+        tenant: Tenant,
+        tree: Tree,
+        key: RunKey,
+        body: ProcessingPatchBody,
+    ) -> Result<bool, GraphError> {
+        let update = body.into_domain("microsoft.graph.identityGovernance.run")?;
+        Ok(db::runs::update(pool, tenant, tree, key, &update).await?)
+    }
+
+    fn located(tree: Tree, key: RunKey) -> Address {
+        Address::run(tree, key)
+    }
+}
+
+async fn create(
     state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
@@ -106,75 +204,26 @@ pub async fn create(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let run = body.0.into_domain()?;
-    match writer
-        .run(move |connection| {
-            Box::pin(async move {
-                db::runs::create(
-                    connection,
-                    tenant,
-                    tree,
-                    key.workflow_id,
-                    Uuid::now_v7(),
-                    &run,
-                )
-                .await
-            })
-        })
-        .await?
-    {
-        Some(created) => {
-            metrics::rows_created("run", 1);
-            wire.created(
-                &address(tree, &created),
-                RunJson::new(created, wire.evolvable),
+    let created = writer
+        .run(async |connection| {
+            db::runs::create(
+                connection,
+                tenant,
+                tree,
+                key.workflow_id,
+                Uuid::now_v7(),
+                &run,
             )
-        }
+            .await
+        })
+        .await?;
+    match created {
+        Some(created) => wire.created(
+            &Runs::address(tree, key, &created),
+            RunJson::new(created, wire.evolvable),
+        ),
         None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
     }
-}
-
-pub async fn get(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    tree: Tree,
-    key: web::Path<RunKey>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    match page::find::<Runs>(&state.pool, tenant, tree, key.workflow(), key.run_id).await? {
-        Some(run) => wire.ok(&address(tree, &run), RunJson::new(run, wire.evolvable)),
-        None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
-    }
-}
-
-pub async fn list(
-    state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
-    listing: Listing<ReadReports>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let tree = listing.tree;
-    let collection =
-        CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "runs");
-    listing
-        .serve::<Runs, _>(
-            &state,
-            key,
-            collection,
-            Some(Address::workflow(tree, key)),
-            RunJson::new,
-        )
-        .await
-}
-
-pub async fn count(
-    state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
-    listing: Listing<ReadReports>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let parent = Address::workflow(listing.tree, key);
-    listing.serve_count::<Runs>(&state, key, Some(parent)).await
 }
 
 /// The body of `PATCH …/runs/{id}` and `…/userProcessingResults/{id}`: the
@@ -209,26 +258,8 @@ impl ProcessingPatchBody {
     }
 }
 
-pub async fn update(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<RunKey>,
-    body: GraphJson<ProcessingPatchBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let update = body
-        .0
-        .into_domain("microsoft.graph.identityGovernance.run")?;
-    if db::runs::update(&state.pool, tenant, tree, key, &update).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(&state, tenant, Address::run(tree, key)).await)
-    }
-}
-
 /// `GET …/runs/summary(startDateTime=…,endDateTime=…)`.
-pub async fn summary(
+async fn summarize(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,

@@ -2,9 +2,26 @@
 //! `summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)`,
 //! by short or namespace-qualified name, with unquoted (or quoted) timestamps.
 
+use super::tree::Node;
 use crate::domain::timestamp;
 use crate::error::GraphError;
+use crate::openapi::Operation;
+use actix_web::{FromRequest, Handler, Responder};
 use chrono::{DateTime, Utc};
+
+/// The function's segment, by short or namespace-qualified name.
+const PATTERN: &str = r"/{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
+const DOCUMENTED: &str = "/microsoft.graph.identityGovernance.summary(startDateTime={startDateTime},endDateTime={endDateTime})";
+
+/// The node of a collection's `summary` function.
+pub fn node<F, Args>(operation: Operation, handler: F) -> Node
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    Node::matching(PATTERN, DOCUMENTED).get(operation, handler)
+}
 
 /// `[start, end)`: what a summary counts by scheduledDateTime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

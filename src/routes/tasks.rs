@@ -1,80 +1,120 @@
 //! The tasks of a workflow, in both trees: list, get, update, and the task of a
 //! result.
 
-use super::body::GraphJson;
-use super::collection::Listing;
-use super::not_found;
+use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
+use super::tree::Node;
+use super::{not_found, task_processing_results};
 use crate::auth::{Authorized, ReadReports, ReadWorkflows, WriteWorkflows};
 use crate::db;
-use crate::db::page;
 use crate::db::tasks::Tasks;
-use crate::domain::keys::{Address, TaskKey, TaskProcessingResultRef, WorkflowKey};
+use crate::db::Pool;
+use crate::domain::enums::EvolvableMembers;
+use crate::domain::keys::{
+    Address, Resource, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
+};
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-fn address(tree: Tree, workflow_id: Uuid, task: &Task) -> EntityAddress {
-    EntityAddress::workflow(tree, workflow_id).then("tasks", task.id)
-}
-
-pub async fn list(
-    state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
-    listing: Listing<ReadWorkflows>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let tree = listing.tree;
-    let collection =
-        CollectionAddress::Beneath(EntityAddress::workflow(tree, key.workflow_id), "tasks");
-    listing
-        .serve::<Tasks, _>(
-            &state,
-            key,
-            collection,
-            Some(Address::workflow(tree, key)),
-            TaskJson::new,
+/// `…/workflows/{w}/tasks` and beneath.
+pub fn routes() -> Node {
+    collection::node::<Tasks, WorkflowKey>(
+        "/tasks",
+        ["List the workflow's tasks", "Count the workflow's tasks"],
+    )
+    .child(
+        collection::updated::<Tasks>(
+            collection::item::<Tasks, TaskKey>("/{taskId}", "Get a task"),
+            "Update a task's displayName or description",
         )
-        .await
+        .child(task_processing_results::readable::<TaskKey, TaskResultKey>(
+            [
+                "List the results of the task, across runs",
+                "Count the results of the task",
+                "Get a result of the task",
+            ],
+        )),
+    )
 }
 
-pub async fn count(
-    state: web::Data<AppState>,
-    key: web::Path<WorkflowKey>,
-    listing: Listing<ReadWorkflows>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let parent = Address::workflow(listing.tree, key);
-    listing
-        .serve_count::<Tasks>(&state, key, Some(parent))
-        .await
+impl Served for Tasks {
+    const RESOURCE: Resource = Resource::Task;
+    type Json = TaskJson;
+    type Read = ReadWorkflows;
+    type Extra = ();
+
+    fn address(tree: Tree, workflow: WorkflowKey, task: &Task) -> EntityAddress {
+        EntityAddress::workflow(tree, workflow.workflow_id).then("tasks", task.id)
+    }
+
+    async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
+        Ok(())
+    }
+
+    fn render(task: Task, evolvable: EvolvableMembers, _: &()) -> TaskJson {
+        TaskJson::new(task, evolvable)
+    }
 }
 
-pub async fn get(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadWorkflows>,
-    tree: Tree,
-    key: web::Path<TaskKey>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    match page::find::<Tasks>(&state.pool, tenant, tree, key.workflow(), key.task_id).await? {
-        Some(task) => wire.ok(
-            &address(tree, key.workflow_id, &task),
-            TaskJson::new(task, wire.evolvable),
-        ),
-        None => Err(not_found(&state, tenant, Address::task(tree, key)).await),
+impl CollectionPath<Tasks> for WorkflowKey {
+    fn scope(self) -> WorkflowKey {
+        self
+    }
+
+    fn collection(self, tree: Tree) -> CollectionAddress {
+        CollectionAddress::Beneath(EntityAddress::workflow(tree, self.workflow_id), "tasks")
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self)
+    }
+}
+
+impl ItemPath<Tasks> for TaskKey {
+    fn scope(self) -> WorkflowKey {
+        self.workflow()
+    }
+
+    fn id(self) -> Uuid {
+        self.task_id
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self.workflow())
+    }
+}
+
+impl Updated for Tasks {
+    type Key = TaskKey;
+    type Body = TaskPatchBody;
+    type Write = WriteWorkflows;
+
+    async fn update(
+        pool: &Pool,
+        tenant: Tenant,
+        tree: Tree,
+        key: TaskKey,
+        body: TaskPatchBody,
+    ) -> Result<bool, GraphError> {
+        let update = body.into_domain()?;
+        Ok(db::tasks::update(pool, tenant, tree, key, &update).await?)
+    }
+
+    fn located(tree: Tree, key: TaskKey) -> Address {
+        Address::task(tree, key)
     }
 }
 
 /// `GET …/taskProcessingResults/{p}/task`: the task the result ran.
-pub async fn of_result(
+pub(super) async fn of_result(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,
@@ -84,7 +124,7 @@ pub async fn of_result(
     let key = key.into_inner();
     match db::tasks::of_result(&state.pool, tenant, tree, key).await? {
         Some(task) => wire.ok(
-            &address(tree, key.workflow_id, &task),
+            &Tasks::address(tree, key.workflow(), &task),
             TaskJson::new(task, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
@@ -114,21 +154,5 @@ impl TaskPatchBody {
             "microsoft.graph.identityGovernance.task",
         )?;
         TaskUpdate::new(self.display_name, self.description)
-    }
-}
-
-pub async fn update(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
-    tree: Tree,
-    key: web::Path<TaskKey>,
-    body: GraphJson<TaskPatchBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let update = body.0.into_domain()?;
-    if db::tasks::update(&state.pool, tenant, tree, key, &update).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(&state, tenant, Address::task(tree, key)).await)
     }
 }

@@ -1,20 +1,22 @@
-//! userProcessingResults of a run, in both trees.
+//! userProcessingResults: created under a run, read under a run or across a
+//! workflow's runs, in both trees.
 
 use super::body::{GraphJson, IdRef};
-use super::collection::Listing;
-use super::not_found;
+use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
 use super::runs::ProcessingPatchBody;
-use super::summary::SummaryWindow;
+use super::summary::{self, SummaryWindow};
+use super::tree::Node;
+use super::{not_found, task_processing_results};
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
-use crate::db::page;
 use crate::db::transaction::Writer;
-use crate::db::user_processing_results::Scope;
-use crate::db::user_processing_results::UserProcessingResults;
+use crate::db::user_processing_results::{Scope, UserProcessingResults};
+use crate::db::Pool;
+use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
-use crate::domain::keys::{Address, RunKey, UserProcessingResultRef, WorkflowKey};
+use crate::domain::keys::{Address, Resource, RunKey, UserProcessingResultRef, WorkflowKey};
 use crate::domain::objects;
 use crate::domain::reference;
 use crate::domain::timestamp;
@@ -22,14 +24,14 @@ use crate::domain::user_processing_result::{NewUserProcessingResult, UserProcess
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
-use crate::metrics;
+use crate::openapi::Operation;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::wire::{
     CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
 };
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -98,13 +100,164 @@ impl UserProcessingResultBody {
     }
 }
 
-fn address(tree: Tree, result: &UserProcessingResult) -> EntityAddress {
-    EntityAddress::workflow(tree, result.workflow_id)
-        .then("runs", result.run_id)
-        .then("userProcessingResults", result.id)
+/// `…/runs/{r}/userProcessingResults`, where they are created.
+pub fn under_run() -> Node {
+    collection::node::<UserProcessingResults, RunKey>(
+        "/userProcessingResults",
+        [
+            "List the run's userProcessingResults",
+            "Count the run's userProcessingResults",
+        ],
+    )
+    .post(
+        Operation::create::<UserProcessingResultJson, UserProcessingResultBody>(
+            "Record the processing of a user in the run",
+        ),
+        create,
+    )
+    // Results are created only under a userProcessingResult addressed with its run.
+    .child(item(true))
 }
 
-pub async fn create(
+/// `…/workflows/{w}/userProcessingResults`: those of all the workflow's runs.
+pub fn under_workflow() -> Node {
+    collection::node::<UserProcessingResults, WorkflowKey>(
+        "/userProcessingResults",
+        [
+            "List the userProcessingResults of all the workflow's runs",
+            "Count the userProcessingResults of all the workflow's runs",
+        ],
+    )
+    .child(summary::node(
+        Operation::function::<UserSummaryJson>("Summarize the users processed in a time window"),
+        summarize,
+    ))
+    .child(item(false))
+}
+
+/// A userProcessingResult and what is beneath it; `creates` adds the creates of
+/// results.
+fn item(creates: bool) -> Node {
+    collection::updated::<UserProcessingResults>(
+        collection::item::<UserProcessingResults, UserProcessingResultRef>(
+            "/{userProcessingResultId}",
+            "Get a userProcessingResult",
+        ),
+        "Update a userProcessingResult's processing state",
+    )
+    .child(task_processing_results::under_user(creates))
+}
+
+impl Served for UserProcessingResults {
+    const RESOURCE: Resource = Resource::UserProcessingResult;
+    type Json = UserProcessingResultJson;
+    type Read = ReadReports;
+    type Extra = ();
+
+    fn address(tree: Tree, _: Scope, result: &UserProcessingResult) -> EntityAddress {
+        EntityAddress::workflow(tree, result.workflow_id)
+            .then("runs", result.run_id)
+            .then("userProcessingResults", result.id)
+    }
+
+    async fn extra(_: &Pool, _: Tenant, _: Scope, _: &Wire) -> Result<(), GraphError> {
+        Ok(())
+    }
+
+    fn render(
+        result: UserProcessingResult,
+        evolvable: EvolvableMembers,
+        _: &(),
+    ) -> UserProcessingResultJson {
+        UserProcessingResultJson::new(result, evolvable)
+    }
+}
+
+impl CollectionPath<UserProcessingResults> for RunKey {
+    fn scope(self) -> Scope {
+        Scope::Run(self)
+    }
+
+    fn collection(self, tree: Tree) -> CollectionAddress {
+        CollectionAddress::Beneath(
+            EntityAddress::workflow(tree, self.workflow_id).then("runs", self.run_id),
+            "userProcessingResults",
+        )
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::run(tree, self)
+    }
+}
+
+impl CollectionPath<UserProcessingResults> for WorkflowKey {
+    fn scope(self) -> Scope {
+        Scope::Workflow(self)
+    }
+
+    fn collection(self, tree: Tree) -> CollectionAddress {
+        CollectionAddress::Beneath(
+            EntityAddress::workflow(tree, self.workflow_id),
+            "userProcessingResults",
+        )
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self)
+    }
+}
+
+/// Addressed with or without its run.
+impl ItemPath<UserProcessingResults> for UserProcessingResultRef {
+    fn scope(self) -> Scope {
+        self.into()
+    }
+
+    fn id(self) -> Uuid {
+        self.user_processing_result_id
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        match self.run_id {
+            Some(run_id) => Address::run(
+                tree,
+                RunKey {
+                    workflow_id: self.workflow_id,
+                    run_id,
+                },
+            ),
+            None => Address::workflow(
+                tree,
+                WorkflowKey {
+                    workflow_id: self.workflow_id,
+                },
+            ),
+        }
+    }
+}
+
+impl Updated for UserProcessingResults {
+    type Key = UserProcessingResultRef;
+    type Body = ProcessingPatchBody;
+    type Write = WriteReports;
+
+    async fn update(
+        pool: &Pool,
+        tenant: Tenant,
+        tree: Tree,
+        key: UserProcessingResultRef,
+        body: ProcessingPatchBody,
+    ) -> Result<bool, GraphError> {
+        let update = body.into_domain("microsoft.graph.identityGovernance.userProcessingResult")?;
+        Ok(db::user_processing_results::update(pool, tenant, tree, key, &update).await?)
+    }
+
+    fn located(tree: Tree, key: UserProcessingResultRef) -> Address {
+        Address::user_processing_result(tree, key)
+    }
+}
+
+async fn create(
     state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteReports>,
@@ -115,155 +268,30 @@ pub async fn create(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let result = body.0.into_domain()?;
-    match writer
-        .run(move |connection| {
-            Box::pin(async move {
-                db::user_processing_results::create(
-                    connection,
-                    tenant,
-                    tree,
-                    key,
-                    Uuid::now_v7(),
-                    &result,
-                )
-                .await
-            })
-        })
-        .await?
-    {
-        Some(created) => {
-            metrics::rows_created("userProcessingResult", 1);
-            wire.created(
-                &address(tree, &created),
-                UserProcessingResultJson::new(created, wire.evolvable),
+    let created = writer
+        .run(async |connection| {
+            db::user_processing_results::create(
+                connection,
+                tenant,
+                tree,
+                key,
+                Uuid::now_v7(),
+                &result,
             )
-        }
+            .await
+        })
+        .await?;
+    match created {
+        Some(created) => wire.created(
+            &UserProcessingResults::address(tree, Scope::Run(key), &created),
+            UserProcessingResultJson::new(created, wire.evolvable),
+        ),
         None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
     }
 }
 
-pub async fn get(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    tree: Tree,
-    key: web::Path<UserProcessingResultRef>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    match page::find::<UserProcessingResults>(
-        &state.pool,
-        tenant,
-        tree,
-        key.into(),
-        key.user_processing_result_id,
-    )
-    .await?
-    {
-        Some(result) => wire.ok(
-            &address(tree, &result),
-            UserProcessingResultJson::new(result, wire.evolvable),
-        ),
-        None => Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await),
-    }
-}
-
-/// The entity a scope's collection is beneath, and the address to check when
-/// the collection comes back empty.
-fn parent(tree: Tree, scope: Scope) -> (EntityAddress, Address) {
-    match scope {
-        Scope::Run(run) => (
-            EntityAddress::workflow(tree, run.workflow_id).then("runs", run.run_id),
-            Address::run(tree, run),
-        ),
-        Scope::Workflow(workflow) => (
-            EntityAddress::workflow(tree, workflow.workflow_id),
-            Address::workflow(tree, workflow),
-        ),
-    }
-}
-
-async fn list_in(
-    state: &AppState,
-    listing: &Listing<ReadReports>,
-    scope: Scope,
-) -> Result<HttpResponse, GraphError> {
-    let (entity, address) = parent(listing.tree, scope);
-    let collection = CollectionAddress::Beneath(entity, "userProcessingResults");
-    listing
-        .serve::<UserProcessingResults, _>(
-            state,
-            scope,
-            collection,
-            Some(address),
-            UserProcessingResultJson::new,
-        )
-        .await
-}
-
-async fn count_in(
-    state: &AppState,
-    listing: &Listing<ReadReports>,
-    scope: Scope,
-) -> Result<HttpResponse, GraphError> {
-    let (_, address) = parent(listing.tree, scope);
-    listing
-        .serve_count::<UserProcessingResults>(state, scope, Some(address))
-        .await
-}
-
-/// A path that names a collection of userProcessingResults.
-pub trait CollectionPath: DeserializeOwned + 'static {
-    fn scope(self) -> Scope;
-}
-
-impl CollectionPath for RunKey {
-    fn scope(self) -> Scope {
-        Scope::Run(self)
-    }
-}
-
-impl CollectionPath for WorkflowKey {
-    fn scope(self) -> Scope {
-        Scope::Workflow(self)
-    }
-}
-
-pub async fn list<P: CollectionPath>(
-    state: web::Data<AppState>,
-    path: web::Path<P>,
-    listing: Listing<ReadReports>,
-) -> Result<HttpResponse, GraphError> {
-    list_in(&state, &listing, path.into_inner().scope()).await
-}
-
-pub async fn count<P: CollectionPath>(
-    state: web::Data<AppState>,
-    path: web::Path<P>,
-    listing: Listing<ReadReports>,
-) -> Result<HttpResponse, GraphError> {
-    count_in(&state, &listing, path.into_inner().scope()).await
-}
-
-pub async fn update(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<UserProcessingResultRef>,
-    body: GraphJson<ProcessingPatchBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let update = body
-        .0
-        .into_domain("microsoft.graph.identityGovernance.userProcessingResult")?;
-    if db::user_processing_results::update(&state.pool, tenant, tree, key, &update).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(&state, tenant, Address::user_processing_result(tree, key)).await)
-    }
-}
-
 /// `GET …/userProcessingResults/summary(startDateTime=…,endDateTime=…)`.
-pub async fn summary(
+async fn summarize(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<ReadReports>,
     tree: Tree,

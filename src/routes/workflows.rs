@@ -1,14 +1,17 @@
-//! Workflows: create (live tree), get, soft delete (live) and permanent delete
-//! (deleted tree).
+//! Workflows: create (live tree), list, get, update, soft delete (live) and
+//! permanent delete (deleted tree), activate (live) and restore (deleted); and
+//! the route tree of each tree, with what is beneath a workflow.
 
 use super::body::{GraphJson, IdRef};
-use super::collection::Listing;
-use super::not_found;
+use super::collection::{self, Listing, Updated};
+use super::tree::Node;
+use super::{not_found, runs, tasks, user_processing_results};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
 use crate::db::transaction::Writer;
 use crate::db::workflows::Workflows;
+use crate::db::Pool;
 use crate::domain::enums::{
     TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput,
 };
@@ -21,9 +24,11 @@ use crate::domain::workflow::{
 };
 use crate::error::GraphError;
 use crate::metrics;
+use crate::openapi::Operation;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -145,7 +150,82 @@ impl WorkflowBody {
     }
 }
 
-pub async fn create(
+/// The workflows of `tree` and everything beneath them.
+pub fn routes(tree: Tree) -> Node {
+    match tree {
+        Tree::Live => Node::at("/workflows")
+            .data(Tree::Live)
+            .get(
+                Operation::list::<WorkflowJson, Workflows>("List the workflows"),
+                list,
+            )
+            .post(
+                Operation::create::<WorkflowJson, WorkflowBody>("Create a workflow with its tasks"),
+                create,
+            )
+            .child(
+                Node::at("/$count")
+                    .get(Operation::count::<Workflows>("Count the workflows"), count),
+            )
+            .child(workflow(action(
+                "activate",
+                Operation::action::<ActivateBody>("Run the workflow now for the given users"),
+                activate,
+            ))),
+        Tree::Deleted => Node::at("/deletedItems/workflows")
+            .data(Tree::Deleted)
+            .get(
+                Operation::list::<WorkflowJson, Workflows>("List the deleted workflows"),
+                list,
+            )
+            .child(Node::at("/$count").get(
+                Operation::count::<Workflows>("Count the deleted workflows"),
+                count,
+            ))
+            .child(workflow(action(
+                "restore",
+                Operation::action_returning::<WorkflowJson>("Restore a deleted workflow"),
+                restore,
+            ))),
+    }
+}
+
+/// A bound action, by short and by namespace-qualified name.
+fn action<F, Args>(name: &str, operation: Operation, handler: F) -> [Node; 2]
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    [
+        Node::at(format!("/{name}")).post(operation, handler.clone()),
+        Node::at(format!("/microsoft.graph.identityGovernance.{name}")).post(operation, handler),
+    ]
+}
+
+/// A workflow and everything beneath it, the same in both trees apart from the
+/// tree's own action.
+fn workflow([short, qualified]: [Node; 2]) -> Node {
+    let node = Node::at("/{workflowId}")
+        .get(
+            Operation::get::<WorkflowJson>("Get a workflow with its tasks"),
+            get,
+        )
+        .delete(
+            Operation::delete(
+                "Delete a workflow: a live one moves to deletedItems, a deleted one is gone",
+            ),
+            delete,
+        );
+    collection::updated::<Workflows>(node, "Update a workflow's properties")
+        .child(short)
+        .child(qualified)
+        .child(tasks::routes())
+        .child(runs::routes())
+        .child(user_processing_results::under_workflow())
+}
+
+async fn create(
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     wire: Wire,
@@ -153,13 +233,10 @@ pub async fn create(
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
     let created = writer
-        .run(move |connection| {
-            Box::pin(async move {
-                db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
-            })
+        .run(async |connection| {
+            db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
         })
         .await?;
-    metrics::rows_created("workflow", 1);
     metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
         &EntityAddress::workflow(Tree::Live, created.id),
@@ -167,7 +244,7 @@ pub async fn create(
     )
 }
 
-pub async fn get(
+async fn get(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<ReadWorkflows>,
     tree: Tree,
@@ -177,13 +254,8 @@ pub async fn get(
     let key = key.into_inner();
     let found = state
         .pool
-        .run(|connection| {
-            Box::pin(db::workflows::find(
-                connection,
-                tenant,
-                tree,
-                key.workflow_id,
-            ))
+        .run(async |connection| {
+            db::workflows::find(connection, tenant, tree, key.workflow_id).await
         })
         .await?;
     match found {
@@ -197,7 +269,7 @@ pub async fn get(
 
 /// In the live tree, a soft delete that moves the workflow and its subtree to
 /// `deletedItems`; in the deleted tree, a permanent delete of the subtree.
-pub async fn delete(
+async fn delete(
     state: web::Data<AppState>,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     tree: Tree,
@@ -217,13 +289,13 @@ pub async fn delete(
     }
 }
 
-pub async fn list(
+async fn list(
     state: web::Data<AppState>,
     listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
     let (tenant, tree) = (listing.tenant, listing.tree);
     let criteria = listing.criteria::<Workflows>()?;
-    let expand_tasks = listing.expands("tasks");
+    let expand_tasks = listing.wire.expands("tasks");
     let mut page = page::list::<Workflows>(
         &state.pool,
         tenant,
@@ -243,8 +315,8 @@ pub async fn list(
     listing
         .respond(
             &state,
-            CollectionAddress::Workflows(tree),
-            None,
+            CollectionAddress::workflows(tree),
+            Address::root(),
             std::future::ready(Ok(page)),
             page::count::<Workflows>(&state.pool, tenant, tree, (), &criteria),
             |workflow, evolvable| {
@@ -258,11 +330,13 @@ pub async fn list(
         .await
 }
 
-pub async fn count(
+async fn count(
     state: web::Data<AppState>,
     listing: Listing<ReadWorkflows>,
 ) -> Result<HttpResponse, GraphError> {
-    listing.serve_count::<Workflows>(&state, (), None).await
+    listing
+        .serve_count::<Workflows>(&state, (), Address::root())
+        .await
 }
 
 /// The body of `PATCH /workflows/{id}`: the properties Graph lets a client change.
@@ -304,29 +378,34 @@ impl WorkflowPatchBody {
 
 /// Live workflows only: the deleted tree is read-only apart from restore and
 /// permanent delete.
-pub async fn update(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
-    tree: Tree,
-    key: web::Path<WorkflowKey>,
-    body: GraphJson<WorkflowPatchBody>,
-) -> Result<HttpResponse, GraphError> {
-    if tree == Tree::Deleted {
-        return Err(GraphError::method_not_allowed(
-            "A deleted workflow cannot be changed: restore it first.",
-        ));
+impl Updated for Workflows {
+    type Key = WorkflowKey;
+    type Body = WorkflowPatchBody;
+    type Write = WriteWorkflows;
+
+    async fn update(
+        pool: &Pool,
+        tenant: Tenant,
+        tree: Tree,
+        key: WorkflowKey,
+        body: WorkflowPatchBody,
+    ) -> Result<bool, GraphError> {
+        if tree == Tree::Deleted {
+            return Err(GraphError::method_not_allowed(
+                "A deleted workflow cannot be changed: restore it first.",
+            ));
+        }
+        let update = body.into_domain()?;
+        Ok(db::workflows::update(pool, tenant, key.workflow_id, &update).await?)
     }
-    let key = key.into_inner();
-    let update = body.0.into_domain()?;
-    if db::workflows::update(&state.pool, tenant, key.workflow_id, &update).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(not_found(&state, tenant, Address::workflow(tree, key)).await)
+
+    fn located(tree: Tree, key: WorkflowKey) -> Address {
+        Address::workflow(tree, key)
     }
 }
 
 /// `POST /deletedItems/workflows/{id}/restore`: no body; 200 with the workflow.
-pub async fn restore(
+async fn restore(
     state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
@@ -341,7 +420,7 @@ pub async fn restore(
     }
     let key = key.into_inner();
     let restored = writer
-        .run(|connection| Box::pin(db::workflows::restore(connection, tenant, key.workflow_id)))
+        .run(async |connection| db::workflows::restore(connection, tenant, key.workflow_id).await)
         .await?;
     match restored {
         Some(workflow) => wire.ok(
@@ -375,7 +454,7 @@ impl ActivateBody {
 
 /// `POST /workflows/{id}/activate`: runs the workflow now for the subjects, in one
 /// statement. Disabled workflows can be activated on demand, as in Graph.
-pub async fn activate(
+async fn activate(
     state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<ActivateWorkflows>,
@@ -385,21 +464,13 @@ pub async fn activate(
     let key = key.into_inner();
     let activation = body.0.into_domain()?;
     let users = activation.subjects().len() as u64;
-    match writer
-        .run(move |connection| {
-            Box::pin(async move {
-                db::workflows::activate(
-                    connection,
-                    tenant,
-                    key.workflow_id,
-                    Uuid::now_v7(),
-                    &activation,
-                )
-                .await
-            })
+    let created = writer
+        .run(async |connection| {
+            let run_id = Uuid::now_v7();
+            db::workflows::activate(connection, tenant, key.workflow_id, run_id, &activation).await
         })
-        .await?
-    {
+        .await?;
+    match created {
         Some(task_results) => {
             metrics::rows_created("run", 1);
             metrics::rows_created("userProcessingResult", users);

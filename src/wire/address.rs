@@ -1,6 +1,7 @@
 //! Where an entity lives, rendered as a URL (`Location`) and as an OData context
 //! URL (`@odata.context`).
 
+use crate::domain::keys::Key;
 use crate::domain::workflow::Tree;
 use std::fmt::Write;
 use uuid::Uuid;
@@ -8,65 +9,54 @@ use uuid::Uuid;
 /// The API's container, below the version.
 pub const CONTAINER: &str = "identityGovernance/lifecycleWorkflows";
 
-/// The canonical address of an entity: its workflow's tree, then a chain of
-/// collections and ids.
+/// The canonical address of an entity: a collection at the container's root
+/// (`workflows`, `deletedItems/workflows`, …) and a key in it, then a chain of
+/// collections and keys beneath.
 #[derive(Debug, Clone)]
 pub struct EntityAddress {
-    tree: Tree,
-    steps: Vec<(&'static str, Uuid)>,
+    steps: Vec<(&'static str, Key)>,
+}
+
+/// The collection of a tree's workflows, relative to the container.
+fn workflows(tree: Tree) -> &'static str {
+    match tree {
+        Tree::Live => "workflows",
+        Tree::Deleted => "deletedItems/workflows",
+    }
 }
 
 impl EntityAddress {
-    pub fn workflow(tree: Tree, id: Uuid) -> Self {
+    /// The entity `key` of `collection`, a collection at the container's root.
+    pub fn root(collection: &'static str, key: Key) -> Self {
         Self {
-            tree,
-            steps: vec![("", id)],
+            steps: vec![(collection, key)],
         }
+    }
+
+    pub fn workflow(tree: Tree, id: Uuid) -> Self {
+        Self::root(workflows(tree), Key::Id(id))
     }
 
     /// The entity `id` in the collection `collection` beneath this one.
     pub fn then(mut self, collection: &'static str, id: Uuid) -> Self {
-        self.steps.push((collection, id));
+        self.steps.push((collection, Key::Id(id)));
         self
-    }
-
-    fn workflows(&self) -> &'static str {
-        Self::workflows_of(self.tree)
-    }
-
-    fn workflows_of(tree: Tree) -> &'static str {
-        match tree {
-            Tree::Live => "workflows",
-            Tree::Deleted => "deletedItems/workflows",
-        }
     }
 
     /// `{root}/identityGovernance/lifecycleWorkflows/workflows/{w}/runs/{r}`.
     pub fn url(&self, root: &str) -> String {
-        let mut url = format!("{root}/{CONTAINER}/{}", self.workflows());
-        for (collection, id) in &self.steps {
-            if !collection.is_empty() {
-                let _ = write!(url, "/{collection}");
-            }
-            let _ = write!(url, "/{id}");
+        let mut url = format!("{root}/{CONTAINER}");
+        for (collection, key) in &self.steps {
+            let _ = write!(url, "/{collection}/{key}");
         }
         url
     }
 
     /// `{root}/$metadata#identityGovernance/lifecycleWorkflows/workflows('{w}')/runs/$entity`.
     pub fn entity_context(&self, root: &str) -> String {
-        let mut context = format!("{root}/$metadata#{CONTAINER}/{}", self.workflows());
-        let (last, parents) = self
-            .steps
-            .split_last()
-            .map_or((None, &[][..]), |(last, parents)| (Some(last), parents));
-        for (collection, id) in parents {
-            if !collection.is_empty() {
-                let _ = write!(context, "/{collection}");
-            }
-            let _ = write!(context, "('{id}')");
-        }
-        if let Some((collection, _)) = last.filter(|(collection, _)| !collection.is_empty()) {
+        let mut context = format!("{root}/$metadata#{CONTAINER}");
+        if let Some(((collection, _), parents)) = self.steps.split_last() {
+            push_path(&mut context, parents);
             let _ = write!(context, "/{collection}");
         }
         context.push_str("/$entity");
@@ -74,35 +64,40 @@ impl EntityAddress {
     }
 }
 
-/// A collection: the workflows of a tree, or a collection beneath an entity.
+/// `/{collection}({key})` for each step, as an OData context path writes it.
+fn push_path(context: &mut String, steps: &[(&'static str, Key)]) {
+    for (collection, key) in steps {
+        let _ = match key {
+            Key::Id(id) => write!(context, "/{collection}('{id}')"),
+            Key::Number(number) => write!(context, "/{collection}({number})"),
+        };
+    }
+}
+
+/// A collection: one at the container's root, or one beneath an entity.
 #[derive(Debug, Clone)]
 pub enum CollectionAddress {
-    Workflows(Tree),
+    Root(&'static str),
     Beneath(EntityAddress, &'static str),
 }
 
 impl CollectionAddress {
+    pub fn workflows(tree: Tree) -> Self {
+        Self::Root(workflows(tree))
+    }
+
     /// `{root}/$metadata#identityGovernance/lifecycleWorkflows/workflows('{w}')/runs`.
     pub fn context(&self, root: &str) -> String {
-        match self {
-            CollectionAddress::Workflows(tree) => {
-                format!(
-                    "{root}/$metadata#{CONTAINER}/{}",
-                    EntityAddress::workflows_of(*tree)
-                )
-            }
+        let mut context = format!("{root}/$metadata#{CONTAINER}");
+        let collection = match self {
+            CollectionAddress::Root(collection) => collection,
             CollectionAddress::Beneath(parent, collection) => {
-                let mut context = format!("{root}/$metadata#{CONTAINER}/{}", parent.workflows());
-                for (step, id) in &parent.steps {
-                    if !step.is_empty() {
-                        let _ = write!(context, "/{step}");
-                    }
-                    let _ = write!(context, "('{id}')");
-                }
-                let _ = write!(context, "/{collection}");
-                context
+                push_path(&mut context, &parent.steps);
+                collection
             }
-        }
+        };
+        let _ = write!(context, "/{collection}");
+        context
     }
 }
 
@@ -132,7 +127,7 @@ mod tests {
             format!("https://h/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs('{r}')/userProcessingResults")
         );
         assert_eq!(
-            CollectionAddress::Workflows(Tree::Live).context("https://h"),
+            CollectionAddress::workflows(Tree::Live).context("https://h"),
             "https://h/$metadata#identityGovernance/lifecycleWorkflows/workflows"
         );
         assert_eq!(

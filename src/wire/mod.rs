@@ -170,11 +170,14 @@ impl Wire {
     }
 
     /// 201 with the new entity and its canonical URL in `Location`.
-    pub fn created(
+    /// The answer to a create: 201 with the stored entity and its URL in
+    /// `Location`; the row is counted in the metrics.
+    pub fn created<R: Resource>(
         &self,
         address: &EntityAddress,
-        body: impl Serialize,
+        body: R,
     ) -> Result<HttpResponse, GraphError> {
+        crate::metrics::rows_created(R::TYPE, 1);
         let mut response = self.entity(StatusCode::CREATED, address, body)?;
         let location = header::HeaderValue::from_str(&address.url(&self.root))
             .map_err(|error| GraphError::internal(&error))?;

@@ -3,6 +3,7 @@
 use crate::helpers::{seed_body, workflow_body, TestApp, DELETED, LIVE};
 use chrono::{Duration, Utc};
 use lifecycle_workflows::db;
+use lifecycle_workflows::db::transaction::WriteConnection;
 use lifecycle_workflows::domain::enums::ProcessingStatus;
 use lifecycle_workflows::domain::keys::{TaskProcessingResultKey, TaskProcessingResultRef};
 use lifecycle_workflows::domain::patch::{Patch, ProcessingUpdate};
@@ -284,7 +285,7 @@ async fn counters_stay_exact_under_eight_writers_of_five_thousand_creates_and_up
             for index in 0..CREATES {
                 let status = statuses[(writer + index) % statuses.len()];
                 let created = db::task_processing_results::create_for_same_task(
-                    &mut connection,
+                    &mut WriteConnection::dedicated(&mut connection),
                     tenant,
                     Tree::Live,
                     origin,

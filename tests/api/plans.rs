@@ -6,6 +6,7 @@
 use crate::helpers::{Chain, TestApp};
 use chrono::Utc;
 use lifecycle_workflows::db;
+use lifecycle_workflows::db::transaction::WriteConnection;
 use lifecycle_workflows::domain::enums::{ProcessingStatus, WorkflowExecutionType};
 use lifecycle_workflows::domain::keys::{RunKey, TaskProcessingResultKey, UserProcessingResultKey};
 use lifecycle_workflows::domain::run::NewRun;
@@ -196,7 +197,8 @@ impl Probe {
             failure_reason: None,
             processing_info: None,
         };
-        let (tenant, writer) = (self.tenant, &mut self.writer);
+        let tenant = self.tenant;
+        let writer = &mut WriteConnection::dedicated(&mut self.writer);
         let created = match create {
             Create::Run => db::runs::create(
                 writer,
