@@ -57,71 +57,67 @@ pub async fn create(
 
 /// Filterable properties of runs.
 pub const FILTERABLE: &[Field] = &[
-    Field {
-        name: "id",
-        column: "r.id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "processingStatus",
-        column: "r.processing_status",
-        kind: FieldKind::Enum(ProcessingStatus::NAMES),
-    },
-    Field {
-        name: "workflowExecutionType",
-        column: "r.workflow_execution_type",
-        kind: FieldKind::Enum(WorkflowExecutionType::NAMES),
-    },
-    Field {
-        name: "scheduledDateTime",
-        column: "r.scheduled_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "startedDateTime",
-        column: "r.started_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "completedDateTime",
-        column: "r.completed_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "lastUpdatedDateTime",
-        column: "r.last_updated_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "totalUsersCount",
-        column: "counters.total_users",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "successfulUsersCount",
-        column: "counters.successful_users",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "failedUsersCount",
-        column: "counters.failed_users",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "totalTasksCount",
-        column: "counters.total_tasks",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "failedTasksCount",
-        column: "counters.failed_tasks",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "totalUnprocessedTasksCount",
-        column: "counters.unprocessed_tasks",
-        kind: FieldKind::Integer,
-    },
+    Field::new("id", "r.id", FieldKind::Guid),
+    Field::new(
+        "processingStatus",
+        "r.processing_status",
+        FieldKind::Enum(ProcessingStatus::NAMES),
+    ),
+    Field::new(
+        "workflowExecutionType",
+        "r.workflow_execution_type",
+        FieldKind::Enum(WorkflowExecutionType::NAMES),
+    ),
+    Field::new(
+        "scheduledDateTime",
+        "r.scheduled_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "startedDateTime",
+        "r.started_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "completedDateTime",
+        "r.completed_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "lastUpdatedDateTime",
+        "r.last_updated_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "totalUsersCount",
+        "counters.total_users",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "successfulUsersCount",
+        "counters.successful_users",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "failedUsersCount",
+        "counters.failed_users",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "totalTasksCount",
+        "counters.total_tasks",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "failedTasksCount",
+        "counters.failed_tasks",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "totalUnprocessedTasksCount",
+        "counters.unprocessed_tasks",
+        FieldKind::Integer,
+    ),
 ];
 
 /// The runs of a workflow, with their counters.

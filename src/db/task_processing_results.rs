@@ -134,51 +134,31 @@ pub enum Scope {
 
 /// Filterable properties of taskProcessingResults.
 pub const FILTERABLE: &[Field] = &[
-    Field {
-        name: "id",
-        column: "t.id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "subject/id",
-        column: "t.subject_id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "task/id",
-        column: "t.task_id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "processingStatus",
-        column: "t.processing_status",
-        kind: FieldKind::Enum(ProcessingStatus::NAMES),
-    },
-    Field {
-        name: "createdDateTime",
-        column: "t.created_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "startedDateTime",
-        column: "t.started_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "completedDateTime",
-        column: "t.completed_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "failureReason",
-        column: "t.failure_reason",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "processingInfo",
-        column: "t.processing_info",
-        kind: FieldKind::String,
-    },
+    Field::new("id", "t.id", FieldKind::Guid),
+    Field::new("subject/id", "t.subject_id", FieldKind::Guid),
+    Field::new("task/id", "t.task_id", FieldKind::Guid),
+    Field::new(
+        "processingStatus",
+        "t.processing_status",
+        FieldKind::Enum(ProcessingStatus::NAMES),
+    ),
+    Field::new(
+        "createdDateTime",
+        "t.created_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "startedDateTime",
+        "t.started_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "completedDateTime",
+        "t.completed_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new("failureReason", "t.failure_reason", FieldKind::String),
+    Field::new("processingInfo", "t.processing_info", FieldKind::String),
 ];
 
 impl Scope {

@@ -18,46 +18,18 @@ const COLUMNS: &str =
 
 /// Filterable properties of tasks.
 pub const FILTERABLE: &[Field] = &[
-    Field {
-        name: "id",
-        column: "t.id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "displayName",
-        column: "t.display_name",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "description",
-        column: "t.description",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "taskDefinitionId",
-        column: "t.task_definition_id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "category",
-        column: "t.category",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "isEnabled",
-        column: "t.is_enabled",
-        kind: FieldKind::Boolean,
-    },
-    Field {
-        name: "continueOnError",
-        column: "t.continue_on_error",
-        kind: FieldKind::Boolean,
-    },
-    Field {
-        name: "executionSequence",
-        column: "t.execution_sequence",
-        kind: FieldKind::Integer,
-    },
+    Field::new("id", "t.id", FieldKind::Guid),
+    Field::new("displayName", "t.display_name", FieldKind::String),
+    Field::new("description", "t.description", FieldKind::String),
+    Field::new("taskDefinitionId", "t.task_definition_id", FieldKind::Guid),
+    Field::new("category", "t.category", FieldKind::String),
+    Field::new("isEnabled", "t.is_enabled", FieldKind::Boolean),
+    Field::new("continueOnError", "t.continue_on_error", FieldKind::Boolean),
+    Field::new(
+        "executionSequence",
+        "t.execution_sequence",
+        FieldKind::Integer,
+    ),
 ];
 
 /// `$search` matches tasks by displayName.

@@ -88,61 +88,49 @@ pub async fn create(
 
 /// Filterable properties of userProcessingResults.
 pub const FILTERABLE: &[Field] = &[
-    Field {
-        name: "id",
-        column: "u.id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "subject/id",
-        column: "u.subject_id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "processingStatus",
-        column: "u.processing_status",
-        kind: FieldKind::Enum(ProcessingStatus::NAMES),
-    },
-    Field {
-        name: "workflowExecutionType",
-        column: "u.workflow_execution_type",
-        kind: FieldKind::Enum(WorkflowExecutionType::NAMES),
-    },
-    Field {
-        name: "scheduledDateTime",
-        column: "u.scheduled_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "startedDateTime",
-        column: "u.started_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "completedDateTime",
-        column: "u.completed_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "workflowVersion",
-        column: "u.workflow_version",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "totalTasksCount",
-        column: "counters.total_tasks",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "failedTasksCount",
-        column: "counters.failed_tasks",
-        kind: FieldKind::Integer,
-    },
-    Field {
-        name: "totalUnprocessedTasksCount",
-        column: "counters.unprocessed_tasks",
-        kind: FieldKind::Integer,
-    },
+    Field::new("id", "u.id", FieldKind::Guid),
+    Field::new("subject/id", "u.subject_id", FieldKind::Guid),
+    Field::new(
+        "processingStatus",
+        "u.processing_status",
+        FieldKind::Enum(ProcessingStatus::NAMES),
+    ),
+    Field::new(
+        "workflowExecutionType",
+        "u.workflow_execution_type",
+        FieldKind::Enum(WorkflowExecutionType::NAMES),
+    ),
+    Field::new(
+        "scheduledDateTime",
+        "u.scheduled_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "startedDateTime",
+        "u.started_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new(
+        "completedDateTime",
+        "u.completed_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new("workflowVersion", "u.workflow_version", FieldKind::Integer),
+    Field::new(
+        "totalTasksCount",
+        "counters.total_tasks",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "failedTasksCount",
+        "counters.failed_tasks",
+        FieldKind::Integer,
+    ),
+    Field::new(
+        "totalUnprocessedTasksCount",
+        "counters.unprocessed_tasks",
+        FieldKind::Integer,
+    ),
 ];
 
 /// userProcessingResults, with their counters.

@@ -86,61 +86,33 @@ pub async fn create(
 
 /// Filterable properties of workflows.
 pub const FILTERABLE: &[Field] = &[
-    Field {
-        name: "id",
-        column: "id",
-        kind: FieldKind::Guid,
-    },
-    Field {
-        name: "category",
-        column: "category",
-        kind: FieldKind::Enum(WorkflowCategory::NAMES),
-    },
-    Field {
-        name: "displayName",
-        column: "display_name",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "description",
-        column: "description",
-        kind: FieldKind::String,
-    },
-    Field {
-        name: "isEnabled",
-        column: "is_enabled",
-        kind: FieldKind::Boolean,
-    },
-    Field {
-        name: "isSchedulingEnabled",
-        column: "is_scheduling_enabled",
-        kind: FieldKind::Boolean,
-    },
-    Field {
-        name: "createdDateTime",
-        column: "created_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "lastModifiedDateTime",
-        column: "last_modified_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "deletedDateTime",
-        column: "deleted_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "nextScheduleRunDateTime",
-        column: "next_schedule_run_date_time",
-        kind: FieldKind::DateTime,
-    },
-    Field {
-        name: "version",
-        column: "version",
-        kind: FieldKind::Integer,
-    },
+    Field::new("id", "id", FieldKind::Guid),
+    Field::new(
+        "category",
+        "category",
+        FieldKind::Enum(WorkflowCategory::NAMES),
+    ),
+    Field::new("displayName", "display_name", FieldKind::String),
+    Field::new("description", "description", FieldKind::String),
+    Field::new("isEnabled", "is_enabled", FieldKind::Boolean),
+    Field::new(
+        "isSchedulingEnabled",
+        "is_scheduling_enabled",
+        FieldKind::Boolean,
+    ),
+    Field::new("createdDateTime", "created_date_time", FieldKind::DateTime),
+    Field::new(
+        "lastModifiedDateTime",
+        "last_modified_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new("deletedDateTime", "deleted_date_time", FieldKind::DateTime),
+    Field::new(
+        "nextScheduleRunDateTime",
+        "next_schedule_run_date_time",
+        FieldKind::DateTime,
+    ),
+    Field::new("version", "version", FieldKind::Integer),
 ];
 
 /// `$search` matches workflows by displayName.

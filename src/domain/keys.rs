@@ -165,6 +165,17 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// The collection segment it is addressed in.
+    pub const fn collection(self) -> &'static str {
+        match self {
+            Resource::Workflow => "workflows",
+            Resource::Task => "tasks",
+            Resource::Run => "runs",
+            Resource::UserProcessingResult => "userProcessingResults",
+            Resource::TaskProcessingResult => "taskProcessingResults",
+        }
+    }
+
     /// The name a 404 message gives it.
     pub fn name(self) -> &'static str {
         match self {

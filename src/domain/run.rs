@@ -1,6 +1,7 @@
 //! Runs of a workflow.
 
 use super::enums::{ProcessingStatus, WorkflowExecutionType};
+use super::keys::RunKey;
 use super::validation::{check_completed_after_started, ValidationError};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -38,6 +39,15 @@ pub struct Run {
     pub last_updated_date_time: DateTime<Utc>,
     pub users: UserCounters,
     pub tasks: TaskCounters,
+}
+
+impl Run {
+    pub fn key(&self) -> RunKey {
+        RunKey {
+            workflow_id: self.workflow_id,
+            run_id: self.id,
+        }
+    }
 }
 
 /// Counts of the userProcessingResults of a run: successful ones completed, failed

@@ -1,6 +1,7 @@
 //! The processing of one task for one user.
 
 use super::enums::ProcessingStatus;
+use super::keys::TaskProcessingResultKey;
 use super::patch::{Patch, ProcessingUpdate};
 use super::validation::{check_completed_after_started, ValidationError};
 use chrono::{DateTime, Utc};
@@ -49,6 +50,17 @@ pub struct TaskProcessingResult {
     pub completed_date_time: Option<DateTime<Utc>>,
     pub failure_reason: Option<String>,
     pub processing_info: Option<String>,
+}
+
+impl TaskProcessingResult {
+    pub fn key(&self) -> TaskProcessingResultKey {
+        TaskProcessingResultKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+            user_processing_result_id: self.user_processing_result_id,
+            task_processing_result_id: self.id,
+        }
+    }
 }
 
 /// A change to a taskProcessingResult.

@@ -1,6 +1,7 @@
 //! The processing of one user (the subject) in a run.
 
 use super::enums::{ProcessingStatus, WorkflowExecutionType};
+use super::keys::UserProcessingResultKey;
 use super::run::TaskCounters;
 use super::validation::{check_completed_after_started, ValidationError};
 use chrono::{DateTime, Utc};
@@ -49,6 +50,16 @@ pub struct UserProcessingResult {
     pub completed_date_time: Option<DateTime<Utc>>,
     pub workflow_version: i32,
     pub tasks: TaskCounters,
+}
+
+impl UserProcessingResult {
+    pub fn key(&self) -> UserProcessingResultKey {
+        UserProcessingResultKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+            user_processing_result_id: self.id,
+        }
+    }
 }
 
 /// `userSummary`: the userProcessingResults scheduled in a time range, and their

@@ -1,6 +1,7 @@
 //! Workflows and their tasks.
 
 use super::enums::{TaskCategory, WorkflowCategory};
+use super::keys::WorkflowKey;
 use super::objects;
 use super::patch::Patch;
 use super::validation::ValidationError;
@@ -261,6 +262,14 @@ pub struct Workflow {
     pub next_schedule_run_date_time: Option<DateTime<Utc>>,
     pub version: i32,
     pub tasks: Vec<Task>,
+}
+
+impl Workflow {
+    pub fn key(&self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.id,
+        }
+    }
 }
 
 impl Workflow {

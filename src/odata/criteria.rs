@@ -31,6 +31,12 @@ pub struct Field {
     pub kind: FieldKind,
 }
 
+impl Field {
+    pub const fn new(name: &'static str, column: &'static str, kind: FieldKind) -> Self {
+        Self { name, column, kind }
+    }
+}
+
 /// A checked filter: the same shape, with columns and typed values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
@@ -423,31 +429,11 @@ mod tests {
     use super::*;
 
     const FIELDS: &[Field] = &[
-        Field {
-            name: "id",
-            column: "t.id",
-            kind: FieldKind::Guid,
-        },
-        Field {
-            name: "status",
-            column: "t.status",
-            kind: FieldKind::Enum(&["queued", "failed"]),
-        },
-        Field {
-            name: "reason",
-            column: "t.reason",
-            kind: FieldKind::String,
-        },
-        Field {
-            name: "at",
-            column: "t.at",
-            kind: FieldKind::DateTime,
-        },
-        Field {
-            name: "enabled",
-            column: "t.enabled",
-            kind: FieldKind::Boolean,
-        },
+        Field::new("id", "t.id", FieldKind::Guid),
+        Field::new("status", "t.status", FieldKind::Enum(&["queued", "failed"])),
+        Field::new("reason", "t.reason", FieldKind::String),
+        Field::new("at", "t.at", FieldKind::DateTime),
+        Field::new("enabled", "t.enabled", FieldKind::Boolean),
     ];
 
     fn options(filter: Option<&str>, search: Option<&str>) -> ListOptions {

@@ -85,16 +85,8 @@ mod tests {
     use super::*;
 
     const FIELDS: &[Field] = &[
-        Field {
-            name: "at",
-            column: "t.at",
-            kind: FieldKind::DateTime,
-        },
-        Field {
-            name: "status",
-            column: "t.status",
-            kind: FieldKind::String,
-        },
+        Field::new("at", "t.at", FieldKind::DateTime),
+        Field::new("status", "t.status", FieldKind::String),
     ];
 
     #[test]

@@ -21,7 +21,7 @@ use crate::odata::{Bound, Criteria, Cursor, ListOptions};
 use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, CollectionPage, EntityAddress, Resource, Wire};
+use crate::wire::{CollectionAddress, CollectionPage, Resource, Wire};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -42,7 +42,7 @@ pub trait Served: Collection + 'static {
     type Extra;
 
     /// The canonical address of a record of `scope`.
-    fn address(tree: Tree, scope: Self::Scope, record: &Self::Record) -> EntityAddress;
+    fn address(tree: Tree, scope: Self::Scope, record: &Self::Record) -> Address;
 
     /// Reads what the request's `$expand` asks for, for records of `scope`.
     async fn extra(
@@ -58,11 +58,17 @@ pub trait Served: Collection + 'static {
 
 /// A path that names a collection of `S`: its parents' ids.
 pub trait CollectionPath<S: Served>: DeserializeOwned + Copy + 'static {
+    /// The collection's segment beneath the parent.
+    const SEGMENT: &'static str = S::RESOURCE.collection();
+
     fn scope(self) -> S::Scope;
-    /// The collection, as `@odata.context` names it.
-    fn collection(self, tree: Tree) -> CollectionAddress;
     /// What must exist for the collection to exist.
     fn parent(self, tree: Tree) -> Address;
+
+    /// The collection, as `@odata.context` names it.
+    fn collection(self, tree: Tree) -> CollectionAddress {
+        CollectionAddress::beneath(&self.parent(tree), Self::SEGMENT)
+    }
 }
 
 /// A path that names one item of `S`.

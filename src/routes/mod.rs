@@ -7,6 +7,7 @@
 mod batch;
 mod body;
 mod collection;
+mod create;
 pub mod idempotency;
 mod operational;
 mod runs;

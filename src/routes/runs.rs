@@ -1,14 +1,14 @@
 //! Runs of a workflow, in both trees.
 
-use super::body::GraphJson;
 use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
+use super::create::{self, Creates};
 use super::summary::{self, SummaryWindow};
 use super::tree::Node;
 use super::{not_found, task_processing_results, user_processing_results};
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
 use crate::db::runs::Runs;
-use crate::db::transaction::Writer;
+use crate::db::transaction::WriteConnection;
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
@@ -24,7 +24,7 @@ use crate::error::GraphError;
 use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, EntityAddress, RunJson, RunSummaryJson, Wire};
+use crate::wire::{RunJson, RunSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -97,32 +97,29 @@ impl RunBody {
 /// `…/runs` and everything beneath it. A collection's `$count` and functions
 /// are registered before the `{id}` node that would match them.
 pub fn routes() -> Node {
-    collection::node::<Runs, WorkflowKey>(
+    let runs = collection::node::<Runs, WorkflowKey>(
         "/runs",
         ["List the workflow's runs", "Count the workflow's runs"],
-    )
-    .post(
-        Operation::create::<RunJson, RunBody>("Record a run of the workflow"),
-        create,
-    )
-    .child(summary::node(
-        Operation::function::<RunSummaryJson>("Summarize the runs scheduled in a time window"),
-        summarize,
-    ))
-    .child(
-        collection::updated::<Runs>(
-            collection::item::<Runs, RunKey>("/{runId}", "Get a run"),
-            "Update a run's processing state",
-        )
+    );
+    create::creates::<Runs, WorkflowKey>(runs, "Record a run of the workflow")
+        .child(summary::node(
+            Operation::function::<RunSummaryJson>("Summarize the runs scheduled in a time window"),
+            summarize,
+        ))
         .child(
-            task_processing_results::readable::<RunKey, RunTaskResultKey>([
-                "List the taskProcessingResults of the run",
-                "Count the taskProcessingResults of the run",
-                "Get a taskProcessingResult of the run",
-            ]),
+            collection::updated::<Runs>(
+                collection::item::<Runs, RunKey>("/{runId}", "Get a run"),
+                "Update a run's processing state",
+            )
+            .child(
+                task_processing_results::readable::<RunKey, RunTaskResultKey>([
+                    "List the taskProcessingResults of the run",
+                    "Count the taskProcessingResults of the run",
+                    "Get a taskProcessingResult of the run",
+                ]),
+            )
+            .child(user_processing_results::under_run()),
         )
-        .child(user_processing_results::under_run()),
-    )
 }
 
 impl Served for Runs {
@@ -131,8 +128,8 @@ impl Served for Runs {
     type Read = ReadReports;
     type Extra = ();
 
-    fn address(tree: Tree, _: WorkflowKey, run: &Run) -> EntityAddress {
-        EntityAddress::workflow(tree, run.workflow_id).then("runs", run.id)
+    fn address(tree: Tree, _: WorkflowKey, run: &Run) -> Address {
+        Address::run(tree, run.key())
     }
 
     async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
@@ -147,10 +144,6 @@ impl Served for Runs {
 impl CollectionPath<Runs> for WorkflowKey {
     fn scope(self) -> WorkflowKey {
         self
-    }
-
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(EntityAddress::workflow(tree, self.workflow_id), "runs")
     }
 
     fn parent(self, tree: Tree) -> Address {
@@ -193,36 +186,32 @@ impl Updated for Runs {
     }
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    writer: Writer,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<WorkflowKey>,
-    wire: Wire,
-    body: GraphJson<RunBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let run = body.0.into_domain()?;
-    let created = writer
-        .run(async |connection| {
-            db::runs::create(
-                connection,
-                tenant,
-                tree,
-                key.workflow_id,
-                Uuid::now_v7(),
-                &run,
-            )
-            .await
-        })
-        .await?;
-    match created {
-        Some(created) => wire.created(
-            &Runs::address(tree, key, &created),
-            RunJson::new(created, wire.evolvable),
-        ),
-        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
+impl Creates<Runs> for WorkflowKey {
+    type Body = RunBody;
+    type New = NewRun;
+    type Write = WriteReports;
+
+    fn validate(self, body: RunBody) -> Result<NewRun, ValidationError> {
+        body.into_domain()
+    }
+
+    async fn insert(
+        self,
+        connection: &mut WriteConnection<'_>,
+        tenant: Tenant,
+        tree: Tree,
+        id: Uuid,
+        run: &NewRun,
+    ) -> Result<Option<Run>, sqlx::Error> {
+        db::runs::create(connection, tenant, tree, self.workflow_id, id, run).await
+    }
+
+    fn scope(self) -> WorkflowKey {
+        self
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::workflow(tree, self)
     }
 }
 

@@ -3,14 +3,15 @@
 //! in both trees; read through a userProcessingResult, a run, a task, or the
 //! same task as another result.
 
-use super::body::{GraphJson, IdRef};
+use super::body::IdRef;
 use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
+use super::create::{self, Creates};
+use super::tasks;
 use super::tree::Node;
-use super::{not_found, tasks};
-use crate::auth::{Authorized, ReadReports, WriteReports};
+use crate::auth::{ReadReports, WriteReports};
 use crate::db;
 use crate::db::task_processing_results::{Scope, TaskProcessingResults};
-use crate::db::transaction::Writer;
+use crate::db::transaction::WriteConnection;
 use crate::db::Pool;
 use crate::domain::enums::{EvolvableMembers, ProcessingStatus, ProcessingStatusInput};
 use crate::domain::keys::{
@@ -29,10 +30,8 @@ use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{Task, Tree};
 use crate::error::GraphError;
 use crate::openapi::Operation;
-use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, EntityAddress, TaskJson, TaskProcessingResultJson, Wire};
-use actix_web::{web, HttpResponse};
+use crate::wire::{TaskJson, TaskProcessingResultJson, Wire};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -194,17 +193,16 @@ pub fn under_user(creates: bool) -> Node {
         ],
     );
     if creates {
-        results = results.post(
-            Operation::create::<TaskProcessingResultJson, TaskProcessingResultBody>(
-                "Record the processing of a task for the user",
-            ),
-            create,
+        results = create::creates::<TaskProcessingResults, UserProcessingResultKey>(
+            results,
+            "Record the processing of a task for the user",
         );
+        // The document shows the body without what the address sets.
         same_task = same_task.post(
             Operation::create::<TaskProcessingResultJson, SameTaskResultSchema>(
                 "Record another result of the same task for the user",
             ),
-            create_for_same_task,
+            create::create::<TaskProcessingResults, TaskProcessingResultKey>,
         );
     }
     let result = collection::updated::<TaskProcessingResults>(
@@ -235,8 +233,8 @@ impl Served for TaskProcessingResults {
     type Read = ReadReports;
     type Extra = HashMap<Uuid, Task>;
 
-    fn address(tree: Tree, _: Scope, result: &TaskProcessingResult) -> EntityAddress {
-        address(tree, result)
+    fn address(tree: Tree, _: Scope, result: &TaskProcessingResult) -> Address {
+        Address::task_processing_result(tree, result.key())
     }
 
     async fn extra(
@@ -266,31 +264,10 @@ impl Served for TaskProcessingResults {
     }
 }
 
-/// A result's canonical address: under its run and userProcessingResult.
-fn address(tree: Tree, result: &TaskProcessingResult) -> EntityAddress {
-    EntityAddress::workflow(tree, result.workflow_id)
-        .then("runs", result.run_id)
-        .then("userProcessingResults", result.user_processing_result_id)
-        .then("taskProcessingResults", result.id)
-}
-
-/// A userProcessingResult's address as the request gave it: with or without its run.
-fn user_address(tree: Tree, user: UserProcessingResultRef) -> EntityAddress {
-    let mut address = EntityAddress::workflow(tree, user.workflow_id);
-    if let Some(run_id) = user.run_id {
-        address = address.then("runs", run_id);
-    }
-    address.then("userProcessingResults", user.user_processing_result_id)
-}
-
 /// `…/userProcessingResults/{u}/taskProcessingResults`.
 impl CollectionPath<TaskProcessingResults> for UserProcessingResultRef {
     fn scope(self) -> Scope {
         Scope::UserProcessingResult(self)
-    }
-
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(user_address(tree, self), "taskProcessingResults")
     }
 
     fn parent(self, tree: Tree) -> Address {
@@ -304,13 +281,6 @@ impl CollectionPath<TaskProcessingResults> for RunKey {
         Scope::Run(self)
     }
 
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(
-            EntityAddress::workflow(tree, self.workflow_id).then("runs", self.run_id),
-            "taskProcessingResults",
-        )
-    }
-
     fn parent(self, tree: Tree) -> Address {
         Address::run(tree, self)
     }
@@ -322,13 +292,6 @@ impl CollectionPath<TaskProcessingResults> for TaskKey {
         Scope::Task(self)
     }
 
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(
-            EntityAddress::workflow(tree, self.workflow_id).then("tasks", self.task_id),
-            "taskProcessingResults",
-        )
-    }
-
     fn parent(self, tree: Tree) -> Address {
         Address::task(tree, self)
     }
@@ -336,16 +299,10 @@ impl CollectionPath<TaskProcessingResults> for TaskKey {
 
 /// `…/taskProcessingResults/{p}/task/taskProcessingResults`.
 impl CollectionPath<TaskProcessingResults> for TaskProcessingResultRef {
+    const SEGMENT: &'static str = "task/taskProcessingResults";
+
     fn scope(self) -> Scope {
         Scope::SameTaskAs(self)
-    }
-
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(
-            user_address(tree, self.parent())
-                .then("taskProcessingResults", self.task_processing_result_id),
-            "task/taskProcessingResults",
-        )
     }
 
     fn parent(self, tree: Tree) -> Address {
@@ -446,83 +403,75 @@ impl Updated for TaskProcessingResults {
 
 /// `POST …/userProcessingResults/{u}/taskProcessingResults`: a result of the task
 /// the body names, which must be a task of the same workflow.
-async fn create(
-    state: web::Data<AppState>,
-    writer: Writer,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<UserProcessingResultKey>,
-    wire: Wire,
-    body: GraphJson<TaskProcessingResultBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let (result, task_id) = body.0.for_named_task()?;
-    let created = writer
-        .run(async |connection| {
-            let id = Uuid::now_v7();
-            db::task_processing_results::create(connection, tenant, tree, key, id, task_id, &result)
-                .await
-        })
-        .await?;
-    respond_created(
-        &state,
-        tenant,
-        tree,
-        &wire,
-        created,
-        Address::user_processing_result(tree, key),
-    )
-    .await
+impl Creates<TaskProcessingResults> for UserProcessingResultKey {
+    type Body = TaskProcessingResultBody;
+    type New = (NewTaskProcessingResult, Uuid);
+    type Write = WriteReports;
+
+    fn validate(
+        self,
+        body: TaskProcessingResultBody,
+    ) -> Result<(NewTaskProcessingResult, Uuid), ValidationError> {
+        body.for_named_task()
+    }
+
+    async fn insert(
+        self,
+        connection: &mut WriteConnection<'_>,
+        tenant: Tenant,
+        tree: Tree,
+        id: Uuid,
+        (result, task_id): &(NewTaskProcessingResult, Uuid),
+    ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
+        let parent = self;
+        db::task_processing_results::create(connection, tenant, tree, parent, id, *task_id, result)
+            .await
+    }
+
+    fn scope(self) -> Scope {
+        Scope::UserProcessingResult(self.into())
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::user_processing_result(tree, self)
+    }
 }
 
 /// `POST …/taskProcessingResults/{p}/task/taskProcessingResults`: a new result for
 /// the task of result `p`, under the same userProcessingResult, in one statement.
-async fn create_for_same_task(
-    state: web::Data<AppState>,
-    writer: Writer,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<TaskProcessingResultKey>,
-    wire: Wire,
-    body: GraphJson<TaskProcessingResultBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let result = body.0.for_same_task(key.task_processing_result_id)?;
-    let created = writer
-        .run(async |connection| {
-            let id = Uuid::now_v7();
-            db::task_processing_results::create_for_same_task(
-                connection, tenant, tree, key, id, &result,
-            )
-            .await
-        })
-        .await?;
-    respond_created(
-        &state,
-        tenant,
-        tree,
-        &wire,
-        created,
-        Address::task_processing_result(tree, key),
-    )
-    .await
-}
+impl Creates<TaskProcessingResults> for TaskProcessingResultKey {
+    type Body = TaskProcessingResultBody;
+    type New = NewTaskProcessingResult;
+    type Write = WriteReports;
 
-/// 201 with the created result, or the 404 naming what of `parent` is missing.
-async fn respond_created(
-    state: &AppState,
-    tenant: Tenant,
-    tree: Tree,
-    wire: &Wire,
-    created: Option<TaskProcessingResult>,
-    parent: Address,
-) -> Result<HttpResponse, GraphError> {
-    match created {
-        Some(created) => wire.created(
-            &address(tree, &created),
-            TaskProcessingResultJson::new(created, wire.evolvable),
-        ),
-        None => Err(not_found(state, tenant, parent).await),
+    fn validate(
+        self,
+        body: TaskProcessingResultBody,
+    ) -> Result<NewTaskProcessingResult, ValidationError> {
+        body.for_same_task(self.task_processing_result_id)
+    }
+
+    async fn insert(
+        self,
+        connection: &mut WriteConnection<'_>,
+        tenant: Tenant,
+        tree: Tree,
+        id: Uuid,
+        result: &NewTaskProcessingResult,
+    ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
+        let origin = self;
+        db::task_processing_results::create_for_same_task(
+            connection, tenant, tree, origin, id, result,
+        )
+        .await
+    }
+
+    fn scope(self) -> Scope {
+        Scope::SameTaskAs(self.into())
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::task_processing_result(tree, self)
     }
 }
 

@@ -18,7 +18,7 @@ use crate::domain::workflow::{Task, TaskUpdate, Tree};
 use crate::error::GraphError;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, EntityAddress, TaskJson, Wire};
+use crate::wire::{TaskJson, Wire};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -51,8 +51,12 @@ impl Served for Tasks {
     type Read = ReadWorkflows;
     type Extra = ();
 
-    fn address(tree: Tree, workflow: WorkflowKey, task: &Task) -> EntityAddress {
-        EntityAddress::workflow(tree, workflow.workflow_id).then("tasks", task.id)
+    fn address(tree: Tree, workflow: WorkflowKey, task: &Task) -> Address {
+        let key = TaskKey {
+            workflow_id: workflow.workflow_id,
+            task_id: task.id,
+        };
+        Address::task(tree, key)
     }
 
     async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
@@ -67,10 +71,6 @@ impl Served for Tasks {
 impl CollectionPath<Tasks> for WorkflowKey {
     fn scope(self) -> WorkflowKey {
         self
-    }
-
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(EntityAddress::workflow(tree, self.workflow_id), "tasks")
     }
 
     fn parent(self, tree: Tree) -> Address {

@@ -1,15 +1,16 @@
 //! userProcessingResults: created under a run, read under a run or across a
 //! workflow's runs, in both trees.
 
-use super::body::{GraphJson, IdRef};
+use super::body::IdRef;
 use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
+use super::create::{self, Creates};
 use super::runs::ProcessingPatchBody;
 use super::summary::{self, SummaryWindow};
 use super::tree::Node;
 use super::{not_found, task_processing_results};
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
-use crate::db::transaction::Writer;
+use crate::db::transaction::WriteConnection;
 use crate::db::user_processing_results::{Scope, UserProcessingResults};
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
@@ -27,9 +28,7 @@ use crate::error::GraphError;
 use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{
-    CollectionAddress, EntityAddress, UserProcessingResultJson, UserSummaryJson, Wire,
-};
+use crate::wire::{UserProcessingResultJson, UserSummaryJson, Wire};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
@@ -102,18 +101,16 @@ impl UserProcessingResultBody {
 
 /// `…/runs/{r}/userProcessingResults`, where they are created.
 pub fn under_run() -> Node {
-    collection::node::<UserProcessingResults, RunKey>(
+    let results = collection::node::<UserProcessingResults, RunKey>(
         "/userProcessingResults",
         [
             "List the run's userProcessingResults",
             "Count the run's userProcessingResults",
         ],
-    )
-    .post(
-        Operation::create::<UserProcessingResultJson, UserProcessingResultBody>(
-            "Record the processing of a user in the run",
-        ),
-        create,
+    );
+    create::creates::<UserProcessingResults, RunKey>(
+        results,
+        "Record the processing of a user in the run",
     )
     // Results are created only under a userProcessingResult addressed with its run.
     .child(item(true))
@@ -154,10 +151,8 @@ impl Served for UserProcessingResults {
     type Read = ReadReports;
     type Extra = ();
 
-    fn address(tree: Tree, _: Scope, result: &UserProcessingResult) -> EntityAddress {
-        EntityAddress::workflow(tree, result.workflow_id)
-            .then("runs", result.run_id)
-            .then("userProcessingResults", result.id)
+    fn address(tree: Tree, _: Scope, result: &UserProcessingResult) -> Address {
+        Address::user_processing_result(tree, result.key())
     }
 
     async fn extra(_: &Pool, _: Tenant, _: Scope, _: &Wire) -> Result<(), GraphError> {
@@ -178,13 +173,6 @@ impl CollectionPath<UserProcessingResults> for RunKey {
         Scope::Run(self)
     }
 
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(
-            EntityAddress::workflow(tree, self.workflow_id).then("runs", self.run_id),
-            "userProcessingResults",
-        )
-    }
-
     fn parent(self, tree: Tree) -> Address {
         Address::run(tree, self)
     }
@@ -193,13 +181,6 @@ impl CollectionPath<UserProcessingResults> for RunKey {
 impl CollectionPath<UserProcessingResults> for WorkflowKey {
     fn scope(self) -> Scope {
         Scope::Workflow(self)
-    }
-
-    fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::Beneath(
-            EntityAddress::workflow(tree, self.workflow_id),
-            "userProcessingResults",
-        )
     }
 
     fn parent(self, tree: Tree) -> Address {
@@ -257,36 +238,35 @@ impl Updated for UserProcessingResults {
     }
 }
 
-async fn create(
-    state: web::Data<AppState>,
-    writer: Writer,
-    Authorized { tenant, .. }: Authorized<WriteReports>,
-    tree: Tree,
-    key: web::Path<RunKey>,
-    wire: Wire,
-    body: GraphJson<UserProcessingResultBody>,
-) -> Result<HttpResponse, GraphError> {
-    let key = key.into_inner();
-    let result = body.0.into_domain()?;
-    let created = writer
-        .run(async |connection| {
-            db::user_processing_results::create(
-                connection,
-                tenant,
-                tree,
-                key,
-                Uuid::now_v7(),
-                &result,
-            )
-            .await
-        })
-        .await?;
-    match created {
-        Some(created) => wire.created(
-            &UserProcessingResults::address(tree, Scope::Run(key), &created),
-            UserProcessingResultJson::new(created, wire.evolvable),
-        ),
-        None => Err(not_found(&state, tenant, Address::run(tree, key)).await),
+impl Creates<UserProcessingResults> for RunKey {
+    type Body = UserProcessingResultBody;
+    type New = NewUserProcessingResult;
+    type Write = WriteReports;
+
+    fn validate(
+        self,
+        body: UserProcessingResultBody,
+    ) -> Result<NewUserProcessingResult, ValidationError> {
+        body.into_domain()
+    }
+
+    async fn insert(
+        self,
+        connection: &mut WriteConnection<'_>,
+        tenant: Tenant,
+        tree: Tree,
+        id: Uuid,
+        result: &NewUserProcessingResult,
+    ) -> Result<Option<UserProcessingResult>, sqlx::Error> {
+        db::user_processing_results::create(connection, tenant, tree, self, id, result).await
+    }
+
+    fn scope(self) -> Scope {
+        Scope::Run(self)
+    }
+
+    fn parent(self, tree: Tree) -> Address {
+        Address::run(tree, self)
     }
 }
 

@@ -27,7 +27,7 @@ use crate::metrics;
 use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
-use crate::wire::{CollectionAddress, EntityAddress, Wire, WorkflowJson};
+use crate::wire::{CollectionAddress, Wire, WorkflowJson};
 use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -239,7 +239,7 @@ async fn create(
         .await?;
     metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
-        &EntityAddress::workflow(Tree::Live, created.id),
+        &Address::workflow(Tree::Live, created.key()),
         WorkflowJson::new(created, wire.evolvable),
     )
 }
@@ -260,7 +260,7 @@ async fn get(
         .await?;
     match found {
         Some(workflow) => wire.ok(
-            &EntityAddress::workflow(tree, workflow.id),
+            &Address::workflow(tree, key),
             WorkflowJson::new(workflow, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
@@ -424,7 +424,7 @@ async fn restore(
         .await?;
     match restored {
         Some(workflow) => wire.ok(
-            &EntityAddress::workflow(Tree::Live, workflow.id),
+            &Address::workflow(Tree::Live, key),
             WorkflowJson::new(workflow, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, Address::workflow(Tree::Deleted, key)).await),

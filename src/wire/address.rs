@@ -1,10 +1,9 @@
 //! Where an entity lives, rendered as a URL (`Location`) and as an OData context
 //! URL (`@odata.context`).
 
-use crate::domain::keys::Key;
+use crate::domain::keys::{Address, Key, Resource};
 use crate::domain::workflow::Tree;
 use std::fmt::Write;
-use uuid::Uuid;
 
 /// The API's container, below the version.
 pub const CONTAINER: &str = "identityGovernance/lifecycleWorkflows";
@@ -25,24 +24,26 @@ fn workflows(tree: Tree) -> &'static str {
     }
 }
 
+impl From<&Address> for EntityAddress {
+    /// The URL form of a domain address: each step's collection and key, a
+    /// workflow's collection being that of its tree.
+    fn from(address: &Address) -> Self {
+        let steps = address
+            .steps
+            .iter()
+            .map(|step| {
+                let collection = match (step.resource, address.tree) {
+                    (Resource::Workflow, Some(tree)) => workflows(tree),
+                    (resource, _) => resource.collection(),
+                };
+                (collection, step.key)
+            })
+            .collect();
+        Self { steps }
+    }
+}
+
 impl EntityAddress {
-    /// The entity `key` of `collection`, a collection at the container's root.
-    pub fn root(collection: &'static str, key: Key) -> Self {
-        Self {
-            steps: vec![(collection, key)],
-        }
-    }
-
-    pub fn workflow(tree: Tree, id: Uuid) -> Self {
-        Self::root(workflows(tree), Key::Id(id))
-    }
-
-    /// The entity `id` in the collection `collection` beneath this one.
-    pub fn then(mut self, collection: &'static str, id: Uuid) -> Self {
-        self.steps.push((collection, Key::Id(id)));
-        self
-    }
-
     /// `{root}/identityGovernance/lifecycleWorkflows/workflows/{w}/runs/{r}`.
     pub fn url(&self, root: &str) -> String {
         let mut url = format!("{root}/{CONTAINER}");
@@ -86,6 +87,11 @@ impl CollectionAddress {
         Self::Root(workflows(tree))
     }
 
+    /// The collection `segment` beneath the entity at `parent`.
+    pub fn beneath(parent: &Address, segment: &'static str) -> Self {
+        Self::Beneath(parent.into(), segment)
+    }
+
     /// `{root}/$metadata#identityGovernance/lifecycleWorkflows/workflows('{w}')/runs`.
     pub fn context(&self, root: &str) -> String {
         let mut context = format!("{root}/$metadata#{CONTAINER}");
@@ -104,11 +110,17 @@ impl CollectionAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::keys::{RunKey, WorkflowKey};
+    use uuid::Uuid;
 
     #[test]
     fn renders_urls_and_contexts_in_both_trees() {
         let (w, r) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let run = EntityAddress::workflow(Tree::Deleted, w).then("runs", r);
+        let run_key = RunKey {
+            workflow_id: w,
+            run_id: r,
+        };
+        let run = EntityAddress::from(&Address::run(Tree::Deleted, run_key));
         assert_eq!(
             run.url("https://h/beta"),
             format!("https://h/beta/identityGovernance/lifecycleWorkflows/deletedItems/workflows/{w}/runs/{r}")
@@ -117,13 +129,17 @@ mod tests {
             run.entity_context("https://h/beta"),
             format!("https://h/beta/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs/$entity")
         );
-        let workflow = EntityAddress::workflow(Tree::Live, w);
+        let workflow = EntityAddress::from(&Address::workflow(
+            Tree::Live,
+            WorkflowKey { workflow_id: w },
+        ));
         assert_eq!(
             workflow.entity_context("https://h/v1.0"),
             "https://h/v1.0/$metadata#identityGovernance/lifecycleWorkflows/workflows/$entity"
         );
         assert_eq!(
-            CollectionAddress::Beneath(run, "userProcessingResults").context("https://h"),
+            CollectionAddress::beneath(&Address::run(Tree::Deleted, run_key), "userProcessingResults")
+                .context("https://h"),
             format!("https://h/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs('{r}')/userProcessingResults")
         );
         assert_eq!(

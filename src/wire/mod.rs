@@ -9,7 +9,9 @@ mod projection;
 /// them, served at `{version}/$metadata`.
 pub const METADATA: &str = include_str!("metadata.xml");
 
-pub use address::{CollectionAddress, EntityAddress, CONTAINER};
+pub use address::{CollectionAddress, CONTAINER};
+
+use address::EntityAddress;
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
     UserSummaryJson, WorkflowJson,
@@ -17,6 +19,7 @@ pub use entities::{
 pub use projection::{Expansion, Projection, Resource};
 
 use crate::domain::enums::EvolvableMembers;
+use crate::domain::keys::Address;
 use crate::error::GraphError;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderName};
@@ -143,11 +146,8 @@ struct Entity<'a, T> {
 
 impl Wire {
     /// 200 with the entity at `address`, holding the properties `$select` names.
-    pub fn ok<R: Resource>(
-        &self,
-        address: &EntityAddress,
-        body: R,
-    ) -> Result<HttpResponse, GraphError> {
+    pub fn ok<R: Resource>(&self, address: &Address, body: R) -> Result<HttpResponse, GraphError> {
+        let address = EntityAddress::from(address);
         if let Some(option) = &self.entity_misfit {
             return Err(GraphError::invalid_request(format!(
                 "The query option '{option}' does not apply to a single entity."
@@ -174,10 +174,11 @@ impl Wire {
     /// `Location`; the row is counted in the metrics.
     pub fn created<R: Resource>(
         &self,
-        address: &EntityAddress,
+        address: &Address,
         body: R,
     ) -> Result<HttpResponse, GraphError> {
         crate::metrics::rows_created(R::TYPE, 1);
+        let address = &EntityAddress::from(address);
         let mut response = self.entity(StatusCode::CREATED, address, body)?;
         let location = header::HeaderValue::from_str(&address.url(&self.root))
             .map_err(|error| GraphError::internal(&error))?;
