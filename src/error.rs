@@ -30,28 +30,22 @@ pub struct ErrorKind {
     pub header: Option<ErrorHeader>,
 }
 
-/// A header an error response carries besides the body.
+/// A header an error response carries besides the body, as the document
+/// describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorHeader {
-    RetryAfter,
-    WwwAuthenticate,
+pub struct ErrorHeader {
+    pub name: &'static str,
+    pub description: &'static str,
 }
 
-impl ErrorHeader {
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorHeader::RetryAfter => "Retry-After",
-            ErrorHeader::WwwAuthenticate => "WWW-Authenticate",
-        }
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            ErrorHeader::RetryAfter => "Seconds to wait before retrying",
-            ErrorHeader::WwwAuthenticate => "The bearer challenge",
-        }
-    }
-}
+const RETRY_AFTER: ErrorHeader = ErrorHeader {
+    name: "Retry-After",
+    description: "Seconds to wait before retrying",
+};
+const BEARER_CHALLENGE: ErrorHeader = ErrorHeader {
+    name: "WWW-Authenticate",
+    description: "The bearer challenge",
+};
 
 macro_rules! error_kinds {
     ($($(#[$doc:meta])* $kind:ident: $status:ident, $code:literal, $name:literal, $header:expr, $description:literal;)*) => {
@@ -75,7 +69,7 @@ error_kinds! {
         "The request is malformed: the message names the part at fault";
     /// The bearer token is missing or not valid.
     UNAUTHENTICATED: UNAUTHORIZED, "InvalidAuthenticationToken", "invalidAuthenticationToken",
-        Some(ErrorHeader::WwwAuthenticate), "No bearer token, or one that is not valid";
+        Some(BEARER_CHALLENGE), "No bearer token, or one that is not valid";
     ACCESS_DENIED: FORBIDDEN, "accessDenied", "accessDenied", None,
         "The token does not grant the permission the operation needs";
     ITEM_NOT_FOUND: NOT_FOUND, "itemNotFound", "itemNotFound", None,
@@ -97,14 +91,14 @@ error_kinds! {
     FAILED_DEPENDENCY: FAILED_DEPENDENCY, "failedDependency", "failedDependency", None,
         "Inside a $batch, a request whose dependsOn did not succeed";
     ACTIVITY_LIMIT_REACHED: TOO_MANY_REQUESTS, "activityLimitReached", "activityLimitReached",
-        Some(ErrorHeader::RetryAfter),
+        Some(RETRY_AFTER),
         "The tenant's rate limit is reached (when one is configured): retry after the delay";
     HEADERS_TOO_LARGE: REQUEST_HEADER_FIELDS_TOO_LARGE, "invalidRequest", "headersTooLarge", None,
         "The request's headers are larger than the service reads (code invalidRequest)";
     GENERAL_EXCEPTION: INTERNAL_SERVER_ERROR, "generalException", "generalException", None,
         "The service failed: the cause is logged with the request id";
     SERVICE_NOT_AVAILABLE: SERVICE_UNAVAILABLE, "serviceNotAvailable", "serviceNotAvailable",
-        Some(ErrorHeader::RetryAfter),
+        Some(RETRY_AFTER),
         "The database cannot be reached, or the request ran out of time: retry after the delay";
 }
 
@@ -125,8 +119,7 @@ impl GraphError {
             kind,
             status: kind.status,
             message: message.into(),
-            retry_after: (kind.header == Some(ErrorHeader::RetryAfter))
-                .then_some(RETRY_AFTER_SECONDS),
+            retry_after: (kind.header == Some(RETRY_AFTER)).then_some(RETRY_AFTER_SECONDS),
         }
     }
 
@@ -301,16 +294,11 @@ impl ResponseError for GraphError {
     /// Status and headers only: the middleware writes the body.
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        match self.kind.header {
-            Some(ErrorHeader::RetryAfter) => {
-                if let Some(seconds) = self.retry_after {
-                    response.insert_header((header::RETRY_AFTER, seconds));
-                }
-            }
-            Some(ErrorHeader::WwwAuthenticate) => {
-                response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
-            }
-            None => {}
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
+        if self.kind.header == Some(BEARER_CHALLENGE) {
+            response.insert_header((header::WWW_AUTHENTICATE, self.bearer_challenge()));
         }
         response.finish()
     }

@@ -224,26 +224,22 @@ async fn sort_keys<C: Collection>(
     order
         .iter()
         .enumerate()
-        .map(|(index, key)| {
-            Ok(match key.kind {
-                FieldKind::Guid => row
-                    .try_get::<Option<Uuid>, _>(index)?
-                    .map_or(Bound::Null, Bound::Guid),
-                FieldKind::String | FieldKind::Enum(_) => row
-                    .try_get::<Option<String>, _>(index)?
-                    .map_or(Bound::Null, Bound::Text),
-                FieldKind::DateTime => row
-                    .try_get::<Option<DateTime<Utc>>, _>(index)?
-                    .map_or(Bound::Null, Bound::DateTime),
-                FieldKind::Integer => row
-                    .try_get::<Option<i64>, _>(index)?
-                    .map_or(Bound::Null, Bound::Integer),
-                FieldKind::Boolean => row
-                    .try_get::<Option<bool>, _>(index)?
-                    .map_or(Bound::Null, Bound::Boolean),
-            })
+        .map(|(index, key)| match key.kind {
+            FieldKind::Guid => bound(&row, index, Bound::Guid),
+            FieldKind::String | FieldKind::Enum(_) => bound(&row, index, Bound::Text),
+            FieldKind::DateTime => bound::<DateTime<Utc>>(&row, index, Bound::DateTime),
+            FieldKind::Integer => bound(&row, index, Bound::Integer),
+            FieldKind::Boolean => bound(&row, index, Bound::Boolean),
         })
         .collect()
+}
+
+/// Column `index` of `row` as a bound: null, or `of` its value.
+fn bound<'r, T>(row: &'r PgRow, index: usize, of: fn(T) -> Bound) -> Result<Bound, sqlx::Error>
+where
+    T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+{
+    Ok(row.try_get::<Option<T>, _>(index)?.map_or(Bound::Null, of))
 }
 
 impl Identified for crate::domain::workflow::Workflow {

@@ -240,45 +240,17 @@ impl Address {
         self.then(resource, Key::Id(id))
     }
 
-    pub fn workflow(tree: Tree, key: WorkflowKey) -> Self {
+    fn in_tree(tree: Tree) -> Self {
         Self {
             tree: Some(tree),
             ..Self::root()
         }
-        .then_id(Resource::Workflow, key.workflow_id)
     }
 
-    pub fn run(tree: Tree, key: RunKey) -> Self {
-        Self::workflow(tree, key.workflow()).then_id(Resource::Run, key.run_id)
-    }
-
-    pub fn task(tree: Tree, key: TaskKey) -> Self {
-        Self::workflow(tree, key.workflow()).then_id(Resource::Task, key.task_id)
-    }
-
-    pub fn user_processing_result(tree: Tree, key: impl Into<UserProcessingResultRef>) -> Self {
-        let key = key.into();
-        let mut address = Self::workflow(
-            tree,
-            WorkflowKey {
-                workflow_id: key.workflow_id,
-            },
-        );
-        if let Some(run_id) = key.run_id {
-            address = address.then_id(Resource::Run, run_id);
-        }
-        address.then_id(
-            Resource::UserProcessingResult,
-            key.user_processing_result_id,
-        )
-    }
-
-    pub fn task_processing_result(tree: Tree, key: impl Into<TaskProcessingResultRef>) -> Self {
-        let key = key.into();
-        Self::user_processing_result(tree, key.parent()).then_id(
-            Resource::TaskProcessingResult,
-            key.task_processing_result_id,
-        )
+    /// The address of what this one is beneath.
+    pub fn parent(mut self) -> Self {
+        self.steps.pop();
+        self
     }
 
     /// The 404 message for a `resource` with `key` that this address does not
@@ -293,6 +265,71 @@ impl Address {
             ),
             None => format!("No {} with id '{key}' exists.", resource.name()),
         }
+    }
+}
+
+/// A key that addresses an entity, in a tree: its [`Address`].
+pub trait Addressed: Copy {
+    fn address(self, tree: Tree) -> Address;
+}
+
+impl Addressed for WorkflowKey {
+    fn address(self, tree: Tree) -> Address {
+        Address::in_tree(tree).then_id(Resource::Workflow, self.workflow_id)
+    }
+}
+
+impl Addressed for RunKey {
+    fn address(self, tree: Tree) -> Address {
+        self.workflow()
+            .address(tree)
+            .then_id(Resource::Run, self.run_id)
+    }
+}
+
+impl Addressed for TaskKey {
+    fn address(self, tree: Tree) -> Address {
+        self.workflow()
+            .address(tree)
+            .then_id(Resource::Task, self.task_id)
+    }
+}
+
+/// With its run when the URL has it.
+impl Addressed for UserProcessingResultRef {
+    fn address(self, tree: Tree) -> Address {
+        let workflow = WorkflowKey {
+            workflow_id: self.workflow_id,
+        };
+        let parent = match self.run_id {
+            Some(run_id) => workflow.address(tree).then_id(Resource::Run, run_id),
+            None => workflow.address(tree),
+        };
+        parent.then_id(
+            Resource::UserProcessingResult,
+            self.user_processing_result_id,
+        )
+    }
+}
+
+impl Addressed for UserProcessingResultKey {
+    fn address(self, tree: Tree) -> Address {
+        UserProcessingResultRef::from(self).address(tree)
+    }
+}
+
+impl Addressed for TaskProcessingResultRef {
+    fn address(self, tree: Tree) -> Address {
+        self.parent().address(tree).then_id(
+            Resource::TaskProcessingResult,
+            self.task_processing_result_id,
+        )
+    }
+}
+
+impl Addressed for TaskProcessingResultKey {
+    fn address(self, tree: Tree) -> Address {
+        TaskProcessingResultRef::from(self).address(tree)
     }
 }
 

@@ -480,30 +480,33 @@ fn takes_idempotency_key(endpoint: &Endpoint) -> bool {
 }
 
 fn idempotency_key() -> Parameter {
-    ParameterBuilder::new()
-        .name("Idempotency-Key")
-        .parameter_in(ParameterIn::Header)
-        .required(Required::False)
-        .description(Some(
-            "Makes retries safe: the same key with the same request within 24 hours \
-             answers the first response again (with Idempotent-Replayed: true) without \
-             writing again; with a different request it is a 422. 1 to 255 visible \
-             ASCII characters, per tenant.",
-        ))
-        .schema(Some(string().min_length(Some(1)).max_length(Some(255))))
-        .build()
+    header_parameter(
+        "Idempotency-Key",
+        "Makes retries safe: the same key with the same request within 24 hours \
+         answers the first response again (with Idempotent-Replayed: true) without \
+         writing again; with a different request it is a 422. 1 to 255 visible \
+         ASCII characters, per tenant.",
+        string().min_length(Some(1)).max_length(Some(255)),
+    )
 }
 
 fn prefer() -> Parameter {
+    header_parameter(
+        "Prefer",
+        "odata.maxpagesize=N (a page size); include-unknown-enum-members (show \
+         evolvable enum members rather than unknownFutureValue).",
+        string(),
+    )
+}
+
+/// An optional request header.
+fn header_parameter(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
     ParameterBuilder::new()
-        .name("Prefer")
+        .name(name)
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
-        .description(Some(
-            "odata.maxpagesize=N (a page size); include-unknown-enum-members (show \
-             evolvable enum members rather than unknownFutureValue).",
-        ))
-        .schema(Some(string()))
+        .description(Some(description))
+        .schema(Some(schema))
         .build()
 }
 
@@ -551,7 +554,7 @@ fn error_response(kind: &ErrorKind) -> Response {
             Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
         );
     if let Some(extra) = kind.header {
-        response = response.header(extra.name(), header(extra.description()));
+        response = response.header(extra.name, header(extra.description));
     }
     response.build()
 }

@@ -14,7 +14,7 @@ use crate::auth::{Authorized, Need};
 use crate::db::page::{self, After, Collection, Page, PageRequest};
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
-use crate::domain::keys::{Address, Resource as Addressed};
+use crate::domain::keys::{Address, Addressed, Resource as Named};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::odata::{Bound, Criteria, Cursor, ListOptions};
@@ -34,7 +34,7 @@ use uuid::Uuid;
 /// A collection the API serves, read through its database collection.
 pub trait Served: Collection + 'static {
     /// What a 404 calls an item.
-    const RESOURCE: Addressed;
+    const RESOURCE: Named;
     type Json: Resource + ToSchema;
     /// The permission reading the collection needs.
     type Read: Need;
@@ -56,18 +56,17 @@ pub trait Served: Collection + 'static {
         -> Self::Json;
 }
 
-/// A path that names a collection of `S`: its parents' ids.
-pub trait CollectionPath<S: Served>: DeserializeOwned + Copy + 'static {
+/// A path that names a collection of `S`: the key of the entity it is beneath,
+/// which must exist for the collection to exist.
+pub trait CollectionPath<S: Served>: Addressed + DeserializeOwned + 'static {
     /// The collection's segment beneath the parent.
     const SEGMENT: &'static str = S::RESOURCE.collection();
 
     fn scope(self) -> S::Scope;
-    /// What must exist for the collection to exist.
-    fn parent(self, tree: Tree) -> Address;
 
     /// The collection, as `@odata.context` names it.
     fn collection(self, tree: Tree) -> CollectionAddress {
-        CollectionAddress::beneath(&self.parent(tree), Self::SEGMENT)
+        CollectionAddress::beneath(&self.address(tree), Self::SEGMENT)
     }
 }
 
@@ -87,7 +86,7 @@ pub trait ItemPath<S: Served>: DeserializeOwned + Copy + 'static {
 /// A collection whose items take a PATCH.
 pub trait Updated: 'static {
     /// The path of one item.
-    type Key: DeserializeOwned + Copy + 'static;
+    type Key: Addressed + DeserializeOwned + 'static;
     type Body: DeserializeOwned + ToSchema + 'static;
     /// The permission writing needs.
     type Write: Need;
@@ -100,9 +99,6 @@ pub trait Updated: 'static {
         key: Self::Key,
         body: Self::Body,
     ) -> Result<bool, GraphError>;
-
-    /// The address of the item at `key`, for the 404.
-    fn located(tree: Tree, key: Self::Key) -> Address;
 }
 
 /// `GET {collection}`: a page.
@@ -118,7 +114,7 @@ pub async fn list<S: Served, P: CollectionPath<S>>(
             &state,
             path.scope(),
             path.collection(tree),
-            path.parent(tree),
+            path.address(tree),
             |record, evolvable| S::render(record, evolvable, &extra),
         )
         .await
@@ -132,7 +128,7 @@ pub async fn count<S: Served, P: CollectionPath<S>>(
 ) -> Result<HttpResponse, GraphError> {
     let path = path.into_inner();
     listing
-        .serve_count::<S>(&state, path.scope(), path.parent(listing.tree))
+        .serve_count::<S>(&state, path.scope(), path.address(listing.tree))
         .await
 }
 
@@ -173,7 +169,7 @@ pub async fn update<S: Updated>(
     if S::update(&state.pool, tenant, tree, key, body.0).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(not_found(&state, tenant, S::located(tree, key)).await)
+        Err(not_found(&state, tenant, key.address(tree)).await)
     }
 }
 

@@ -8,7 +8,7 @@ use super::not_found;
 use super::tree::Node;
 use crate::auth::{Authorized, Need};
 use crate::db::transaction::{WriteConnection, Writer};
-use crate::domain::keys::Address;
+use crate::domain::keys::Addressed;
 use crate::domain::validation::ValidationError;
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
@@ -21,8 +21,9 @@ use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A path beneath which items of `S` are created.
-pub trait Creates<S: Served>: DeserializeOwned + Copy + 'static {
+/// A path beneath which items of `S` are created: the key of the parent, which
+/// the 404 names when it is missing.
+pub trait Creates<S: Served>: Addressed + DeserializeOwned + 'static {
     type Body: DeserializeOwned + ToSchema + 'static;
     /// The item as validated from the body.
     type New;
@@ -43,9 +44,6 @@ pub trait Creates<S: Served>: DeserializeOwned + Copy + 'static {
 
     /// The collection the new item is in.
     fn scope(self) -> S::Scope;
-
-    /// The parent, for the 404 when it is missing.
-    fn parent(self, tree: Tree) -> Address;
 }
 
 /// Adds the create of `S`'s items beneath `K` to `node`.
@@ -85,6 +83,6 @@ where
             &S::address(tree, key.scope(), &record),
             S::render(record, wire.evolvable, &S::Extra::default()),
         ),
-        None => Err(not_found(&state, tenant, key.parent(tree)).await),
+        None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }

@@ -14,7 +14,7 @@ use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
-use crate::domain::keys::{Address, Resource, RunKey, RunTaskResultKey, WorkflowKey};
+use crate::domain::keys::{Address, Addressed, Resource, RunKey, RunTaskResultKey, WorkflowKey};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
 use crate::domain::timestamp::{self, Timestamp};
@@ -129,7 +129,7 @@ impl Served for Runs {
     type Extra = ();
 
     fn address(tree: Tree, _: WorkflowKey, run: &Run) -> Address {
-        Address::run(tree, run.key())
+        run.key().address(tree)
     }
 
     async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
@@ -145,10 +145,6 @@ impl CollectionPath<Runs> for WorkflowKey {
     fn scope(self) -> WorkflowKey {
         self
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self)
-    }
 }
 
 impl ItemPath<Runs> for RunKey {
@@ -161,7 +157,7 @@ impl ItemPath<Runs> for RunKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self.workflow())
+        self.workflow().address(tree)
     }
 }
 
@@ -179,10 +175,6 @@ impl Updated for Runs {
     ) -> Result<bool, GraphError> {
         let update = body.into_domain("microsoft.graph.identityGovernance.run")?;
         Ok(db::runs::update(pool, tenant, tree, key, &update).await?)
-    }
-
-    fn located(tree: Tree, key: RunKey) -> Address {
-        Address::run(tree, key)
     }
 }
 
@@ -208,10 +200,6 @@ impl Creates<Runs> for WorkflowKey {
 
     fn scope(self) -> WorkflowKey {
         self
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self)
     }
 }
 
@@ -263,6 +251,6 @@ async fn summarize(
             "microsoft.graph.identityGovernance.runSummary",
             RunSummaryJson::from(summary),
         ),
-        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
+        None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }

@@ -15,7 +15,7 @@ use crate::db::transaction::WriteConnection;
 use crate::db::Pool;
 use crate::domain::enums::{EvolvableMembers, ProcessingStatus, ProcessingStatusInput};
 use crate::domain::keys::{
-    Address, Resource, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey,
+    Address, Addressed, Resource, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey,
     TaskProcessingResultKey, TaskProcessingResultRef, TaskResultKey, UserProcessingResultKey,
     UserProcessingResultRef,
 };
@@ -234,7 +234,7 @@ impl Served for TaskProcessingResults {
     type Extra = HashMap<Uuid, Task>;
 
     fn address(tree: Tree, _: Scope, result: &TaskProcessingResult) -> Address {
-        Address::task_processing_result(tree, result.key())
+        result.key().address(tree)
     }
 
     async fn extra(
@@ -269,10 +269,6 @@ impl CollectionPath<TaskProcessingResults> for UserProcessingResultRef {
     fn scope(self) -> Scope {
         Scope::UserProcessingResult(self)
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::user_processing_result(tree, self)
-    }
 }
 
 /// `…/runs/{r}/taskProcessingResults`.
@@ -280,20 +276,12 @@ impl CollectionPath<TaskProcessingResults> for RunKey {
     fn scope(self) -> Scope {
         Scope::Run(self)
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::run(tree, self)
-    }
 }
 
 /// `…/tasks/{t}/taskProcessingResults`.
 impl CollectionPath<TaskProcessingResults> for TaskKey {
     fn scope(self) -> Scope {
         Scope::Task(self)
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::task(tree, self)
     }
 }
 
@@ -303,10 +291,6 @@ impl CollectionPath<TaskProcessingResults> for TaskProcessingResultRef {
 
     fn scope(self) -> Scope {
         Scope::SameTaskAs(self)
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::task_processing_result(tree, self)
     }
 }
 
@@ -320,7 +304,7 @@ impl ItemPath<TaskProcessingResults> for TaskProcessingResultRef {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::user_processing_result(tree, self.parent())
+        self.parent().address(tree)
     }
 }
 
@@ -334,7 +318,7 @@ impl ItemPath<TaskProcessingResults> for RunTaskResultKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::run(tree, self.run())
+        self.run().address(tree)
     }
 }
 
@@ -348,7 +332,7 @@ impl ItemPath<TaskProcessingResults> for TaskResultKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::task(tree, self.task())
+        self.task().address(tree)
     }
 
     fn missing(self, _: &Address) -> String {
@@ -369,7 +353,7 @@ impl ItemPath<TaskProcessingResults> for SameTaskResultKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::task_processing_result(tree, self.origin())
+        self.origin().address(tree)
     }
 
     fn missing(self, _: &Address) -> String {
@@ -394,10 +378,6 @@ impl Updated for TaskProcessingResults {
     ) -> Result<bool, GraphError> {
         let update = body.into_domain()?;
         Ok(db::task_processing_results::update(pool, tenant, tree, key, &update).await?)
-    }
-
-    fn located(tree: Tree, key: TaskProcessingResultRef) -> Address {
-        Address::task_processing_result(tree, key)
     }
 }
 
@@ -430,10 +410,6 @@ impl Creates<TaskProcessingResults> for UserProcessingResultKey {
 
     fn scope(self) -> Scope {
         Scope::UserProcessingResult(self.into())
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::user_processing_result(tree, self)
     }
 }
 
@@ -468,10 +444,6 @@ impl Creates<TaskProcessingResults> for TaskProcessingResultKey {
 
     fn scope(self) -> Scope {
         Scope::SameTaskAs(self.into())
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::task_processing_result(tree, self)
     }
 }
 

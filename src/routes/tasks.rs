@@ -10,7 +10,7 @@ use crate::db::tasks::Tasks;
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::{
-    Address, Resource, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
+    Address, Addressed, Resource, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
 };
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
@@ -56,7 +56,7 @@ impl Served for Tasks {
             workflow_id: workflow.workflow_id,
             task_id: task.id,
         };
-        Address::task(tree, key)
+        key.address(tree)
     }
 
     async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
@@ -72,10 +72,6 @@ impl CollectionPath<Tasks> for WorkflowKey {
     fn scope(self) -> WorkflowKey {
         self
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self)
-    }
 }
 
 impl ItemPath<Tasks> for TaskKey {
@@ -88,7 +84,7 @@ impl ItemPath<Tasks> for TaskKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self.workflow())
+        self.workflow().address(tree)
     }
 }
 
@@ -107,10 +103,6 @@ impl Updated for Tasks {
         let update = body.into_domain()?;
         Ok(db::tasks::update(pool, tenant, tree, key, &update).await?)
     }
-
-    fn located(tree: Tree, key: TaskKey) -> Address {
-        Address::task(tree, key)
-    }
 }
 
 /// `GET …/taskProcessingResults/{p}/task`: the task the result ran.
@@ -127,7 +119,7 @@ pub(super) async fn of_result(
             &Tasks::address(tree, key.workflow(), &task),
             TaskJson::new(task, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::task_processing_result(tree, key)).await),
+        None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }
 

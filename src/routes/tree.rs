@@ -10,6 +10,35 @@ use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{web, FromRequest, Handler, Resource, Responder, Scope};
 
+/// `Node::get`, `Node::post`, …: an endpoint of that method at the node.
+macro_rules! methods {
+    ($($name:ident $method:ident),*) => {$(
+        pub fn $name<F, Args>(self, operation: Operation, handler: F) -> Self
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            self.on(Method::$method, operation, handler)
+        }
+    )*};
+}
+
+/// Registers a scope or a resource, behind authentication and the idempotency
+/// guard when `authenticated` (their `wrap`s return different types).
+macro_rules! register {
+    ($service:expr, $authenticated:expr, $config:expr) => {
+        if $authenticated {
+            $service
+                .wrap(from_fn(idempotency::guard))
+                .wrap(from_fn(auth::authenticate))
+                .register($config);
+        } else {
+            $service.register($config);
+        }
+    };
+}
+
 /// A path segment (or a few), the endpoints at it and the nodes beneath it.
 pub struct Node {
     /// The actix-web pattern, relative to the parent node.
@@ -42,41 +71,7 @@ impl Node {
         }
     }
 
-    pub fn get<F, Args>(self, operation: Operation, handler: F) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::GET, operation, handler)
-    }
-
-    pub fn post<F, Args>(self, operation: Operation, handler: F) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::POST, operation, handler)
-    }
-
-    pub fn patch<F, Args>(self, operation: Operation, handler: F) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::PATCH, operation, handler)
-    }
-
-    pub fn delete<F, Args>(self, operation: Operation, handler: F) -> Self
-    where
-        F: Handler<Args>,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::DELETE, operation, handler)
-    }
+    methods!(get GET, post POST, patch PATCH, delete DELETE);
 
     fn on<F, Args>(mut self, method: Method, operation: Operation, handler: F) -> Self
     where
@@ -140,14 +135,7 @@ impl HttpServiceFactory for Node {
             for data in self.data {
                 resource = data.add_to_resource(resource);
             }
-            if self.authenticated {
-                resource
-                    .wrap(from_fn(idempotency::guard))
-                    .wrap(from_fn(auth::authenticate))
-                    .register(config);
-            } else {
-                resource.register(config);
-            }
+            register!(resource, self.authenticated, config);
             return;
         }
         let mut scope = web::scope(&self.pattern);
@@ -161,14 +149,7 @@ impl HttpServiceFactory for Node {
         for child in self.children {
             scope = scope.service(child);
         }
-        if self.authenticated {
-            scope
-                .wrap(from_fn(idempotency::guard))
-                .wrap(from_fn(auth::authenticate))
-                .register(config);
-        } else {
-            scope.register(config);
-        }
+        register!(scope, self.authenticated, config);
     }
 }
 

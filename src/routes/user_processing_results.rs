@@ -17,7 +17,9 @@ use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
-use crate::domain::keys::{Address, Resource, RunKey, UserProcessingResultRef, WorkflowKey};
+use crate::domain::keys::{
+    Address, Addressed, Resource, RunKey, UserProcessingResultRef, WorkflowKey,
+};
 use crate::domain::objects;
 use crate::domain::reference;
 use crate::domain::timestamp;
@@ -152,7 +154,7 @@ impl Served for UserProcessingResults {
     type Extra = ();
 
     fn address(tree: Tree, _: Scope, result: &UserProcessingResult) -> Address {
-        Address::user_processing_result(tree, result.key())
+        result.key().address(tree)
     }
 
     async fn extra(_: &Pool, _: Tenant, _: Scope, _: &Wire) -> Result<(), GraphError> {
@@ -172,19 +174,11 @@ impl CollectionPath<UserProcessingResults> for RunKey {
     fn scope(self) -> Scope {
         Scope::Run(self)
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::run(tree, self)
-    }
 }
 
 impl CollectionPath<UserProcessingResults> for WorkflowKey {
     fn scope(self) -> Scope {
         Scope::Workflow(self)
-    }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::workflow(tree, self)
     }
 }
 
@@ -199,21 +193,7 @@ impl ItemPath<UserProcessingResults> for UserProcessingResultRef {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        match self.run_id {
-            Some(run_id) => Address::run(
-                tree,
-                RunKey {
-                    workflow_id: self.workflow_id,
-                    run_id,
-                },
-            ),
-            None => Address::workflow(
-                tree,
-                WorkflowKey {
-                    workflow_id: self.workflow_id,
-                },
-            ),
-        }
+        self.address(tree).parent()
     }
 }
 
@@ -231,10 +211,6 @@ impl Updated for UserProcessingResults {
     ) -> Result<bool, GraphError> {
         let update = body.into_domain("microsoft.graph.identityGovernance.userProcessingResult")?;
         Ok(db::user_processing_results::update(pool, tenant, tree, key, &update).await?)
-    }
-
-    fn located(tree: Tree, key: UserProcessingResultRef) -> Address {
-        Address::user_processing_result(tree, key)
     }
 }
 
@@ -264,10 +240,6 @@ impl Creates<UserProcessingResults> for RunKey {
     fn scope(self) -> Scope {
         Scope::Run(self)
     }
-
-    fn parent(self, tree: Tree) -> Address {
-        Address::run(tree, self)
-    }
 }
 
 /// `GET …/userProcessingResults/summary(startDateTime=…,endDateTime=…)`.
@@ -295,6 +267,6 @@ async fn summarize(
             "microsoft.graph.identityGovernance.userSummary",
             UserSummaryJson::from(summary),
         ),
-        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
+        None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }

@@ -15,7 +15,7 @@ use crate::db::Pool;
 use crate::domain::enums::{
     TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput,
 };
-use crate::domain::keys::{Address, WorkflowKey};
+use crate::domain::keys::{Address, Addressed, WorkflowKey};
 use crate::domain::objects;
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
@@ -239,7 +239,7 @@ async fn create(
         .await?;
     metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
-        &Address::workflow(Tree::Live, created.key()),
+        &created.key().address(Tree::Live),
         WorkflowJson::new(created, wire.evolvable),
     )
 }
@@ -260,10 +260,10 @@ async fn get(
         .await?;
     match found {
         Some(workflow) => wire.ok(
-            &Address::workflow(tree, key),
+            &key.address(tree),
             WorkflowJson::new(workflow, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::workflow(tree, key)).await),
+        None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }
 
@@ -285,7 +285,7 @@ async fn delete(
     if deleted {
         Ok(HttpResponse::NoContent().finish())
     } else {
-        Err(not_found(&state, tenant, Address::workflow(tree, key)).await)
+        Err(not_found(&state, tenant, key.address(tree)).await)
     }
 }
 
@@ -398,10 +398,6 @@ impl Updated for Workflows {
         let update = body.into_domain()?;
         Ok(db::workflows::update(pool, tenant, key.workflow_id, &update).await?)
     }
-
-    fn located(tree: Tree, key: WorkflowKey) -> Address {
-        Address::workflow(tree, key)
-    }
 }
 
 /// `POST /deletedItems/workflows/{id}/restore`: no body; 200 with the workflow.
@@ -424,10 +420,10 @@ async fn restore(
         .await?;
     match restored {
         Some(workflow) => wire.ok(
-            &Address::workflow(Tree::Live, key),
+            &key.address(Tree::Live),
             WorkflowJson::new(workflow, wire.evolvable),
         ),
-        None => Err(not_found(&state, tenant, Address::workflow(Tree::Deleted, key)).await),
+        None => Err(not_found(&state, tenant, key.address(Tree::Deleted)).await),
     }
 }
 
@@ -477,6 +473,6 @@ async fn activate(
             metrics::rows_created("taskProcessingResult", task_results);
             Ok(HttpResponse::NoContent().finish())
         }
-        None => Err(not_found(&state, tenant, Address::workflow(Tree::Live, key)).await),
+        None => Err(not_found(&state, tenant, key.address(Tree::Live)).await),
     }
 }

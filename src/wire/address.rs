@@ -110,7 +110,7 @@ impl CollectionAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::keys::{RunKey, WorkflowKey};
+    use crate::domain::keys::{Addressed, RunKey, WorkflowKey};
     use uuid::Uuid;
 
     #[test]
@@ -120,7 +120,7 @@ mod tests {
             workflow_id: w,
             run_id: r,
         };
-        let run = EntityAddress::from(&Address::run(Tree::Deleted, run_key));
+        let run = EntityAddress::from(&run_key.address(Tree::Deleted));
         assert_eq!(
             run.url("https://h/beta"),
             format!("https://h/beta/identityGovernance/lifecycleWorkflows/deletedItems/workflows/{w}/runs/{r}")
@@ -129,16 +129,13 @@ mod tests {
             run.entity_context("https://h/beta"),
             format!("https://h/beta/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs/$entity")
         );
-        let workflow = EntityAddress::from(&Address::workflow(
-            Tree::Live,
-            WorkflowKey { workflow_id: w },
-        ));
+        let workflow = EntityAddress::from(&(WorkflowKey { workflow_id: w }).address(Tree::Live));
         assert_eq!(
             workflow.entity_context("https://h/v1.0"),
             "https://h/v1.0/$metadata#identityGovernance/lifecycleWorkflows/workflows/$entity"
         );
         assert_eq!(
-            CollectionAddress::beneath(&Address::run(Tree::Deleted, run_key), "userProcessingResults")
+            CollectionAddress::beneath(&run_key.address(Tree::Deleted), "userProcessingResults")
                 .context("https://h"),
             format!("https://h/$metadata#identityGovernance/lifecycleWorkflows/deletedItems/workflows('{w}')/runs('{r}')/userProcessingResults")
         );

@@ -15,6 +15,26 @@ pub trait Resource: Serialize {
     const EXPANDABLE: &'static [&'static str];
 }
 
+/// The names a query option lists, comma-separated, when the query has it;
+/// `what` says what they name.
+fn names_in(query: &str, option: &str, what: &str) -> Result<Option<Vec<String>>, GraphError> {
+    let Some((_, value)) =
+        form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == option)
+    else {
+        return Ok(None);
+    };
+    let names: Vec<String> = value
+        .split(',')
+        .map(|name| name.trim().to_owned())
+        .collect();
+    if names.iter().any(String::is_empty) {
+        return Err(GraphError::invalid_request(format!(
+            "The query option '{option}' must be a comma-separated list of {what}."
+        )));
+    }
+    Ok(Some(names))
+}
+
 /// The `$expand` of a request: the navigation properties to render inline.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expansion(Vec<String>);
@@ -22,21 +42,8 @@ pub struct Expansion(Vec<String>);
 impl Expansion {
     /// Reads `$expand` (or `%24expand`) from a query string.
     pub fn from_query(query: &str) -> Result<Self, GraphError> {
-        let Some((_, value)) =
-            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "$expand")
-        else {
-            return Ok(Self::default());
-        };
-        let names: Vec<String> = value
-            .split(',')
-            .map(|name| name.trim().to_owned())
-            .collect();
-        if names.iter().any(String::is_empty) {
-            return Err(GraphError::invalid_request(
-                "The query option '$expand' must be a comma-separated list of navigation properties.",
-            ));
-        }
-        Ok(Self(names))
+        let names = names_in(query, "$expand", "navigation properties")?;
+        Ok(Self(names.unwrap_or_default()))
     }
 
     /// Checks the expansion against what `R` can expand.
@@ -71,21 +78,7 @@ pub struct Projection(Option<Vec<String>>);
 impl Projection {
     /// Reads `$select` (or `%24select`) from a query string.
     pub fn from_query(query: &str) -> Result<Self, GraphError> {
-        let Some((_, value)) =
-            form_urlencoded::parse(query.as_bytes()).find(|(name, _)| name == "$select")
-        else {
-            return Ok(Self(None));
-        };
-        let names: Vec<String> = value
-            .split(',')
-            .map(|name| name.trim().to_owned())
-            .collect();
-        if names.iter().any(String::is_empty) {
-            return Err(GraphError::invalid_request(
-                "The query option '$select' must be a comma-separated list of property names.",
-            ));
-        }
-        Ok(Self(Some(names)))
+        names_in(query, "$select", "property names").map(Self)
     }
 
     /// `(a,b)` for a context URL when there is a selection.
