@@ -57,33 +57,113 @@ pub(super) fn ends_the_session(error: &dyn sqlx::error::DatabaseError) -> bool {
         .is_some_and(|code| code.starts_with("57P") || code.starts_with("08"))
 }
 
-/// The client error a violated constraint means, where it means one. Writes rely on
-/// these constraints rather than on a read before the write, so the rules hold
-/// under concurrent requests and the success path stays one statement.
+/// The client error a violated constraint means, where it means one.
 fn from_constraint(constraint: &str) -> Option<GraphError> {
-    let error = match constraint {
-        "workflows_live_display_name_key" => GraphError::conflict(
-            "A live workflow with this displayName already exists in the tenant.",
-        ),
-        "workflows_scheduling_needs_enabled_check" => GraphError::invalid_request(
-            "Invalid value for property 'isSchedulingEnabled': can only be true when isEnabled is true.",
-        ),
-        "runs_completed_after_started_check"
-        | "user_processing_results_completed_after_started_check"
-        | "task_processing_results_completed_after_started_check" => GraphError::invalid_request(
-            "Invalid value for property 'completedDateTime': must not be earlier than startedDateTime.",
-        ),
-        "task_processing_results_task_fkey" => GraphError::invalid_request(
-            "Invalid value for property 'task': it is not a task of this workflow.",
-        ),
-        // A parent removed between the request's lookup and its write.
-        "runs_workflow_fkey"
-        | "tasks_workflow_fkey"
-        | "user_processing_results_run_fkey"
-        | "task_processing_results_user_processing_result_fkey" => {
-            GraphError::not_found("A parent of the resource no longer exists.")
-        }
-        _ => return None,
-    };
-    Some(error)
+    CLIENT_ERRORS
+        .iter()
+        .find(|(name, _)| *name == constraint)
+        .map(|(_, error)| error())
 }
+
+/// The constraints (and unique indexes) a request can violate, with the client
+/// error each violation means. Writes rely on these constraints rather than on a
+/// read before the write, so the rules hold under concurrent requests and the
+/// success path stays one statement. Every other constraint of the schema is in
+/// [`UNVIOLATABLE`]; `tests/api/constraints.rs` checks the two against the
+/// migrated schema.
+pub const CLIENT_ERRORS: &[(&str, MakeError)] = &[
+    ("workflows_live_display_name_key", || {
+        GraphError::conflict("A live workflow with this displayName already exists in the tenant.")
+    }),
+    ("workflows_scheduling_needs_enabled_check", || {
+        GraphError::invalid_request(
+            "Invalid value for property 'isSchedulingEnabled': can only be true when isEnabled is true.",
+        )
+    }),
+    (
+        "runs_completed_after_started_check",
+        completed_before_started,
+    ),
+    (
+        "user_processing_results_completed_after_started_check",
+        completed_before_started,
+    ),
+    (
+        "task_processing_results_completed_after_started_check",
+        completed_before_started,
+    ),
+    ("task_processing_results_task_fkey", || {
+        GraphError::invalid_request(
+            "Invalid value for property 'task': it is not a task of this workflow.",
+        )
+    }),
+    // A parent removed between the request's lookup and its write.
+    ("runs_workflow_fkey", parent_gone),
+    ("tasks_workflow_fkey", parent_gone),
+    ("user_processing_results_run_fkey", parent_gone),
+    (
+        "task_processing_results_user_processing_result_fkey",
+        parent_gone,
+    ),
+];
+
+/// Makes the error a violation answers.
+type MakeError = fn() -> GraphError;
+
+fn completed_before_started() -> GraphError {
+    GraphError::invalid_request(
+        "Invalid value for property 'completedDateTime': must not be earlier than startedDateTime.",
+    )
+}
+
+fn parent_gone() -> GraphError {
+    GraphError::not_found("A parent of the resource no longer exists.")
+}
+
+/// The constraints no request can violate, and why; a violation of one is the
+/// service's fault and answers 500.
+pub const UNVIOLATABLE: &[&str] = &[
+    // Keys of ids the service makes (UUIDv7, `Uuid::now_v7` or the uuid_v7()
+    // function); a request never names the id of what it creates.
+    "workflows_pkey",
+    "tasks_pkey",
+    "runs_pkey",
+    "user_processing_results_pkey",
+    "task_processing_results_pkey",
+    "task_processing_results_id_key",
+    // Claimed with `on conflict (tenant_id, key)` (db::idempotency::claim).
+    "idempotency_keys_pkey",
+    // Upserted with `on conflict` on the key by the counting triggers.
+    "result_counters_pkey",
+    // Written by the counting triggers for rows whose own foreign key, checked
+    // first, holds their parent, and so the workflow, in place.
+    "result_counters_workflow_fkey",
+    // Refused first: the Idempotency-Key header is 1 to 255 ASCII characters
+    // (routes::idempotency::parse_key).
+    "idempotency_keys_key_length_check",
+    // Refused first: a displayName that is blank or longer than 256 characters
+    // (domain::workflow, on create and update).
+    "workflows_display_name_length_check",
+    // Refused first: a failureReason longer than 4000 characters (domain::
+    // task_processing_result, on create and update).
+    "task_processing_results_failure_reason_length_check",
+    // Refused first: a workflowVersion below 1; without one the workflow's own
+    // version, itself at least 1, is recorded.
+    "user_processing_results_workflow_version_check",
+    // Enumerations: only members parse (not unknownFutureValue), and the service
+    // stores `as_str()` of a parsed member or a literal member.
+    "workflows_category_check",
+    "tasks_category_check",
+    "runs_processing_status_check",
+    "runs_workflow_execution_type_check",
+    "user_processing_results_processing_status_check",
+    "user_processing_results_workflow_execution_type_check",
+    "task_processing_results_processing_status_check",
+    // The service's own values: a workflow's version is never written (it stays
+    // at its default, 1), tasks get the sequence 1, 2, … when their workflow is
+    // created and never another, and arguments are stored from a list.
+    "workflows_version_check",
+    "tasks_execution_sequence_check",
+    "tasks_execution_sequence_key",
+    "tasks_arguments_check",
+];

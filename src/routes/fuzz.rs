@@ -21,6 +21,10 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestCaseError;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
+use utoipa::openapi::RefOr;
 use uuid::Uuid;
 
 const ID: &str = "8c4a1b6e-0a3f-4a77-9d41-3b0c1f1d2e3f";
@@ -213,59 +217,70 @@ fn minimal_workflow() -> Value {
 }
 
 /// Every property name the bodies have, nested ones included, so that generated
-/// objects often get past `deny_unknown_fields`.
-const KEYS: &[&str] = &[
-    "@odata.type",
-    "id",
-    "category",
-    "displayName",
-    "description",
-    "isEnabled",
-    "isSchedulingEnabled",
-    "executionConditions",
-    "scope",
-    "trigger",
-    "rule",
-    "groups",
-    "timeBasedAttribute",
-    "offsetInDays",
-    "triggerAttributes",
-    "name",
-    "changeType",
-    "inactivityPeriodInDays",
-    "tasks",
-    "taskDefinitionId",
-    "continueOnError",
-    "arguments",
-    "value",
-    "executionSequence",
-    "version",
-    "createdDateTime",
-    "lastModifiedDateTime",
-    "deletedDateTime",
-    "nextScheduleRunDateTime",
-    "processingStatus",
-    "workflowExecutionType",
-    "scheduledDateTime",
-    "startedDateTime",
-    "completedDateTime",
-    "lastUpdatedDateTime",
-    "totalUsersCount",
-    "subject",
-    "subject@odata.bind",
-    "workflowVersion",
-    "failureReason",
-    "processingInfo",
-    "task",
-    "task@odata.bind",
-    "subjects",
-    "requests",
-    "method",
-    "url",
-    "headers",
-    "body",
-    "dependsOn",
-];
+/// objects often get past `deny_unknown_fields`: read from the OpenAPI document,
+/// so a property added to a body is generated too.
+static KEYS: LazyLock<Vec<String>> = LazyLock::new(request_properties);
+
+/// The names of the properties reachable from the request body of every operation
+/// of the OpenAPI document: through `$ref`s into its components, object
+/// properties, array items, additional properties and `oneOf`/`anyOf`/`allOf`.
+/// Sorted, without repeats. `tests/api/hostile.rs` reads the same names from the
+/// served JSON: that crate cannot see this `#[cfg(test)]` module.
+fn request_properties() -> Vec<String> {
+    let document = crate::openapi::document();
+    let components = document
+        .components
+        .map(|components| components.schemas)
+        .unwrap_or_default();
+    let operations = document.paths.paths.into_values().flat_map(|item| {
+        [
+            item.get,
+            item.put,
+            item.post,
+            item.delete,
+            item.options,
+            item.head,
+            item.patch,
+            item.trace,
+        ]
+    });
+    let mut pending: Vec<RefOr<Schema>> = operations
+        .flatten()
+        .filter_map(|operation| operation.request_body)
+        .flat_map(|body| body.content.into_values())
+        .filter_map(|content| content.schema)
+        .collect();
+    let (mut names, mut followed) = (BTreeSet::new(), BTreeSet::new());
+    while let Some(schema) = pending.pop() {
+        match schema {
+            RefOr::Ref(reference) => {
+                if followed.insert(reference.ref_location.clone()) {
+                    let name = reference.ref_location.rsplit('/').next();
+                    pending.extend(name.and_then(|name| components.get(name)).cloned());
+                }
+            }
+            RefOr::T(Schema::Object(object)) => {
+                names.extend(object.properties.keys().cloned());
+                pending.extend(object.properties.into_values());
+                if let Some(AdditionalProperties::RefOr(schema)) =
+                    object.additional_properties.map(|additional| *additional)
+                {
+                    pending.push(schema);
+                }
+            }
+            RefOr::T(Schema::Array(array)) => {
+                if let ArrayItems::RefOrSchema(items) = array.items {
+                    pending.push(*items);
+                }
+            }
+            RefOr::T(Schema::OneOf(one_of)) => pending.extend(one_of.items),
+            RefOr::T(Schema::AnyOf(any_of)) => pending.extend(any_of.items),
+            RefOr::T(Schema::AllOf(all_of)) => pending.extend(all_of.items),
+            RefOr::T(_) => {}
+        }
+    }
+    names.into_iter().collect()
+}
 
 /// Strings the service gives meaning to, and near misses.
 fn special_strings() -> Vec<String> {
@@ -404,7 +419,7 @@ fn leaf() -> impl Strategy<Value = Value> {
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        6 => prop::sample::select(KEYS).prop_map(str::to_owned),
+        6 => prop::sample::select(KEYS.as_slice()),
         1 => "\\PC{0,12}",
     ]
 }
@@ -586,6 +601,32 @@ fn the_valid_bodies_are_accepted() {
             if let Err(error) = (kind.check)(&bytes) {
                 panic!("{}: {body} was refused: {}", kind.name, error.message);
             }
+        }
+    }
+}
+
+/// The keys hold every property the valid bodies use, however deep (the free-form
+/// contents of a batch request's `body` and `headers` aside): the document
+/// describes them and `request_properties` follows it there.
+#[test]
+fn the_keys_hold_every_property_of_the_valid_bodies() {
+    fn check(kind: &str, value: &Value) {
+        match value {
+            Value::Object(object) => {
+                for (key, inner) in object {
+                    assert!(KEYS.contains(key), "{kind}: {key} is not among the keys");
+                    if key != "body" && key != "headers" {
+                        check(kind, inner);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| check(kind, item)),
+            _ => {}
+        }
+    }
+    for kind in BODIES {
+        for body in (kind.valid)() {
+            check(kind.name, &body);
         }
     }
 }

@@ -1,20 +1,62 @@
-//! `$metadata`: well-formed CSDL that declares every property and enum member the
-//! JSON carries.
+//! `$metadata`: well-formed CSDL that declares every type the service serves with
+//! every property the JSON carries, and every enum member.
 
 use crate::helpers::TestApp;
 use lifecycle_workflows::domain::enums::{
     ProcessingStatus, WorkflowCategory, WorkflowExecutionType,
 };
-use lifecycle_workflows::wire::{
-    Resource, RunJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson, WorkflowJson,
-};
 use roxmltree::{Document, Node};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 const NAMESPACE: &str = "microsoft.graph.identityGovernance";
 
-/// The properties (structural and navigation) of an entity type, its base types'
-/// included.
-fn properties(document: &Document, name: &str) -> Vec<String> {
+/// The types the service serves, by name within [`NAMESPACE`], with their
+/// properties: every `microsoft.graph.identityGovernance.<type>` schema of the
+/// OpenAPI document that a 200 or 201 response refers to, as its body or as the
+/// items of a page's `value`.
+fn served_types() -> BTreeMap<String, Vec<String>> {
+    let document: Value = serde_json::from_str(&lifecycle_workflows::openapi::json()).unwrap();
+    let mut served = BTreeMap::new();
+    let path_items = document["paths"].as_object().unwrap().values();
+    for operation in path_items.flat_map(|item| item.as_object().unwrap().values()) {
+        for status in ["200", "201"] {
+            let response = resolve(&document, &operation["responses"][status]);
+            for media in response["content"]
+                .as_object()
+                .into_iter()
+                .flat_map(Map::values)
+            {
+                let body = &media["schema"];
+                for schema in [body, &body["properties"]["value"]["items"]] {
+                    let Some(name) = schema["$ref"]
+                        .as_str()
+                        .and_then(|reference| reference.rsplit('/').next())
+                        .and_then(|name| name.strip_prefix(NAMESPACE)?.strip_prefix('.'))
+                    else {
+                        continue;
+                    };
+                    let properties = resolve(&document, schema)["properties"].as_object();
+                    let names = properties.into_iter().flat_map(Map::keys).cloned();
+                    served.insert(name.to_owned(), names.collect());
+                }
+            }
+        }
+    }
+    served
+}
+
+/// What `value` refers to, when it is a `$ref` within the document; else itself.
+fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    value["$ref"]
+        .as_str()
+        .and_then(|reference| document.pointer(reference.strip_prefix('#')?))
+        .unwrap_or(value)
+}
+
+/// The kind (`EntityType` or `ComplexType`) of a structured type and its
+/// properties (structural and navigation), its base types' included.
+fn properties(document: &Document, name: &str) -> (String, Vec<String>) {
     let schema_of = |qualified: &str| {
         let (namespace, name) = qualified.rsplit_once('.').unwrap();
         let namespace = if namespace == "graph" {
@@ -24,30 +66,33 @@ fn properties(document: &Document, name: &str) -> Vec<String> {
         };
         (namespace.to_owned(), name.to_owned())
     };
+    let mut kind = None;
     let mut found = Vec::new();
     let mut next = Some((NAMESPACE.to_owned(), name.to_owned()));
     while let Some((namespace, name)) = next.take() {
-        let entity = document
+        let structured = document
             .descendants()
             .filter(|node| {
                 node.has_tag_name("Schema") && node.attribute("Namespace") == Some(&namespace)
             })
             .flat_map(|schema| schema.children())
             .find(|node: &Node| {
-                node.has_tag_name("EntityType") && node.attribute("Name") == Some(&name)
+                (node.has_tag_name("EntityType") || node.has_tag_name("ComplexType"))
+                    && node.attribute("Name") == Some(&name)
             })
-            .unwrap_or_else(|| panic!("no entity type {namespace}.{name}"));
+            .unwrap_or_else(|| panic!("no entity or complex type {namespace}.{name}"));
+        kind.get_or_insert_with(|| structured.tag_name().name().to_owned());
         found.extend(
-            entity
+            structured
                 .children()
                 .filter(|node| {
                     node.has_tag_name("Property") || node.has_tag_name("NavigationProperty")
                 })
                 .filter_map(|node| node.attribute("Name").map(str::to_owned)),
         );
-        next = entity.attribute("BaseType").map(schema_of);
+        next = structured.attribute("BaseType").map(schema_of);
     }
-    found
+    (kind.unwrap_or_default(), found)
 }
 
 fn members(document: &Document, enum_type: &str) -> Vec<String> {
@@ -63,6 +108,8 @@ fn members(document: &Document, enum_type: &str) -> Vec<String> {
 #[tokio::test]
 async fn metadata_is_csdl_that_declares_what_the_json_carries() {
     let app = TestApp::spawn().await;
+    let served = served_types();
+    assert!(served.contains_key("workflow"), "{served:?}");
     for version in ["/beta", "/v1.0", ""] {
         // No token: metadata describes types, never data.
         let response = reqwest::get(format!("{}{version}/$metadata", app.address))
@@ -74,20 +121,13 @@ async fn metadata_is_csdl_that_declares_what_the_json_carries() {
         let document = Document::parse(&text).expect("well-formed XML");
         assert_eq!(document.root_element().attribute("Version"), Some("4.0"));
 
-        for (type_name, declared) in [
-            (WorkflowJson::TYPE, WorkflowJson::PROPERTIES),
-            (TaskJson::TYPE, TaskJson::PROPERTIES),
-            (RunJson::TYPE, RunJson::PROPERTIES),
-            (
-                UserProcessingResultJson::TYPE,
-                UserProcessingResultJson::PROPERTIES,
-            ),
-            (
-                TaskProcessingResultJson::TYPE,
-                TaskProcessingResultJson::PROPERTIES,
-            ),
-        ] {
-            let in_metadata = properties(&document, type_name);
+        for (type_name, declared) in &served {
+            let (kind, in_metadata) = properties(&document, type_name);
+            // An entity (what has an id) is addressable: an EntityType, keyed.
+            // Summaries are complex types.
+            if declared.iter().any(|property| property == "id") {
+                assert_eq!(kind, "EntityType", "{type_name}");
+            }
             for property in declared {
                 assert!(
                     in_metadata.iter().any(|name| name == property),
