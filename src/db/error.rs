@@ -4,6 +4,8 @@
 use crate::error::GraphError;
 
 impl From<sqlx::Error> for GraphError {
+    /// An internal error logs the line whose `?` converted it.
+    #[track_caller]
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
@@ -21,6 +23,18 @@ impl From<sqlx::Error> for GraphError {
                 GraphError::unavailable_because(
                     "A database statement took longer than the service allows and was \
                      cancelled; retry after the time in Retry-After.",
+                )
+            }
+            // serialization_failure, deadlock_detected: the statement lost to a
+            // concurrent one (a permanent delete of a workflow while a result is
+            // recorded beneath it) and was rolled back; a retry may pass.
+            sqlx::Error::Database(database)
+                if matches!(database.code().as_deref(), Some("40001" | "40P01")) =>
+            {
+                tracing::warn!(cause = %error, "statement rolled back by a conflict");
+                GraphError::unavailable_because(
+                    "A database statement conflicted with a concurrent request and was \
+                     rolled back; retry after the time in Retry-After.",
                 )
             }
             sqlx::Error::Database(database) => match database.constraint() {

@@ -237,30 +237,29 @@ mod tests {
         assert!(error.message.contains("'$"), "{query}: {}", error.message);
     }
 
+    /// What each list the routes serve can filter and search by.
+    static LISTED: std::sync::LazyLock<Vec<crate::openapi::CriteriaDoc>> =
+        std::sync::LazyLock::new(|| {
+            crate::routes::endpoints()
+                .into_iter()
+                .filter_map(|endpoint| match endpoint.operation.kind {
+                    crate::openapi::Kind::List { criteria, .. } => Some(criteria),
+                    _ => None,
+                })
+                .collect()
+        });
+
     proptest::proptest! {
         /// `ListOptions::parse`, then the checks of every collection's whitelist
         /// (`$filter`, `$orderby`, `$search`) and the `$skiptoken`'s keys against
         /// its `$orderby`: never a panic, and every refusal a 400 naming the option.
         #[test]
         fn hostile_query_strings_are_options_or_a_400_naming_the_option(query in query_string()) {
-            use crate::db::page::Collection;
             match ListOptions::parse(&query) {
                 Err(error) => assert_names_an_option(&error, &query),
                 Ok(options) => {
-                    for (fields, searchable) in [
-                        (crate::db::workflows::Workflows::FILTERABLE, crate::db::workflows::Workflows::SEARCHABLE),
-                        (crate::db::tasks::Tasks::FILTERABLE, crate::db::tasks::Tasks::SEARCHABLE),
-                        (crate::db::runs::Runs::FILTERABLE, crate::db::runs::Runs::SEARCHABLE),
-                        (
-                            crate::db::user_processing_results::UserProcessingResults::FILTERABLE,
-                            crate::db::user_processing_results::UserProcessingResults::SEARCHABLE,
-                        ),
-                        (
-                            crate::db::task_processing_results::TaskProcessingResults::FILTERABLE,
-                            crate::db::task_processing_results::TaskProcessingResults::SEARCHABLE,
-                        ),
-                    ] {
-                        match Criteria::check(&options, fields, searchable) {
+                    for criteria in LISTED.iter() {
+                        match Criteria::check(&options, criteria.filterable, criteria.searchable) {
                             Err(error) => assert_names_an_option(&error, &query),
                             Ok(criteria) => {
                                 if let Some(cursor) = &options.after {

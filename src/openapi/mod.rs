@@ -5,12 +5,12 @@
 
 mod operation;
 
-pub use operation::Operation;
+pub use operation::{CriteriaDoc, Kind, Operation};
 
 use crate::error::{self, ErrorBody, ErrorKind};
 use crate::odata::{DEFAULT_TOP, MAX_TOP};
 use actix_web::http::Method;
-use operation::{CriteriaDoc, EntityDoc, Kind, SchemaDoc};
+use operation::{EntityDoc, SchemaDoc};
 use std::collections::BTreeSet;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{
@@ -63,9 +63,11 @@ pub fn document(endpoints: Vec<Endpoint>) -> OpenApi {
     let mut entities = BTreeSet::new();
     let mut paths = Paths::new();
     let mut referred = BTreeSet::new();
-    for endpoint in endpoints {
-        referred.extend(errors(&endpoint).iter().map(|kind| kind.name));
-        let operation = describe(&endpoint, &mut schemas, &mut entities);
+    let collections = collections(&endpoints);
+    for endpoint in &endpoints {
+        referred.extend(errors(endpoint).iter().map(|kind| kind.name));
+        let tag = tag(&endpoint.path, &collections);
+        let operation = describe(endpoint, tag, &mut schemas, &mut entities);
         paths.add_path_operation(
             &endpoint.path,
             vec![http_method(&endpoint.method)],
@@ -147,10 +149,11 @@ fn http_method(method: &Method) -> HttpMethod {
     }
 }
 
-/// The OpenAPI operation of one endpoint; the schemas it names are added to
+/// The OpenAPI operation of one endpoint, listed under `tag`; the schemas it names are added to
 /// `schemas`, and the names of entity schemas to `entities`.
 fn describe(
     endpoint: &Endpoint,
+    tag: String,
     schemas: &mut Vec<(String, RefOr<Schema>)>,
     entities: &mut BTreeSet<String>,
 ) -> OpenApiOperation {
@@ -168,7 +171,7 @@ fn describe(
         .summary(Some(summary))
         .description(Some(description(endpoint)))
         .operation_id(Some(operation_id(&endpoint.path, kind)))
-        .tag(tag(&endpoint.path));
+        .tag(tag);
     for parameter in path_parameters(&endpoint.path) {
         builder = builder.parameter(parameter);
     }
@@ -318,23 +321,26 @@ fn operation_id(path: &str, kind: Kind) -> String {
         .join(".")
 }
 
-const COLLECTIONS: [&str; 5] = [
-    "taskProcessingResults",
-    "userProcessingResults",
-    "runs",
-    "tasks",
-    "workflows",
-];
+/// The collections the API lists: the last segment of each list's path.
+fn collections(endpoints: &[Endpoint]) -> BTreeSet<&str> {
+    endpoints
+        .iter()
+        .filter(|endpoint| matches!(endpoint.operation.kind, Kind::List { .. }))
+        .filter_map(|endpoint| endpoint.path.rsplit('/').next())
+        .collect()
+}
 
 /// The group an operation is listed under: the innermost collection it is in.
-fn tag(path: &str) -> &'static str {
-    path.rsplit('/')
-        .find_map(|segment| COLLECTIONS.into_iter().find(|name| *name == segment))
+fn tag(path: &str, collections: &BTreeSet<&str>) -> String {
+    let tag = path
+        .rsplit('/')
+        .find(|segment| collections.contains(segment))
         .unwrap_or(if path.ends_with("$batch") {
             "batch"
         } else {
             "service"
-        })
+        });
+    tag.to_owned()
 }
 
 fn header(description: &str) -> Header {
@@ -427,7 +433,7 @@ fn criteria_parameters(criteria: CriteriaDoc) -> Vec<Parameter> {
         ),
         option_text(),
     )];
-    if criteria.searchable {
+    if criteria.searchable.is_some() {
         parameters.push(query(
             "$search",
             "A quoted text the displayName contains: \"text\".".to_owned(),

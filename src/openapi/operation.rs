@@ -51,14 +51,15 @@ impl EntityDoc {
 #[derive(Clone, Copy)]
 pub struct CriteriaDoc {
     pub filterable: &'static [Field],
-    pub searchable: bool,
+    /// The column `$search` matches, where the collection is searchable.
+    pub searchable: Option<&'static str>,
 }
 
 impl CriteriaDoc {
     fn of<C: Collection>() -> Self {
         Self {
             filterable: C::FILTERABLE,
-            searchable: C::SEARCHABLE.is_some(),
+            searchable: C::SEARCHABLE,
         }
     }
 }

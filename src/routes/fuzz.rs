@@ -227,7 +227,7 @@ static KEYS: LazyLock<Vec<String>> = LazyLock::new(request_properties);
 /// Sorted, without repeats. `tests/api/hostile.rs` reads the same names from the
 /// served JSON: that crate cannot see this `#[cfg(test)]` module.
 fn request_properties() -> Vec<String> {
-    let document = crate::openapi::document();
+    let document = crate::openapi::document(super::endpoints());
     let components = document
         .components
         .map(|components| components.schemas)

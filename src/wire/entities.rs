@@ -383,5 +383,6 @@ impl Resource for TaskProcessingResultJson {
         "failureReason",
         "processingInfo",
         "subject",
+        "task",
     ];
 }

@@ -159,7 +159,7 @@ impl Wire {
             "/$entity",
             &format!("{}/$entity", self.projection.context_suffix()),
         );
-        let body = self.projection.apply(body)?;
+        let body = self.projection.apply(body, &self.expansion)?;
         self.json(
             StatusCode::OK,
             &Entity {
@@ -231,7 +231,7 @@ impl Wire {
         let items = page
             .items
             .into_iter()
-            .map(|item| self.projection.apply(item))
+            .map(|item| self.projection.apply(item, &self.expansion))
             .collect::<Result<Vec<_>, _>>()?;
         self.json(
             StatusCode::OK,

@@ -102,7 +102,8 @@ impl Projection {
     }
 
     /// The body with only the selected properties (and `id`).
-    pub fn apply<R: Resource>(&self, body: R) -> Result<Value, GraphError> {
+    /// An expanded navigation property stays, selected or not, as OData has it.
+    pub fn apply<R: Resource>(&self, body: R, expansion: &Expansion) -> Result<Value, GraphError> {
         let value = serde_json::to_value(body).map_err(|error| GraphError::internal(&error))?;
         let Some(names) = &self.0 else {
             return Ok(value);
@@ -112,7 +113,9 @@ impl Projection {
         };
         let kept: Map<String, Value> = object
             .into_iter()
-            .filter(|(key, _)| key == "id" || names.iter().any(|name| name == key))
+            .filter(|(key, _)| {
+                key == "id" || names.iter().any(|name| name == key) || expansion.contains(key)
+            })
             .collect();
         Ok(Value::Object(kept))
     }
@@ -150,14 +153,16 @@ mod tests {
     fn keeps_the_selection_and_the_id() {
         let projection = Projection::from_query("%24select=size").unwrap();
         projection.check::<Thing>().unwrap();
-        let value = projection
-            .apply(Thing {
-                id: 1,
-                name: "a",
-                size: 2,
-            })
-            .unwrap();
+        let thing = || Thing {
+            id: 1,
+            name: "a",
+            size: 2,
+        };
+        let value = projection.apply(thing(), &Expansion::default()).unwrap();
         assert_eq!(value, serde_json::json!({"id": 1, "size": 2}));
+        let expanded = Expansion::from_query("$expand=name").unwrap();
+        let value = projection.apply(thing(), &expanded).unwrap();
+        assert_eq!(value, serde_json::json!({"id": 1, "name": "a", "size": 2}));
         assert_eq!(projection.context_suffix(), "(size)");
     }
 

@@ -157,3 +157,22 @@ async fn terminated_connections_are_503s_and_are_replaced() {
     let recovered = app.get(&chain.run_path(LIVE)).await;
     assert_eq!(recovered.status, 200, "{}", recovered.text);
 }
+
+/// A statement Postgres rolls back because it lost to a concurrent one (a
+/// deadlock, a serialization failure) is a 503 the client may retry, not a 500.
+#[tokio::test]
+async fn statements_rolled_back_by_a_conflict_are_retryable_503s() {
+    let app = TestApp::spawn().await;
+    for code in ["deadlock_detected", "serialization_failure"] {
+        let raised = sqlx::query(&format!(
+            "do $$ begin raise exception 'lost to a concurrent statement' using errcode = '{code}'; end $$"
+        ))
+        .execute(&app.db)
+        .await
+        .expect_err("the block raises");
+        let error = lifecycle_workflows::error::GraphError::from(raised);
+        assert_eq!(error.status, 503, "{code}");
+        assert_eq!(error.code(), "serviceNotAvailable", "{code}");
+        assert!(error.retry_after.is_some(), "{code}");
+    }
+}

@@ -112,7 +112,8 @@ const ROUTES: &[Route] = &[
 /// `deny_unknown_fields`. Sorted, without repeats. (`routes::fuzz` reads the same
 /// names from the typed document; its test module is not visible from here.)
 static KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let document: Value = serde_json::from_str(&lifecycle_workflows::openapi::json()).unwrap();
+    let document: Value =
+        serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
     let path_items = document["paths"]
         .as_object()
         .into_iter()

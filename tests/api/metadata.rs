@@ -16,7 +16,8 @@ const NAMESPACE: &str = "microsoft.graph.identityGovernance";
 /// OpenAPI document that a 200 or 201 response refers to, as its body or as the
 /// items of a page's `value`.
 fn served_types() -> BTreeMap<String, Vec<String>> {
-    let document: Value = serde_json::from_str(&lifecycle_workflows::openapi::json()).unwrap();
+    let document: Value =
+        serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
     let mut served = BTreeMap::new();
     let path_items = document["paths"].as_object().unwrap().values();
     for operation in path_items.flat_map(|item| item.as_object().unwrap().values()) {

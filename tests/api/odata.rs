@@ -618,6 +618,19 @@ async fn expand_renders_navigation_properties_inline() {
             .is_none(),
         "only when asked"
     );
+    // An expanded navigation property stays whatever $select keeps, and can be
+    // selected itself.
+    for query in [
+        "$select=processingStatus&$expand=task",
+        "$select=task&$expand=task",
+    ] {
+        let projected = app
+            .get(&format!("{}?{query}", chain.task_result_path(LIVE)))
+            .await;
+        assert_eq!(projected.status, 200, "{query}: {}", projected.text);
+        assert_eq!(projected.body["task"], expected_task, "{query}");
+        assert!(projected.body.get("createdDateTime").is_none(), "{query}");
+    }
 
     let list = app
         .send(

@@ -354,3 +354,58 @@ fn the_document_matches_its_committed_copy() {
          regenerate the copy with LCW_WRITE_OPENAPI=1 cargo test the_document_matches"
     );
 }
+
+/// `$select` offers exactly the properties the entity's schema has: the names a
+/// resource declares for projection (`Resource::PROPERTIES`) and the fields it
+/// serializes are kept in two places, and this holds them together.
+#[test]
+fn select_offers_exactly_the_entity_properties() {
+    let document: Value =
+        serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
+    let mut checked = BTreeSet::new();
+    for (method, path, operation) in operations(&document) {
+        let Some(select) = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|parameter| parameter["name"] == "$select")
+        else {
+            continue;
+        };
+        let response = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        let reference = response["$ref"]
+            .as_str()
+            .or_else(|| response["properties"]["value"]["items"]["$ref"].as_str())
+            .unwrap_or_else(|| panic!("{method} {path}: no entity schema"));
+        let entity = resolve(&document, reference).unwrap();
+        let mut properties: BTreeSet<&str> = entity["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        if let Some(parents) = entity["allOf"].as_array() {
+            for parent in parents {
+                properties.extend(
+                    parent["properties"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(name, _)| name.as_str()),
+                );
+            }
+        }
+        let offered: BTreeSet<&str> = select["schema"]["items"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|name| name.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            offered, properties,
+            "{method} {path}: $select vs {reference}"
+        );
+        checked.insert(reference.to_owned());
+    }
+    assert!(checked.len() >= 5, "{checked:?}");
+}
