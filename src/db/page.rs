@@ -242,32 +242,20 @@ where
     Ok(row.try_get::<Option<T>, _>(index)?.map_or(Bound::Null, of))
 }
 
-impl Identified for crate::domain::workflow::Workflow {
-    fn id(&self) -> Uuid {
-        self.id
-    }
+macro_rules! identified {
+    ($($record:ty),*) => {$(
+        impl Identified for $record {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+        }
+    )*};
 }
 
-impl Identified for crate::domain::workflow::Task {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
-
-impl Identified for crate::domain::run::Run {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
-
-impl Identified for crate::domain::user_processing_result::UserProcessingResult {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
-
-impl Identified for crate::domain::task_processing_result::TaskProcessingResult {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-}
+identified!(
+    crate::domain::workflow::Workflow,
+    crate::domain::workflow::Task,
+    crate::domain::run::Run,
+    crate::domain::user_processing_result::UserProcessingResult,
+    crate::domain::task_processing_result::TaskProcessingResult
+);

@@ -382,14 +382,24 @@ fn path_parameters(path: &str) -> Vec<Parameter> {
         .collect()
 }
 
-fn query(name: &str, description: String, schema: impl Into<RefOr<Schema>>) -> Parameter {
+/// An optional parameter of the query or a header.
+fn optional(
+    place: ParameterIn,
+    name: &str,
+    description: impl Into<String>,
+    schema: impl Into<RefOr<Schema>>,
+) -> Parameter {
     ParameterBuilder::new()
         .name(name)
-        .parameter_in(ParameterIn::Query)
+        .parameter_in(place)
         .required(Required::False)
         .description(Some(description))
         .schema(Some(schema))
         .build()
+}
+
+fn query(name: &str, description: String, schema: impl Into<RefOr<Schema>>) -> Parameter {
+    optional(ParameterIn::Query, name, description, schema)
 }
 
 /// A comma-separated list of `names`, as `$select` and `$expand` take.
@@ -486,7 +496,8 @@ fn takes_idempotency_key(endpoint: &Endpoint) -> bool {
 }
 
 fn idempotency_key() -> Parameter {
-    header_parameter(
+    optional(
+        ParameterIn::Header,
         "Idempotency-Key",
         "Makes retries safe: the same key with the same request within 24 hours \
          answers the first response again (with Idempotent-Replayed: true) without \
@@ -497,23 +508,13 @@ fn idempotency_key() -> Parameter {
 }
 
 fn prefer() -> Parameter {
-    header_parameter(
+    optional(
+        ParameterIn::Header,
         "Prefer",
         "odata.maxpagesize=N (a page size); include-unknown-enum-members (show \
          evolvable enum members rather than unknownFutureValue).",
         string(),
     )
-}
-
-/// An optional request header.
-fn header_parameter(name: &str, description: &str, schema: ObjectBuilder) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Header)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(schema))
-        .build()
 }
 
 fn with_parameters(builder: OperationBuilder, parameters: Vec<Parameter>) -> OperationBuilder {
