@@ -137,18 +137,11 @@ fn parent_gone() -> GraphError {
 /// The constraints no request can violate, and why; a violation of one is the
 /// service's fault and answers 500.
 pub const UNVIOLATABLE: &[&str] = &[
-    // Keys of ids the service makes (UUIDv7, `Uuid::now_v7` or the uuid_v7()
-    // function); a request never names the id of what it creates.
-    "workflows_pkey",
-    "tasks_pkey",
-    "runs_pkey",
-    "user_processing_results_pkey",
-    "task_processing_results_pkey",
+    // Primary keys are not listed: no request names the key of what it creates
+    // (the service makes every id, UUIDv7 by `Uuid::now_v7` or uuid_v7(), and
+    // writes idempotency records and counters with `on conflict` on their key).
+    // This unique key is on such an id.
     "task_processing_results_id_key",
-    // Claimed with `on conflict (tenant_id, key)` (db::idempotency::claim).
-    "idempotency_keys_pkey",
-    // Upserted with `on conflict` on the key by the counting triggers.
-    "result_counters_pkey",
     // Written by the counting triggers for rows whose own foreign key, checked
     // first, holds their parent, and so the workflow, in place.
     "result_counters_workflow_fkey",

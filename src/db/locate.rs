@@ -2,39 +2,11 @@
 //! does not exist. Runs only after the one-statement path came back empty, as one
 //! statement with a column per step of the address.
 
-use crate::domain::keys::{Address, Key, Resource};
+use crate::domain::keys::{Address, Key, WORKFLOWS};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::tenant::Tenant;
 use sqlx::{PgExecutor, Postgres, QueryBuilder, Row};
-
-/// Where a resource's rows are and how its descendants' rows name it.
-struct Table {
-    name: &'static str,
-    /// The column the address's key matches.
-    key: &'static str,
-    /// The column by which the rows of its descendants name it.
-    reference: &'static str,
-}
-
-fn table_of(resource: Resource) -> Table {
-    let (name, key, reference) = match resource {
-        Resource::Workflow => ("workflows", "id", "workflow_id"),
-        Resource::Task => ("tasks", "id", "task_id"),
-        Resource::Run => ("runs", "id", "run_id"),
-        Resource::UserProcessingResult => {
-            ("user_processing_results", "id", "user_processing_result_id")
-        }
-        Resource::TaskProcessingResult => {
-            ("task_processing_results", "id", "task_processing_result_id")
-        }
-    };
-    Table {
-        name,
-        key,
-        reference,
-    }
-}
 
 fn push_key(builder: &mut QueryBuilder<'_, Postgres>, key: Key) {
     match key {
@@ -57,41 +29,35 @@ pub async fn missing(
     // workflow, whether it is deleted (null when it does not exist).
     let mut builder = QueryBuilder::new("select ");
     for (index, step) in address.steps.iter().enumerate() {
-        let table = table_of(step.resource);
+        let set = step.set;
         if index > 0 {
             builder.push(", ");
         }
-        let found = if step.resource == Resource::Workflow {
+        let found = if set == &WORKFLOWS {
             "(select deleted_date_time is not null"
         } else {
             "exists (select 1"
         };
-        builder
-            .push(format_args!(
-                "{found} from {} where tenant_id = ",
-                table.name
-            ))
-            .push_bind(tenant.id());
+        builder.push(format_args!("{found} from {} where true", set.table));
+        if set.per_tenant {
+            builder.push(" and tenant_id = ").push_bind(tenant.id());
+        }
         for ancestor in &address.steps[..index] {
-            builder.push(format_args!(
-                " and {} = ",
-                table_of(ancestor.resource).reference
-            ));
+            builder.push(format_args!(" and {} = ", ancestor.set.reference));
             push_key(&mut builder, ancestor.key);
         }
-        builder.push(format_args!(" and {} = ", table.key));
+        builder.push(format_args!(" and {} = ", set.key));
         push_key(&mut builder, step.key);
         builder.push(")");
     }
     let row = builder.build().fetch_one(executor).await?;
 
     for (index, step) in address.steps.iter().enumerate() {
-        let resource = step.resource.name();
-        let key = step.key;
-        let message = if step.resource == Resource::Workflow {
+        let (name, key) = (step.set.name, step.key);
+        let message = if step.set == &WORKFLOWS {
             let deleted: Option<bool> = row.try_get(index)?;
             match (deleted, address.tree) {
-                (None, _) => Some(format!("No {resource} with id '{key}' exists.")),
+                (None, _) => Some(format!("No {name} with id '{key}' exists.")),
                 (Some(true), Some(Tree::Live)) => Some(format!(
                     "The workflow '{key}' is deleted: address it under deletedItems/workflows."
                 )),
@@ -107,7 +73,7 @@ pub async fn missing(
                 tree: address.tree,
                 steps: address.steps[..index].to_vec(),
             };
-            Some(parent.lacks(step.resource, key))
+            Some(parent.lacks(step.set, key))
         };
         if let Some(message) = message {
             return Ok(Some(GraphError::not_found(message)));

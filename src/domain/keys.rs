@@ -152,41 +152,56 @@ impl SameTaskResultKey {
     }
 }
 
-/// The resources an [`Address`] can name. `db::locate` matches on it to find
-/// each one's table, so a new resource cannot be addressed before it can be
-/// located.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Workflow,
-    Task,
-    Run,
-    UserProcessingResult,
-    TaskProcessingResult,
+/// An entity set the API addresses: what a 404 calls its entities, the
+/// segment that names it in a URL, and where its rows are (`db::locate` reads
+/// them). A resource defines its own, so one definition says all of this.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EntitySet {
+    /// The entity type's name, as a 404 message gives it.
+    pub name: &'static str,
+    /// The collection's segment in a URL.
+    pub segment: &'static str,
+    pub table: &'static str,
+    /// The column the address's key matches.
+    pub key: &'static str,
+    /// The column by which the rows of its descendants name it.
+    pub reference: &'static str,
+    /// Whether its rows are a tenant's; a catalog's are every tenant's.
+    pub per_tenant: bool,
 }
 
-impl Resource {
-    /// The collection segment it is addressed in.
-    pub const fn collection(self) -> &'static str {
-        match self {
-            Resource::Workflow => "workflows",
-            Resource::Task => "tasks",
-            Resource::Run => "runs",
-            Resource::UserProcessingResult => "userProcessingResults",
-            Resource::TaskProcessingResult => "taskProcessingResults",
-        }
-    }
-
-    /// The name a 404 message gives it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Resource::Workflow => "workflow",
-            Resource::Task => "task",
-            Resource::Run => "run",
-            Resource::UserProcessingResult => "userProcessingResult",
-            Resource::TaskProcessingResult => "taskProcessingResult",
-        }
+/// A set of the hierarchy: per tenant, keyed by `id`.
+const fn hierarchy(
+    name: &'static str,
+    segment: &'static str,
+    table: &'static str,
+    reference: &'static str,
+) -> EntitySet {
+    EntitySet {
+        name,
+        segment,
+        table,
+        key: "id",
+        reference,
+        per_tenant: true,
     }
 }
+
+pub const WORKFLOWS: EntitySet = hierarchy("workflow", "workflows", "workflows", "workflow_id");
+pub const TASKS: EntitySet = hierarchy("task", "tasks", "tasks", "task_id");
+pub const RUNS: EntitySet = hierarchy("run", "runs", "runs", "run_id");
+pub const USER_PROCESSING_RESULTS: EntitySet = hierarchy(
+    "userProcessingResult",
+    "userProcessingResults",
+    "user_processing_results",
+    "user_processing_result_id",
+);
+pub const TASK_PROCESSING_RESULTS: EntitySet = hierarchy(
+    "taskProcessingResult",
+    "taskProcessingResults",
+    "task_processing_results",
+    "task_processing_result_id",
+);
 
 /// How a step of an address names its entity: an id, or a number (a version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +222,7 @@ impl fmt::Display for Key {
 /// One entity along an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
-    pub resource: Resource,
+    pub set: &'static EntitySet,
     pub key: Key,
 }
 
@@ -230,14 +245,14 @@ impl Address {
         }
     }
 
-    /// The entity `key` of `resource` beneath this address.
-    pub fn then(mut self, resource: Resource, key: Key) -> Self {
-        self.steps.push(Step { resource, key });
+    /// The entity `key` of `set` beneath this address.
+    pub fn then(mut self, set: &'static EntitySet, key: Key) -> Self {
+        self.steps.push(Step { set, key });
         self
     }
 
-    fn then_id(self, resource: Resource, id: Uuid) -> Self {
-        self.then(resource, Key::Id(id))
+    pub fn then_id(self, set: &'static EntitySet, id: Uuid) -> Self {
+        self.then(set, Key::Id(id))
     }
 
     fn in_tree(tree: Tree) -> Self {
@@ -253,17 +268,15 @@ impl Address {
         self
     }
 
-    /// The 404 message for a `resource` with `key` that this address does not
-    /// hold, when every step of the address exists.
-    pub fn lacks(&self, resource: Resource, key: impl fmt::Display) -> String {
+    /// The 404 message for an entity of `set` with `key` that this address does
+    /// not hold, when every step of the address exists.
+    pub fn lacks(&self, set: &EntitySet, key: impl fmt::Display) -> String {
         match self.steps.last() {
             Some(parent) => format!(
                 "No {} with id '{key}' exists in {} '{}'.",
-                resource.name(),
-                parent.resource.name(),
-                parent.key
+                set.name, parent.set.name, parent.key
             ),
-            None => format!("No {} with id '{key}' exists.", resource.name()),
+            None => format!("No {} with id '{key}' exists.", set.name),
         }
     }
 }
@@ -273,25 +286,28 @@ pub trait Addressed: Copy {
     fn address(self, tree: Tree) -> Address;
 }
 
+/// The container: the parent of the collections beside `workflows`.
+impl Addressed for () {
+    fn address(self, _: Tree) -> Address {
+        Address::root()
+    }
+}
+
 impl Addressed for WorkflowKey {
     fn address(self, tree: Tree) -> Address {
-        Address::in_tree(tree).then_id(Resource::Workflow, self.workflow_id)
+        Address::in_tree(tree).then_id(&WORKFLOWS, self.workflow_id)
     }
 }
 
 impl Addressed for RunKey {
     fn address(self, tree: Tree) -> Address {
-        self.workflow()
-            .address(tree)
-            .then_id(Resource::Run, self.run_id)
+        self.workflow().address(tree).then_id(&RUNS, self.run_id)
     }
 }
 
 impl Addressed for TaskKey {
     fn address(self, tree: Tree) -> Address {
-        self.workflow()
-            .address(tree)
-            .then_id(Resource::Task, self.task_id)
+        self.workflow().address(tree).then_id(&TASKS, self.task_id)
     }
 }
 
@@ -302,13 +318,10 @@ impl Addressed for UserProcessingResultRef {
             workflow_id: self.workflow_id,
         };
         let parent = match self.run_id {
-            Some(run_id) => workflow.address(tree).then_id(Resource::Run, run_id),
+            Some(run_id) => workflow.address(tree).then_id(&RUNS, run_id),
             None => workflow.address(tree),
         };
-        parent.then_id(
-            Resource::UserProcessingResult,
-            self.user_processing_result_id,
-        )
+        parent.then_id(&USER_PROCESSING_RESULTS, self.user_processing_result_id)
     }
 }
 
@@ -320,10 +333,9 @@ impl Addressed for UserProcessingResultKey {
 
 impl Addressed for TaskProcessingResultRef {
     fn address(self, tree: Tree) -> Address {
-        self.parent().address(tree).then_id(
-            Resource::TaskProcessingResult,
-            self.task_processing_result_id,
-        )
+        self.parent()
+            .address(tree)
+            .then_id(&TASK_PROCESSING_RESULTS, self.task_processing_result_id)
     }
 }
 

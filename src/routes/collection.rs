@@ -14,7 +14,7 @@ use crate::auth::{Authorized, Need};
 use crate::db::page::{self, After, Collection, Page, PageRequest};
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
-use crate::domain::keys::{Address, Addressed, Resource as Named};
+use crate::domain::keys::{Address, Addressed, EntitySet};
 use crate::domain::workflow::Tree;
 use crate::error::GraphError;
 use crate::odata::{Bound, Criteria, Cursor, ListOptions};
@@ -33,8 +33,8 @@ use uuid::Uuid;
 
 /// A collection the API serves, read through its database collection.
 pub trait Served: Collection + 'static {
-    /// What a 404 calls an item.
-    const RESOURCE: Named;
+    /// What its items are called, and where they are.
+    const SET: &'static EntitySet;
     type Json: Resource + ToSchema;
     /// The permission reading the collection needs.
     type Read: Need;
@@ -60,7 +60,7 @@ pub trait Served: Collection + 'static {
 /// which must exist for the collection to exist.
 pub trait CollectionPath<S: Served>: Addressed + DeserializeOwned + 'static {
     /// The collection's segment beneath the parent.
-    const SEGMENT: &'static str = S::RESOURCE.collection();
+    const SEGMENT: &'static str = S::SET.segment;
 
     fn scope(self) -> S::Scope;
 
@@ -79,7 +79,7 @@ pub trait ItemPath<S: Served>: DeserializeOwned + Copy + 'static {
 
     /// The 404 message when the parent exists but the item does not.
     fn missing(self, parent: &Address) -> String {
-        parent.lacks(S::RESOURCE, self.id())
+        parent.lacks(S::SET, self.id())
     }
 }
 

@@ -88,9 +88,11 @@ fn versioned(version: &'static str) -> Vec<Node> {
                 ),
                 batch::batch,
             ),
+        // Everything but the deleted tree is live.
         Node::at(format!("{version}/{CONTAINER}"))
             .authenticated()
             .data(ApiVersion(version))
+            .data(Tree::Live)
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
     ]

@@ -14,7 +14,9 @@ use crate::domain::enums::EvolvableMembers;
 use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
-use crate::domain::keys::{Address, Addressed, Resource, RunKey, RunTaskResultKey, WorkflowKey};
+use crate::domain::keys::{
+    Address, Addressed, EntitySet, RunKey, RunTaskResultKey, WorkflowKey, RUNS,
+};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::run::{NewRun, Run};
 use crate::domain::timestamp::{self, Timestamp};
@@ -123,7 +125,7 @@ pub fn routes() -> Node {
 }
 
 impl Served for Runs {
-    const RESOURCE: Resource = Resource::Run;
+    const SET: &'static EntitySet = &RUNS;
     type Json = RunJson;
     type Read = ReadReports;
     type Extra = ();

@@ -15,9 +15,9 @@ use crate::db::transaction::WriteConnection;
 use crate::db::Pool;
 use crate::domain::enums::{EvolvableMembers, ProcessingStatus, ProcessingStatusInput};
 use crate::domain::keys::{
-    Address, Addressed, Resource, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey,
+    Address, Addressed, EntitySet, RunKey, RunTaskResultKey, SameTaskResultKey, TaskKey,
     TaskProcessingResultKey, TaskProcessingResultRef, TaskResultKey, UserProcessingResultKey,
-    UserProcessingResultRef,
+    UserProcessingResultRef, TASK_PROCESSING_RESULTS,
 };
 use crate::domain::objects;
 use crate::domain::patch::{Patch, ProcessingUpdate};
@@ -228,7 +228,7 @@ pub fn under_user(creates: bool) -> Node {
 /// With `$expand=task`, the tasks of the scope's workflow, by id (a workflow has
 /// at most 25).
 impl Served for TaskProcessingResults {
-    const RESOURCE: Resource = Resource::TaskProcessingResult;
+    const SET: &'static EntitySet = &TASK_PROCESSING_RESULTS;
     type Json = TaskProcessingResultJson;
     type Read = ReadReports;
     type Extra = HashMap<Uuid, Task>;

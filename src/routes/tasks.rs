@@ -10,7 +10,8 @@ use crate::db::tasks::Tasks;
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::{
-    Address, Addressed, Resource, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
+    Address, Addressed, EntitySet, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
+    TASKS,
 };
 use crate::domain::patch::Patch;
 use crate::domain::validation::{check_odata_type, ValidationError};
@@ -46,7 +47,7 @@ pub fn routes() -> Node {
 }
 
 impl Served for Tasks {
-    const RESOURCE: Resource = Resource::Task;
+    const SET: &'static EntitySet = &TASKS;
     type Json = TaskJson;
     type Read = ReadWorkflows;
     type Extra = ();

@@ -18,7 +18,8 @@ use crate::domain::enums::{
     ProcessingStatus, ProcessingStatusInput, WorkflowExecutionType, WorkflowExecutionTypeInput,
 };
 use crate::domain::keys::{
-    Address, Addressed, Resource, RunKey, UserProcessingResultRef, WorkflowKey,
+    Address, Addressed, EntitySet, RunKey, UserProcessingResultRef, WorkflowKey,
+    USER_PROCESSING_RESULTS,
 };
 use crate::domain::objects;
 use crate::domain::reference;
@@ -148,7 +149,7 @@ fn item(creates: bool) -> Node {
 }
 
 impl Served for UserProcessingResults {
-    const RESOURCE: Resource = Resource::UserProcessingResult;
+    const SET: &'static EntitySet = &USER_PROCESSING_RESULTS;
     type Json = UserProcessingResultJson;
     type Read = ReadReports;
     type Extra = ();

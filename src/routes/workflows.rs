@@ -154,7 +154,6 @@ impl WorkflowBody {
 pub fn routes(tree: Tree) -> Node {
     match tree {
         Tree::Live => Node::at("/workflows")
-            .data(Tree::Live)
             .get(
                 Operation::list::<WorkflowJson, Workflows>("List the workflows"),
                 list,

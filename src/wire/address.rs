@@ -1,7 +1,7 @@
 //! Where an entity lives, rendered as a URL (`Location`) and as an OData context
 //! URL (`@odata.context`).
 
-use crate::domain::keys::{Address, Key, Resource};
+use crate::domain::keys::{Address, Key, WORKFLOWS};
 use crate::domain::workflow::Tree;
 use std::fmt::Write;
 
@@ -32,9 +32,9 @@ impl From<&Address> for EntityAddress {
             .steps
             .iter()
             .map(|step| {
-                let collection = match (step.resource, address.tree) {
-                    (Resource::Workflow, Some(tree)) => workflows(tree),
-                    (resource, _) => resource.collection(),
+                let collection = match address.tree {
+                    Some(tree) if step.set == &WORKFLOWS => workflows(tree),
+                    _ => step.set.segment,
                 };
                 (collection, step.key)
             })
