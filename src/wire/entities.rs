@@ -383,6 +383,5 @@ impl Resource for TaskProcessingResultJson {
         "failureReason",
         "processingInfo",
         "subject",
-        "task",
     ];
 }

@@ -618,19 +618,16 @@ async fn expand_renders_navigation_properties_inline() {
             .is_none(),
         "only when asked"
     );
-    // An expanded navigation property stays whatever $select keeps, and can be
-    // selected itself.
-    for query in [
-        "$select=processingStatus&$expand=task",
-        "$select=task&$expand=task",
-    ] {
-        let projected = app
-            .get(&format!("{}?{query}", chain.task_result_path(LIVE)))
-            .await;
-        assert_eq!(projected.status, 200, "{query}: {}", projected.text);
-        assert_eq!(projected.body["task"], expected_task, "{query}");
-        assert!(projected.body.get("createdDateTime").is_none(), "{query}");
-    }
+    // An expanded navigation property stays whatever $select keeps.
+    let projected = app
+        .get(&format!(
+            "{}?$select=processingStatus&$expand=task",
+            chain.task_result_path(LIVE)
+        ))
+        .await;
+    assert_eq!(projected.status, 200, "{}", projected.text);
+    assert_eq!(projected.body["task"], expected_task);
+    assert!(projected.body.get("createdDateTime").is_none());
 
     let list = app
         .send(

@@ -355,23 +355,24 @@ fn the_document_matches_its_committed_copy() {
     );
 }
 
-/// `$select` offers exactly the properties the entity's schema has: the names a
-/// resource declares for projection (`Resource::PROPERTIES`) and the fields it
-/// serializes are kept in two places, and this holds them together.
+/// `$select` and `$expand` together offer exactly the properties the entity's
+/// schema has: the names a resource declares (`Resource::PROPERTIES`, what it
+/// renders unasked, and `EXPANDABLE`) and the fields it serializes are kept in
+/// two places, and this holds them together.
 #[test]
-fn select_offers_exactly_the_entity_properties() {
+fn select_and_expand_offer_exactly_the_entity_properties() {
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
     let mut checked = BTreeSet::new();
     for (method, path, operation) in operations(&document) {
-        let Some(select) = operation["parameters"]
+        let selects = operation["parameters"]
             .as_array()
             .into_iter()
             .flatten()
-            .find(|parameter| parameter["name"] == "$select")
-        else {
+            .any(|parameter| parameter["name"] == "$select");
+        if !selects {
             continue;
-        };
+        }
         let response = &operation["responses"]["200"]["content"]["application/json"]["schema"];
         let reference = response["$ref"]
             .as_str()
@@ -395,15 +396,21 @@ fn select_offers_exactly_the_entity_properties() {
                 );
             }
         }
-        let offered: BTreeSet<&str> = select["schema"]["items"]["enum"]
-            .as_array()
-            .unwrap()
+        let offered: BTreeSet<&str> = ["$select", "$expand"]
             .iter()
+            .flat_map(|option| {
+                operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(move |parameter| parameter["name"] == *option)
+            })
+            .flat_map(|parameter| parameter["schema"]["items"]["enum"].as_array().unwrap())
             .map(|name| name.as_str().unwrap())
             .collect();
         assert_eq!(
             offered, properties,
-            "{method} {path}: $select vs {reference}"
+            "{method} {path}: $select and $expand vs {reference}"
         );
         checked.insert(reference.to_owned());
     }
