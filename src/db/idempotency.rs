@@ -3,7 +3,19 @@
 
 use super::Pool;
 use crate::tenant::Tenant;
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::PgConnection;
+
+/// How long a key is kept: a retry within it is answered again, one after it
+/// runs afresh.
+const WINDOW_HOURS: i64 = 24;
+
+/// The time keys created before have expired, as of `now`. Times are the
+/// service's parameters, not the database's `now()`, so that Citus can plan the
+/// statements (it refuses functions that are not immutable in an upsert).
+fn expired_before(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - TimeDelta::hours(WINDOW_HOURS)
+}
 
 /// A stored response, as a replay repeats it.
 pub struct StoredResponse {
@@ -32,16 +44,20 @@ pub async fn claim(
 ) -> Result<Claim, sqlx::Error> {
     // Twice at most: a stored key can be purged between the two statements.
     loop {
+        let now = Utc::now();
         let claimed = sqlx::query_scalar!(
-            "insert into idempotency_keys (tenant_id, key, request_hash) values ($1, $2, $3)
+            "insert into idempotency_keys (tenant_id, key, request_hash, created_at)
+             values ($1, $2, $3, $4)
              on conflict (tenant_id, key) do update
                  set request_hash = excluded.request_hash, status = 0, headers = '{}',
-                     body = '', created_at = now()
-                 where idempotency_keys.created_at < now() - interval '24 hours'
+                     body = '', created_at = excluded.created_at
+                 where idempotency_keys.created_at < $5
              returning true",
             tenant.id(),
             key,
             request_hash,
+            now,
+            expired_before(now),
         )
         .fetch_optional(&mut *connection)
         .await?;
@@ -88,9 +104,11 @@ pub async fn complete(
 
 /// Deletes the keys past the window; how many.
 pub async fn purge_expired(pool: &Pool) -> Result<u64, sqlx::Error> {
-    let deleted =
-        sqlx::query!("delete from idempotency_keys where created_at < now() - interval '24 hours'")
-            .execute(pool)
-            .await?;
+    let deleted = sqlx::query!(
+        "delete from idempotency_keys where created_at < $1",
+        expired_before(Utc::now()),
+    )
+    .execute(pool)
+    .await?;
     Ok(deleted.rows_affected())
 }

@@ -26,11 +26,14 @@ pub async fn create(
     run: &NewRun,
 ) -> Result<Option<Run>, sqlx::Error> {
     // A new run has nothing beneath it yet, so its counters are zero.
+    // The inserted tenant is the bound parameter, not the parent row's column:
+    // Citus deparses a prepared INSERT … SELECT that copies the distribution
+    // column from the joined parent into a shard query it cannot run.
     let row = sqlx::query_as!(
         RunRow,
         r#"insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
                              scheduled_date_time, started_date_time, completed_date_time)
-           select w.tenant_id, w.id, $3, $4, $5, $6, $7, $8
+           select $1, w.id, $3, $4, $5, $6, $7, $8
            from workflows w
            where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $9
            returning workflow_id, id,

@@ -32,13 +32,16 @@ pub async fn create(
     task_id: Uuid,
     result: &NewTaskProcessingResult,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
+    // The inserted tenant is the bound parameter, not the parent row's column:
+    // Citus deparses a prepared INSERT … SELECT that copies the distribution
+    // column from the joined parent into a shard query it cannot run.
     let row = sqlx::query_as!(
         TaskProcessingResultRow,
         r#"insert into task_processing_results
                (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                 created_date_time, processing_status, started_date_time, completed_date_time,
                 failure_reason, processing_info)
-           select u.tenant_id, u.workflow_id, u.run_id, u.id, $5, $6, u.subject_id,
+           select $1, u.workflow_id, u.run_id, u.id, $5, $6, u.subject_id,
                   $7, $8, $9, $10, $11, $12
            from user_processing_results u
            join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id
@@ -80,6 +83,7 @@ pub async fn create_for_same_task(
     id: Uuid,
     result: &NewTaskProcessingResult,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
+    // The tenant is inserted from its parameter, as in `create`.
     let row = sqlx::query_as!(
         TaskProcessingResultRow,
         r#"with origin as materialized (
@@ -91,7 +95,7 @@ pub async fn create_for_same_task(
                (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                 created_date_time, processing_status, started_date_time, completed_date_time,
                 failure_reason, processing_info)
-           select p.tenant_id, p.workflow_id, p.run_id, p.user_processing_result_id, $6, p.task_id,
+           select $1, p.workflow_id, p.run_id, p.user_processing_result_id, $6, p.task_id,
                   p.subject_id, $7, $8, $9, $10, $11, $12
            from origin p
            join workflows w on w.tenant_id = p.tenant_id and w.id = p.workflow_id

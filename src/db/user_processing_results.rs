@@ -52,12 +52,15 @@ pub async fn create(
     id: Uuid,
     result: &NewUserProcessingResult,
 ) -> Result<Option<UserProcessingResult>, sqlx::Error> {
+    // The inserted tenant is the bound parameter, not the parent row's column:
+    // Citus deparses a prepared INSERT … SELECT that copies the distribution
+    // column from the joined parent into a shard query it cannot run.
     let row = sqlx::query_as!(
         UserProcessingResultRow,
         r#"insert into user_processing_results
                (tenant_id, workflow_id, run_id, id, subject_id, processing_status, workflow_execution_type,
                 scheduled_date_time, started_date_time, completed_date_time, workflow_version)
-           select r.tenant_id, r.workflow_id, r.id, $4, $5, $6, $7, $8, $9, $10, coalesce($11, w.version)
+           select $1, r.workflow_id, r.id, $4, $5, $6, $7, $8, $9, $10, coalesce($11, w.version)
            from runs r
            join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
            where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3

@@ -250,6 +250,9 @@ pub async fn activate(
         .iter()
         .map(|_| Uuid::now_v7())
         .collect();
+    // The inserted tenant is the bound parameter, not the parent row's column:
+    // Citus deparses a prepared INSERT … SELECT that copies the distribution
+    // column from the joined parent into a shard query it cannot run.
     let created = sqlx::query!(
         r#"with workflow as (
                select tenant_id, id, version from workflows
@@ -257,13 +260,13 @@ pub async fn activate(
            ), run as (
                insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
                                  scheduled_date_time)
-               select tenant_id, id, $3, 'queued', 'onDemand', now() from workflow
+               select $1, id, $3, 'queued', 'onDemand', now() from workflow
                returning tenant_id, workflow_id, id
            ), users as (
                insert into user_processing_results
                    (tenant_id, workflow_id, run_id, id, subject_id, processing_status,
                     workflow_execution_type, scheduled_date_time, workflow_version)
-               select run.tenant_id, run.workflow_id, run.id, subject.result_id, subject.id, 'queued',
+               select $1, run.workflow_id, run.id, subject.result_id, subject.id, 'queued',
                       'onDemand', now(), workflow.version
                from run cross join workflow cross join unnest($4::uuid[], $5::uuid[]) as subject(id, result_id)
                returning tenant_id, workflow_id, run_id, id, subject_id
@@ -271,7 +274,7 @@ pub async fn activate(
                insert into task_processing_results
                    (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                     created_date_time, processing_status)
-               select u.tenant_id, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
+               select $1, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
                from users u
                join tasks t on t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id and t.is_enabled
                returning id
