@@ -37,7 +37,7 @@ impl From<sqlx::Error> for GraphError {
                      rolled back; retry after the time in Retry-After.",
                 )
             }
-            sqlx::Error::Database(database) => match database.constraint() {
+            sqlx::Error::Database(database) => match violated_constraint(database.as_ref()) {
                 Some(constraint) => {
                     from_constraint(constraint).unwrap_or_else(|| GraphError::internal(&error))
                 }
@@ -73,10 +73,37 @@ pub(super) fn ends_the_session(error: &dyn sqlx::error::DatabaseError) -> bool {
 
 /// The client error a violated constraint means, where it means one.
 fn from_constraint(constraint: &str) -> Option<GraphError> {
+    let constraint = unsharded(constraint);
     CLIENT_ERRORS
         .iter()
         .find(|(name, _)| *name == constraint)
         .map(|(_, error)| error())
+}
+
+/// The constraint a violation (SQLSTATE class 23) names. Citus relays a worker's
+/// error without the constraint field, so there the name is read from the
+/// message, `… constraint "name"`, which the server writes in English unless
+/// `lc_messages` says otherwise.
+fn violated_constraint(error: &dyn sqlx::error::DatabaseError) -> Option<&str> {
+    if let Some(constraint) = error.constraint() {
+        return Some(constraint);
+    }
+    if !error.code().is_some_and(|code| code.starts_with("23")) {
+        return None;
+    }
+    let (_, quoted) = error.message().rsplit_once("constraint \"")?;
+    quoted.split_once('"').map(|(name, _)| name)
+}
+
+/// The schema's name of a constraint: on Citus a violation names the copy on a
+/// shard, which is the constraint's name with `_{shard id}` appended.
+fn unsharded(constraint: &str) -> &str {
+    match constraint.rsplit_once('_') {
+        Some((name, shard)) if !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => constraint,
+    }
 }
 
 /// The constraints (and unique indexes) a request can violate, with the client
@@ -174,3 +201,18 @@ pub const UNVIOLATABLE: &[&str] = &[
     "tasks_execution_sequence_key",
     "tasks_arguments_check",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_s_constraint_is_its_table_s() {
+        assert_eq!(
+            unsharded("workflows_live_display_name_key_102008"),
+            "workflows_live_display_name_key"
+        );
+        assert_eq!(unsharded("runs_workflow_fkey"), "runs_workflow_fkey");
+        assert!(from_constraint("runs_completed_after_started_check_102040").is_some());
+    }
+}

@@ -187,6 +187,7 @@ impl TestApp {
         let server_options =
             PgConnectOptions::from_str(&server_url).expect("DATABASE_URL is a Postgres URL");
         let database = format!("lcw_test_{}", Uuid::new_v4().simple());
+        citus::create_database(&server_options, &database).await;
         let database_url = server_options
             .clone()
             .database(&database)
@@ -427,7 +428,7 @@ pub fn client_with_token(token: &str) -> reqwest::Client {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let options = self.server_options.clone().database("postgres");
+        let nodes = citus::nodes(&self.server_options);
         let statement = format!("drop database if exists \"{}\" with (force)", self.database);
         // Drop runs inside the test's runtime, which cannot block on itself.
         let dropped = std::thread::spawn(move || {
@@ -435,9 +436,12 @@ impl Drop for TestApp {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let mut connection = PgConnection::connect_with(&options).await?;
-                sqlx::query(&statement).execute(&mut connection).await?;
-                connection.close().await
+                for node in nodes {
+                    let mut connection = PgConnection::connect_with(&node).await?;
+                    sqlx::query(&statement).execute(&mut connection).await?;
+                    connection.close().await?;
+                }
+                Ok::<_, sqlx::Error>(())
             })?;
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
         })
@@ -505,4 +509,80 @@ pub fn seed_body() -> Value {
         "startedDateTime": "2026-11-29T07:05:01Z",
         "completedDateTime": "2026-11-29T07:05:02Z"
     })
+}
+
+/// The suite on a Citus cluster: with `LCW_TEST_CITUS_WORKERS` set (the workers'
+/// `host:port`, comma-separated) and `DATABASE_URL` naming the coordinator, each
+/// test's database is made on every node with the extension and the workers
+/// registered; the service's migrations then distribute it.
+pub mod citus {
+    use sqlx::postgres::PgConnectOptions;
+    use sqlx::{Connection, PgConnection};
+
+    fn workers() -> Vec<(String, u16)> {
+        let Ok(list) = std::env::var("LCW_TEST_CITUS_WORKERS") else {
+            return Vec::new();
+        };
+        list.split(',')
+            .filter(|worker| !worker.trim().is_empty())
+            .map(|worker| {
+                let (host, port) = worker.trim().rsplit_once(':').expect("host:port");
+                (host.to_owned(), port.parse().expect("a port"))
+            })
+            .collect()
+    }
+
+    /// Whether the suite runs on a Citus cluster.
+    pub fn enabled() -> bool {
+        !workers().is_empty()
+    }
+
+    /// The maintenance databases of the coordinator and the workers.
+    pub fn nodes(coordinator: &PgConnectOptions) -> Vec<PgConnectOptions> {
+        let coordinator = coordinator.clone().database("postgres");
+        let workers = workers()
+            .into_iter()
+            .map(|(host, port)| coordinator.clone().host(&host).port(port));
+        std::iter::once(coordinator.clone())
+            .chain(workers)
+            .collect()
+    }
+
+    async fn run(options: &PgConnectOptions, statement: &str) {
+        let mut connection = PgConnection::connect_with(options)
+            .await
+            .expect("connect to a node");
+        sqlx::query(statement)
+            .execute(&mut connection)
+            .await
+            .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        connection.close().await.expect("close");
+    }
+
+    /// Makes `database` on every node; the service creates it itself on a single
+    /// PostgreSQL.
+    pub async fn create_database(coordinator: &PgConnectOptions, database: &str) {
+        if !enabled() {
+            return;
+        }
+        for node in nodes(coordinator) {
+            run(&node, &format!("create database \"{database}\"")).await;
+            run(&node.clone().database(database), "create extension citus").await;
+        }
+        let coordinator = coordinator.clone().database(database);
+        let host = coordinator.get_host().to_owned();
+        let port = coordinator.get_port();
+        run(
+            &coordinator,
+            &format!("select citus_set_coordinator_host('{host}', {port})"),
+        )
+        .await;
+        for (host, port) in workers() {
+            run(
+                &coordinator,
+                &format!("select citus_add_node('{host}', {port})"),
+            )
+            .await;
+        }
+    }
 }

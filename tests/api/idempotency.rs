@@ -159,7 +159,7 @@ async fn a_failed_request_keeps_nothing_and_a_success_keeps_its_key_with_its_wri
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let (status, stored_id): (i16, String) = sqlx::query_as(
         "select k.status, r.id::text from idempotency_keys k
-         join task_processing_results r on r.id::text = $2
+         join task_processing_results r on r.tenant_id = k.tenant_id and r.id::text = $2
          where k.tenant_id = $1 and k.key = $3",
     )
     .bind(app.tenant)
@@ -308,15 +308,22 @@ async fn the_write_commits_with_its_key_or_not_at_all() {
         .to_owned();
     // Recording the response fails after the write went through, inside the same
     // transaction: the write must go with it.
-    sqlx::raw_sql(
+    let mut connection = app.db.acquire().await.unwrap();
+    for statement in [
+        // On Citus a trigger on a distributed table needs this setting; elsewhere
+        // it is an unused name.
+        "set citus.enable_unsafe_triggers = on",
         "create function refuse_key() returns trigger language plpgsql as
-             $$ begin raise exception 'the key store refuses'; end $$;
-         create trigger refuse_key before update on idempotency_keys
-             for each row execute function refuse_key();",
-    )
-    .execute(&app.db)
-    .await
-    .unwrap();
+             $$ begin raise exception 'the key store refuses'; end $$",
+        "create trigger refuse_key before update on idempotency_keys
+             for each row execute function refuse_key()",
+    ] {
+        sqlx::query(statement)
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+    }
+    drop(connection);
     let path = format!("/{LIVE}/{workflow}/runs");
     keyed_post(&app, &path, "doomed", &run_body())
         .await

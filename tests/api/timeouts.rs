@@ -32,7 +32,8 @@ async fn a_statement_over_the_statement_timeout_is_a_503_and_writes_nothing() {
     };
 
     let mut lock = app.db.begin().await.unwrap();
-    sqlx::query("select 1 from runs where id = $1 for update")
+    sqlx::query("select 1 from runs where tenant_id = $1 and id = $2 for update")
+        .bind(app.tenant)
         .bind(run_id)
         .execute(&mut *lock)
         .await
