@@ -38,19 +38,22 @@ pub trait Served: Collection + 'static {
     type Json: Resource + ToSchema;
     /// The permission reading the collection needs.
     type Read: Need;
-    /// What rendering needs besides each record: what `$expand` asks for.
-    type Extra;
+    /// What rendering needs besides each record: what `$expand` asks for
+    /// (`()` for a collection that expands nothing it must read).
+    type Extra: Default;
 
     /// The canonical address of a record of `scope`.
     fn address(tree: Tree, scope: Self::Scope, record: &Self::Record) -> Address;
 
     /// Reads what the request's `$expand` asks for, for records of `scope`.
     async fn extra(
-        pool: &Pool,
-        tenant: Tenant,
-        scope: Self::Scope,
-        wire: &Wire,
-    ) -> Result<Self::Extra, GraphError>;
+        _pool: &Pool,
+        _tenant: Tenant,
+        _scope: Self::Scope,
+        _wire: &Wire,
+    ) -> Result<Self::Extra, GraphError> {
+        Ok(Self::Extra::default())
+    }
 
     fn render(record: Self::Record, evolvable: EvolvableMembers, extra: &Self::Extra)
         -> Self::Json;

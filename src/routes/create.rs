@@ -47,10 +47,7 @@ pub trait Creates<S: Served>: Addressed + DeserializeOwned + 'static {
 }
 
 /// Adds the create of `S`'s items beneath `K` to `node`.
-pub fn creates<S: Served, K: Creates<S>>(node: Node, summary: &'static str) -> Node
-where
-    S::Extra: Default,
-{
+pub fn creates<S: Served, K: Creates<S>>(node: Node, summary: &'static str) -> Node {
     node.post(
         Operation::create::<S::Json, K::Body>(summary),
         create::<S, K>,
@@ -66,10 +63,7 @@ pub async fn create<S: Served, K: Creates<S>>(
     key: web::Path<K>,
     wire: Wire,
     body: GraphJson<K::Body>,
-) -> Result<HttpResponse, GraphError>
-where
-    S::Extra: Default,
-{
+) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let new = key.validate(body.0)?;
     let created = writer

@@ -134,10 +134,6 @@ impl Served for Runs {
         run.key().address(tree)
     }
 
-    async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
-        Ok(())
-    }
-
     fn render(run: Run, evolvable: EvolvableMembers, _: &()) -> RunJson {
         RunJson::new(run, evolvable)
     }

@@ -60,10 +60,6 @@ impl Served for Tasks {
         key.address(tree)
     }
 
-    async fn extra(_: &Pool, _: Tenant, _: WorkflowKey, _: &Wire) -> Result<(), GraphError> {
-        Ok(())
-    }
-
     fn render(task: Task, evolvable: EvolvableMembers, _: &()) -> TaskJson {
         TaskJson::new(task, evolvable)
     }

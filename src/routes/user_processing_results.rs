@@ -158,10 +158,6 @@ impl Served for UserProcessingResults {
         result.key().address(tree)
     }
 
-    async fn extra(_: &Pool, _: Tenant, _: Scope, _: &Wire) -> Result<(), GraphError> {
-        Ok(())
-    }
-
     fn render(
         result: UserProcessingResult,
         evolvable: EvolvableMembers,

@@ -11,6 +11,7 @@
 use crate::helpers::{
     run_body, seed_body, user_result_body, workflow_body, Chain, TestApp, DELETED, LIVE, SUBJECT_ID,
 };
+use crate::openapi;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
@@ -107,43 +108,39 @@ const ROUTES: &[Route] = &[
 ];
 
 /// Every property name of the request bodies the OpenAPI document describes,
-/// nested ones and those behind `$ref`s (and `oneOf`, `anyOf`, `allOf`, array
-/// items) included, so that generated objects often get past
-/// `deny_unknown_fields`. Sorted, without repeats. (`routes::fuzz` reads the same
-/// names from the typed document; its test module is not visible from here.)
+/// nested ones and those behind `$ref`s included, so that generated objects often
+/// get past `deny_unknown_fields`. Sorted, without repeats. (`routes::fuzz` reads
+/// the same names from the typed document; its test module is not visible from
+/// here.)
 static KEYS: LazyLock<Vec<String>> = LazyLock::new(|| {
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
-    let path_items = document["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(Map::values);
-    let mut pending: Vec<&Value> = path_items
-        .filter_map(Value::as_object)
-        .flat_map(Map::values)
-        .filter_map(|operation| operation.pointer("/requestBody/content")?.as_object())
-        .flat_map(|content| content.values().map(|media| &media["schema"]))
-        .collect();
-    let (mut keys, mut followed) = (BTreeSet::new(), BTreeSet::new());
-    while let Some(schema) = pending.pop() {
-        if let Some(reference) = schema["$ref"].as_str() {
-            if followed.insert(reference) {
-                pending.extend(document.pointer(reference.trim_start_matches('#')));
-            }
+    let mut schemas = Vec::new();
+    for (_, _, operation) in openapi::operations(&document) {
+        if let Some(body) = operation.pointer("/requestBody/content/application~1json/schema") {
+            openapi::request_schemas(&document, body, &mut schemas);
         }
-        if let Some(properties) = schema["properties"].as_object() {
-            keys.extend(properties.keys().cloned());
-            pending.extend(properties.values());
-        }
-        for nested in ["items", "additionalProperties"] {
-            pending.extend(schema.get(nested));
-        }
-        for composition in ["oneOf", "anyOf", "allOf"] {
-            pending.extend(schema[composition].as_array().into_iter().flatten());
-        }
+    }
+    let mut keys = BTreeSet::new();
+    for schema in schemas {
+        property_names(schema, &mut keys);
     }
     keys.into_iter().collect()
 });
+
+/// The names of the properties declared anywhere inside `schema`.
+fn property_names(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                out.extend(properties.keys().cloned());
+            }
+            map.values().for_each(|value| property_names(value, out));
+        }
+        Value::Array(items) => items.iter().for_each(|item| property_names(item, out)),
+        _ => {}
+    }
+}
 
 fn strings() -> Vec<String> {
     let mut strings: Vec<String> = [

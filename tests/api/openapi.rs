@@ -23,7 +23,7 @@ async fn document(app: &TestApp) -> Value {
 }
 
 /// Every (method, path) the document describes.
-fn operations(document: &Value) -> Vec<(String, String, &Value)> {
+pub fn operations(document: &Value) -> Vec<(String, String, &Value)> {
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in METHODS {
@@ -252,7 +252,7 @@ async fn the_api_page_is_served_from_the_binary() {
 }
 
 /// Every schema a request body's schema leads to, its own included.
-fn request_schemas<'a>(document: &'a Value, schema: &'a Value, out: &mut Vec<&'a Value>) {
+pub fn request_schemas<'a>(document: &'a Value, schema: &'a Value, out: &mut Vec<&'a Value>) {
     if out.iter().any(|seen| std::ptr::eq(*seen, schema)) {
         return;
     }
