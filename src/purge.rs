@@ -6,6 +6,7 @@ use crate::db;
 use crate::db::Pool;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Connection;
+use tracing::Instrument;
 
 /// Purges every `interval`, for as long as the server runs. A failed round is
 /// logged and retried at the next one.
@@ -13,16 +14,24 @@ pub async fn run(pool: Pool, retention: Duration, interval: std::time::Duration)
     let mut ticks = tokio::time::interval(interval);
     loop {
         ticks.tick().await;
-        match purge(&pool, Utc::now() - retention).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged deleted workflows past retention"),
-            Err(error) => tracing::warn!(%error, "the purge of deleted workflows failed"),
-        }
-        match db::idempotency::purge_expired(&pool).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "purged idempotency keys past their window"),
-            Err(error) => tracing::warn!(%error, "the purge of idempotency keys failed"),
-        }
+        round(&pool, retention)
+            .instrument(tracing::info_span!("purge"))
+            .await;
+    }
+}
+
+/// Both purges, in the `purge` span, which names them in the log lines and
+/// statement events they cause.
+async fn round(pool: &Pool, retention: Duration) {
+    match purge(pool, Utc::now() - retention).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "purged deleted workflows past retention"),
+        Err(error) => tracing::warn!(%error, "the purge of deleted workflows failed"),
+    }
+    match db::idempotency::purge_expired(pool).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "purged idempotency keys past their window"),
+        Err(error) => tracing::warn!(%error, "the purge of idempotency keys failed"),
     }
 }
 

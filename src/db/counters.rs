@@ -4,12 +4,30 @@
 //! parent's counters are the sum of at most 16 stripe rows, so reading them costs
 //! the same whatever the parent holds.
 
-/// A lateral join that sums the counters of the parent row `$parent` (the alias
-/// of a runs or user_processing_results row) into `counters`.
-macro_rules! counters_of {
-    ($parent:literal) => {
-        concat!(
-            " cross join lateral (
+use crate::tenant::Tenant;
+use sqlx::{Postgres, QueryBuilder};
+
+/// The counters of the parent rows a statement names by `parent` (the alias of
+/// a runs or user_processing_results row), summed by a lateral join into
+/// `counters`.
+#[derive(Clone, Copy, Debug)]
+pub struct Counters {
+    parent: &'static str,
+}
+
+/// The counters of each run `r`.
+pub const OF_RUN: Counters = Counters { parent: "r" };
+/// The counters of each userProcessingResult `u`.
+pub const OF_USER_PROCESSING_RESULT: Counters = Counters { parent: "u" };
+
+impl Counters {
+    /// Appends the join. It reads the counters with the tenant as a value, not
+    /// through the parent's column, so that Citus sends the whole statement to
+    /// the tenant's shard.
+    pub fn push(self, builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant) {
+        builder
+            .push(
+                " cross join lateral (
                 select coalesce(sum(c.total_users), 0)::bigint as total_users,
                        coalesce(sum(c.successful_users), 0)::bigint as successful_users,
                        coalesce(sum(c.failed_users), 0)::bigint as failed_users,
@@ -18,21 +36,15 @@ macro_rules! counters_of {
                        coalesce(sum(c.unprocessed_tasks), 0)::bigint as unprocessed_tasks
                 from result_counters c
                 where c.tenant_id = ",
-            $parent,
-            ".tenant_id and c.workflow_id = ",
-            $parent,
-            ".workflow_id and c.parent_id = ",
-            $parent,
-            ".id
-            ) counters"
-        )
-    };
+            )
+            .push_bind(tenant.id())
+            .push(format_args!(
+                " and c.workflow_id = {parent}.workflow_id and c.parent_id = {parent}.id
+            ) counters",
+                parent = self.parent
+            ));
+    }
 }
-
-/// The counters of each run `r`.
-pub const OF_RUN: &str = counters_of!("r");
-/// The counters of each userProcessingResult `u`.
-pub const OF_USER_PROCESSING_RESULT: &str = counters_of!("u");
 
 /// The alias the joins give the counters; a `$filter` or `$orderby` that names a
 /// column under it needs the join.

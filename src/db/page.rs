@@ -2,7 +2,7 @@
 //! order (ids are time-ordered UUIDs); a page starts after the last item of the
 //! one before, and one extra row tells whether another page follows.
 
-use super::counters;
+use super::counters::{self, Counters};
 use super::Pool;
 use crate::domain::workflow::Tree;
 use crate::odata::{push_after, Bound, Criteria, Field, FieldKind, OrderKey};
@@ -84,25 +84,41 @@ pub trait Collection {
     type Record: Identified;
     /// How its queries name its table.
     const ALIAS: &'static str;
-    /// `select …` of the row's columns; they may name the joins of `JOINS`.
+    /// `select …` of the row's columns; they may name the `COUNTERS`.
     const COLUMNS: &'static str;
-    /// Joins made for each row of a select (the counters); a count makes them
-    /// only when its filter names a counter.
-    const JOINS: &'static str = "";
+    /// ` from …`: the table, joined to its workflow, which holds the tree.
+    const FROM: &'static str;
+    /// The counters joined to each row of a select; a count joins them only
+    /// when its filter names a counter.
+    const COUNTERS: Option<Counters> = None;
     /// The properties `$filter` and `$orderby` may name.
     const FILTERABLE: &'static [Field];
     /// The column `$search` matches, where the collection is searchable.
     const SEARCHABLE: Option<&'static str> = None;
 
-    /// Appends ` from … where …` for `scope` in `tree`, with `joins` after the
-    /// join that checks the tree; the WHERE clause is left open.
-    fn push_from(
+    /// Appends ` where …` for `scope` in `tree`, left open for more conditions.
+    fn push_where(
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
         scope: Self::Scope,
-        joins: &str,
     );
+}
+
+/// Appends ` from … where …` for `scope` in `tree`, with the counters joined
+/// when `counted`; the WHERE clause is left open.
+fn push_from<C: Collection>(
+    builder: &mut QueryBuilder<'_, Postgres>,
+    tenant: Tenant,
+    tree: Tree,
+    scope: C::Scope,
+    counted: bool,
+) {
+    builder.push(C::FROM);
+    if let (true, Some(counters)) = (counted, C::COUNTERS) {
+        counters.push(builder, tenant);
+    }
+    C::push_where(builder, tenant, tree, scope);
 }
 
 fn select<C: Collection>(
@@ -113,7 +129,7 @@ fn select<C: Collection>(
     selection: Selection,
 ) -> QueryBuilder<'static, Postgres> {
     let mut builder = QueryBuilder::new(C::COLUMNS);
-    C::push_from(&mut builder, tenant, tree, scope, C::JOINS);
+    push_from::<C>(&mut builder, tenant, tree, scope, true);
     criteria.push(&mut builder);
     push_selection(
         &mut builder,
@@ -184,12 +200,8 @@ pub async fn count<C: Collection>(
     criteria: &Criteria,
 ) -> Result<i64, sqlx::Error> {
     let mut builder = QueryBuilder::new("select count(*)");
-    let joins = if criteria.filters_on(counters::ALIAS) {
-        C::JOINS
-    } else {
-        ""
-    };
-    C::push_from(&mut builder, tenant, tree, scope, joins);
+    let counted = criteria.filters_on(counters::ALIAS);
+    push_from::<C>(&mut builder, tenant, tree, scope, counted);
     criteria.push(&mut builder);
     builder.build_query_scalar().fetch_one(pool).await
 }
@@ -216,7 +228,7 @@ async fn sort_keys<C: Collection>(
         })
         .collect();
     let mut builder = QueryBuilder::new(format!("select {}", columns.join(", ")));
-    C::push_from(&mut builder, tenant, tree, scope, C::JOINS);
+    push_from::<C>(&mut builder, tenant, tree, scope, true);
     builder
         .push(format_args!(" and {}.id = ", C::ALIAS))
         .push_bind(id);

@@ -1,7 +1,7 @@
 //! Runs, with the counters of the userProcessingResults and
 //! taskProcessingResults stored beneath them (kept as they are written).
 
-use super::counters;
+use super::counters::{self, Counters};
 use super::page::Collection;
 use super::transaction::WriteConnection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
@@ -26,20 +26,22 @@ pub async fn create(
     run: &NewRun,
 ) -> Result<Option<Run>, sqlx::Error> {
     // A new run has nothing beneath it yet, so its counters are zero.
-    // The inserted tenant is the bound parameter, not the parent row's column:
-    // Citus deparses a prepared INSERT … SELECT that copies the distribution
-    // column from the joined parent into a shard query it cannot run.
+    // The tenant is copied from the parent, so that Citus sends the statement
+    // whole to the parent's shard; the target is aliased and RETURNING names
+    // the alias, without which Citus deparses the prepared statement into a
+    // shard query that cannot run.
     let row = sqlx::query_as!(
         RunRow,
-        r#"insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
-                             scheduled_date_time, started_date_time, completed_date_time)
-           select $1, w.id, $3, $4, $5, $6, $7, $8
+        r#"insert into runs as r (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
+                                  scheduled_date_time, started_date_time, completed_date_time)
+           select w.tenant_id, w.id, $3, $4, $5, $6, $7, $8
            from workflows w
            where w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $9
-           returning workflow_id, id,
-                     processing_status as "processing_status: ProcessingStatus",
-                     workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
-                     scheduled_date_time, started_date_time, completed_date_time, last_updated_date_time,
+           returning r.workflow_id, r.id,
+                     r.processing_status as "processing_status: ProcessingStatus",
+                     r.workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
+                     r.scheduled_date_time, r.started_date_time, r.completed_date_time,
+                     r.last_updated_date_time,
                      0::bigint as "total_users!", 0::bigint as "successful_users!",
                      0::bigint as "failed_users!", 0::bigint as "total_tasks!",
                      0::bigint as "failed_tasks!", 0::bigint as "unprocessed_tasks!""#,
@@ -136,20 +138,17 @@ impl Collection for Runs {
                 counters.total_users, counters.successful_users, counters.failed_users,
                 counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
-    const JOINS: &'static str = counters::OF_RUN;
+    const FROM: &'static str =
+        " from runs r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id";
+    const COUNTERS: Option<Counters> = Some(counters::OF_RUN);
 
-    fn push_from(
+    fn push_where(
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
         workflow: Self::Scope,
-        joins: &str,
     ) {
         builder
-            .push(
-                " from runs r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id ",
-            )
-            .push(joins)
             .push(" where r.tenant_id = ")
             .push_bind(tenant.id())
             .push(" and r.workflow_id = ")
@@ -201,6 +200,8 @@ pub async fn summary(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Option<RunSummary>, sqlx::Error> {
+    // Every table is read with the tenant as a value, not through a join column,
+    // so that Citus sends the whole statement to the tenant's shard.
     sqlx::query_as!(
         RunSummary,
         r#"with scheduled as (
@@ -215,7 +216,7 @@ pub async fn summary(
                       coalesce(sum(c.failed_tasks), 0)::bigint as failed_tasks
                from scheduled s
                join result_counters c
-                 on c.tenant_id = s.tenant_id and c.workflow_id = s.workflow_id and c.parent_id = s.id
+                 on c.tenant_id = $1 and c.workflow_id = s.workflow_id and c.parent_id = s.id
            )
            select
                (select count(*) from scheduled) as "total_runs!",

@@ -32,24 +32,27 @@ pub async fn create(
     task_id: Uuid,
     result: &NewTaskProcessingResult,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    // The inserted tenant is the bound parameter, not the parent row's column:
-    // Citus deparses a prepared INSERT … SELECT that copies the distribution
-    // column from the joined parent into a shard query it cannot run.
+    // The tenant is copied from the parent, so that Citus sends the statement
+    // whole to the parent's shard; the target is aliased and RETURNING names
+    // the alias, without which Citus deparses the prepared statement into a
+    // shard query that cannot run.
     let row = sqlx::query_as!(
         TaskProcessingResultRow,
-        r#"insert into task_processing_results
+        r#"insert into task_processing_results as t
                (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                 created_date_time, processing_status, started_date_time, completed_date_time,
                 failure_reason, processing_info)
-           select $1, u.workflow_id, u.run_id, u.id, $5, $6, u.subject_id,
+           select u.tenant_id, u.workflow_id, u.run_id, u.id, $5, $6, u.subject_id,
                   $7, $8, $9, $10, $11, $12
            from user_processing_results u
            join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id
            where u.tenant_id = $1 and u.workflow_id = $2 and u.run_id = $3 and u.id = $4
              and (w.deleted_date_time is not null) = $13
-           returning workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
-                     created_date_time, processing_status as "processing_status: ProcessingStatus",
-                     started_date_time, completed_date_time, failure_reason, processing_info"#,
+           returning t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id,
+                     t.subject_id, t.created_date_time,
+                     t.processing_status as "processing_status: ProcessingStatus",
+                     t.started_date_time, t.completed_date_time, t.failure_reason,
+                     t.processing_info"#,
         tenant.id(),
         parent.workflow_id,
         parent.run_id,
@@ -72,9 +75,10 @@ pub async fn create(
 /// Inserts a new result for the same task and the same userProcessingResult as the
 /// result at `origin`, in one statement: finding the origin in `tree` proves the
 /// whole parent chain. None when the origin is not there. The origin is found by
-/// its `(tenant_id, id)` key alone, fenced off from the other conditions: the
-/// other indexes that lead with the workflow and run would look as cheap to the
-/// planner, and read every sibling (docs/QUERY-PLANS.md).
+/// its `(tenant_id, id)` key alone, fenced off from the other conditions (by
+/// `offset 0`, a fence Citus still sends whole to the shard, as it does not a
+/// CTE): the other indexes that lead with the workflow and run would look as
+/// cheap to the planner, and read every sibling (docs/QUERY-PLANS.md).
 pub async fn create_for_same_task(
     connection: &mut WriteConnection<'_>,
     tenant: Tenant,
@@ -83,27 +87,29 @@ pub async fn create_for_same_task(
     id: Uuid,
     result: &NewTaskProcessingResult,
 ) -> Result<Option<TaskProcessingResult>, sqlx::Error> {
-    // The tenant is inserted from its parameter, as in `create`.
+    // The tenant is copied from the origin and the target aliased, as in `create`.
     let row = sqlx::query_as!(
         TaskProcessingResultRow,
-        r#"with origin as materialized (
-               select tenant_id, workflow_id, run_id, user_processing_result_id, task_id, subject_id
-               from task_processing_results
-               where tenant_id = $1 and id = $5
-           )
-           insert into task_processing_results
+        r#"insert into task_processing_results as t
                (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
                 created_date_time, processing_status, started_date_time, completed_date_time,
                 failure_reason, processing_info)
-           select $1, p.workflow_id, p.run_id, p.user_processing_result_id, $6, p.task_id,
+           select p.tenant_id, p.workflow_id, p.run_id, p.user_processing_result_id, $6, p.task_id,
                   p.subject_id, $7, $8, $9, $10, $11, $12
-           from origin p
+           from (
+               select tenant_id, workflow_id, run_id, user_processing_result_id, task_id, subject_id
+               from task_processing_results
+               where tenant_id = $1 and id = $5
+               offset 0
+           ) p
            join workflows w on w.tenant_id = p.tenant_id and w.id = p.workflow_id
            where p.workflow_id = $2 and p.run_id = $3 and p.user_processing_result_id = $4
              and w.tenant_id = $1 and w.id = $2 and (w.deleted_date_time is not null) = $13
-           returning workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
-                     created_date_time, processing_status as "processing_status: ProcessingStatus",
-                     started_date_time, completed_date_time, failure_reason, processing_info"#,
+           returning t.workflow_id, t.run_id, t.user_processing_result_id, t.id, t.task_id,
+                     t.subject_id, t.created_date_time,
+                     t.processing_status as "processing_status: ProcessingStatus",
+                     t.started_date_time, t.completed_date_time, t.failure_reason,
+                     t.processing_info"#,
         tenant.id(),
         origin.workflow_id,
         origin.run_id,
@@ -190,16 +196,16 @@ impl Collection for TaskProcessingResults {
                 t.failure_reason, t.processing_info";
     const FILTERABLE: &'static [Field] = FILTERABLE;
 
-    fn push_from(
+    const FROM: &'static str = 
+        " from task_processing_results t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id";
+
+    fn push_where(
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
         scope: Self::Scope,
-        joins: &str,
     ) {
         builder
-            .push(" from task_processing_results t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id ")
-            .push(joins)
             .push(" where t.tenant_id = ")
             .push_bind(tenant.id())
             .push(" and (w.deleted_date_time is not null) = ")

@@ -47,16 +47,16 @@ impl Collection for Tasks {
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const SEARCHABLE: Option<&'static str> = Some(SEARCHABLE);
 
-    fn push_from(
+    const FROM: &'static str =
+        " from tasks t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id";
+
+    fn push_where(
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
         workflow: Self::Scope,
-        joins: &str,
     ) {
         builder
-            .push(" from tasks t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id ")
-            .push(joins)
             .push(" where t.tenant_id = ")
             .push_bind(tenant.id())
             .push(" and t.workflow_id = ")

@@ -1,7 +1,7 @@
 //! userProcessingResults, with the counters of their taskProcessingResults (kept
 //! as they are written).
 
-use super::counters;
+use super::counters::{self, Counters};
 use super::page::Collection;
 use super::transaction::WriteConnection;
 use crate::domain::enums::{ProcessingStatus, WorkflowExecutionType};
@@ -52,23 +52,25 @@ pub async fn create(
     id: Uuid,
     result: &NewUserProcessingResult,
 ) -> Result<Option<UserProcessingResult>, sqlx::Error> {
-    // The inserted tenant is the bound parameter, not the parent row's column:
-    // Citus deparses a prepared INSERT … SELECT that copies the distribution
-    // column from the joined parent into a shard query it cannot run.
+    // The tenant is copied from the parent, so that Citus sends the statement
+    // whole to the parent's shard; the target is aliased and RETURNING names
+    // the alias, without which Citus deparses the prepared statement into a
+    // shard query that cannot run.
     let row = sqlx::query_as!(
         UserProcessingResultRow,
-        r#"insert into user_processing_results
+        r#"insert into user_processing_results as u
                (tenant_id, workflow_id, run_id, id, subject_id, processing_status, workflow_execution_type,
                 scheduled_date_time, started_date_time, completed_date_time, workflow_version)
-           select $1, r.workflow_id, r.id, $4, $5, $6, $7, $8, $9, $10, coalesce($11, w.version)
+           select r.tenant_id, r.workflow_id, r.id, $4, $5, $6, $7, $8, $9, $10, coalesce($11, w.version)
            from runs r
            join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
            where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3
              and (w.deleted_date_time is not null) = $12
-           returning workflow_id, run_id, id, subject_id,
-                     processing_status as "processing_status: ProcessingStatus",
-                     workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
-                     scheduled_date_time, started_date_time, completed_date_time, workflow_version,
+           returning u.workflow_id, u.run_id, u.id, u.subject_id,
+                     u.processing_status as "processing_status: ProcessingStatus",
+                     u.workflow_execution_type as "workflow_execution_type: WorkflowExecutionType",
+                     u.scheduled_date_time, u.started_date_time, u.completed_date_time,
+                     u.workflow_version,
                      0::bigint as "total_tasks!", 0::bigint as "failed_tasks!",
                      0::bigint as "unprocessed_tasks!""#,
         tenant.id(),
@@ -148,18 +150,18 @@ impl Collection for UserProcessingResults {
                 u.scheduled_date_time, u.started_date_time, u.completed_date_time, u.workflow_version,
                 counters.total_tasks, counters.failed_tasks, counters.unprocessed_tasks";
     const FILTERABLE: &'static [Field] = FILTERABLE;
-    const JOINS: &'static str = counters::OF_USER_PROCESSING_RESULT;
+    const COUNTERS: Option<Counters> = Some(counters::OF_USER_PROCESSING_RESULT);
 
-    fn push_from(
+    const FROM: &'static str = 
+        " from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id";
+
+    fn push_where(
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
         scope: Self::Scope,
-        joins: &str,
     ) {
         builder
-            .push(" from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id ")
-            .push(joins)
             .push(" where u.tenant_id = ")
             .push_bind(tenant.id())
             .push(" and (w.deleted_date_time is not null) = ")
@@ -220,6 +222,8 @@ pub async fn summary(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Option<UserSummary>, sqlx::Error> {
+    // Every table is read with the tenant as a value, not through a join column,
+    // so that Citus sends the whole statement to the tenant's shard.
     sqlx::query_as!(
         UserSummary,
         r#"with scheduled as (
@@ -232,7 +236,7 @@ pub async fn summary(
                       coalesce(sum(c.failed_tasks), 0)::bigint as failed_tasks
                from scheduled s
                join result_counters c
-                 on c.tenant_id = s.tenant_id and c.workflow_id = s.workflow_id and c.parent_id = s.id
+                 on c.tenant_id = $1 and c.workflow_id = s.workflow_id and c.parent_id = s.id
            )
            select
                (select count(*) from scheduled) as "total_users!",

@@ -58,12 +58,18 @@ pub async fn create(
     let enabled: Vec<bool> = tasks.iter().map(|task| task.is_enabled).collect();
     let arguments: Vec<Json<&Vec<TaskArgument>>> =
         tasks.iter().map(|task| Json(&task.arguments)).collect();
+    // Selected with the workflow just inserted, so that Citus sends the insert
+    // whole to the workflow's shard (rows from unnest alone pass through the
+    // coordinator).
     sqlx::query!(
-        "insert into tasks (tenant_id, workflow_id, id, execution_sequence, display_name, description,
-                            task_definition_id, category, continue_on_error, is_enabled, arguments)
-         select $1, $2, task.*
-         from unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[], $8::text[],
-                     $9::bool[], $10::bool[], $11::jsonb[]) as task",
+        "insert into tasks (tenant_id, workflow_id, id, execution_sequence, display_name,
+                            description, task_definition_id, category, continue_on_error,
+                            is_enabled, arguments)
+         select w.tenant_id, w.id, task.*
+         from workflows w
+         cross join unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[], $8::text[],
+                           $9::bool[], $10::bool[], $11::jsonb[]) as task
+         where w.tenant_id = $1 and w.id = $2",
         tenant.id(),
         id,
         &ids,
@@ -133,16 +139,10 @@ impl Collection for Workflows {
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const SEARCHABLE: Option<&'static str> = Some(SEARCHABLE);
 
-    fn push_from(
-        builder: &mut QueryBuilder<'_, Postgres>,
-        tenant: Tenant,
-        tree: Tree,
-        _: (),
-        joins: &str,
-    ) {
+    const FROM: &'static str = " from workflows";
+
+    fn push_where(builder: &mut QueryBuilder<'_, Postgres>, tenant: Tenant, tree: Tree, _: ()) {
         builder
-            .push(" from workflows ")
-            .push(joins)
             .push(" where tenant_id = ")
             .push_bind(tenant.id())
             .push(" and (deleted_date_time is not null) = ")
@@ -250,9 +250,9 @@ pub async fn activate(
         .iter()
         .map(|_| Uuid::now_v7())
         .collect();
-    // The inserted tenant is the bound parameter, not the parent row's column:
-    // Citus deparses a prepared INSERT … SELECT that copies the distribution
-    // column from the joined parent into a shard query it cannot run.
+    // Every table is read with the tenant as a value, so that Citus runs each
+    // step on the tenant's shard; it runs the steps one by one, as the ids of
+    // the task results are made on the way (uuid_v7 is volatile).
     let created = sqlx::query!(
         r#"with workflow as (
                select tenant_id, id, version from workflows
@@ -276,7 +276,7 @@ pub async fn activate(
                     created_date_time, processing_status)
                select $1, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
                from users u
-               join tasks t on t.tenant_id = u.tenant_id and t.workflow_id = u.workflow_id and t.is_enabled
+               join tasks t on t.tenant_id = $1 and t.workflow_id = u.workflow_id and t.is_enabled
                returning id
            )
            select (select count(*) from run) as "runs!",

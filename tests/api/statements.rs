@@ -1,5 +1,6 @@
-//! Counts the SQL statements each request sends, by request id, from the
-//! `sqlx::query` events that sqlx emits inside the request's span.
+//! The SQL statements each request sends, by request id, from the `sqlx::query`
+//! events that sqlx emits inside the request's span; and those of the
+//! background purge, under `PURGE`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -10,11 +11,14 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{filter, Layer};
 
-static COUNTS: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
+static SENT: OnceLock<Mutex<HashMap<String, Vec<String>>>> = OnceLock::new();
 
-fn counts() -> &'static Mutex<HashMap<String, usize>> {
-    COUNTS.get_or_init(Default::default)
+fn sent() -> &'static Mutex<HashMap<String, Vec<String>>> {
+    SENT.get_or_init(Default::default)
 }
+
+/// The key of the statements the purge sends (from every application).
+pub const PURGE: &str = "purge";
 
 /// Installs the counting subscriber for this test process (once).
 pub fn install() {
@@ -31,15 +35,22 @@ pub fn install() {
 
 /// How many statements the request with this id sent.
 pub fn sent_by(request_id: &str) -> usize {
-    counts()
-        .lock()
-        .unwrap()
-        .get(request_id)
-        .copied()
-        .unwrap_or(0)
+    statements_of(request_id).len()
 }
 
-struct RequestId(String);
+/// The statements the request with this id sent (or, with `PURGE`, the purge),
+/// in order.
+pub fn statements_of(work: &str) -> Vec<String> {
+    sent()
+        .lock()
+        .unwrap()
+        .get(work)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What a span is the work of: a request, by its id, or the purge.
+struct Work(String);
 
 struct StatementCounter;
 
@@ -47,8 +58,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
     fn on_new_span(&self, attributes: &Attributes<'_>, id: &Id, context: Context<'_, S>) {
         let mut visitor = RequestIdVisitor(None);
         attributes.record(&mut visitor);
-        if let (Some(request_id), Some(span)) = (visitor.0, context.span(id)) {
-            span.extensions_mut().insert(RequestId(request_id));
+        let work = match visitor.0 {
+            Some(request_id) => request_id,
+            None if attributes.metadata().name() == PURGE => PURGE.to_owned(),
+            None => return,
+        };
+        if let Some(span) = context.span(id) {
+            span.extensions_mut().insert(Work(work));
         }
     }
 
@@ -59,13 +75,16 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
         let Some(scope) = context.event_scope(event) else {
             return;
         };
+        let mut visitor = StatementVisitor::default();
+        event.record(&mut visitor);
         for span in scope {
-            if let Some(RequestId(request_id)) = span.extensions().get::<RequestId>() {
-                *counts()
+            if let Some(Work(work)) = span.extensions().get::<Work>() {
+                sent()
                     .lock()
                     .unwrap()
-                    .entry(request_id.clone())
-                    .or_default() += 1;
+                    .entry(work.clone())
+                    .or_default()
+                    .push(visitor.statement());
                 return;
             }
         }
@@ -84,6 +103,37 @@ impl Visit for RequestIdVisitor {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "request_id" {
             self.0 = Some(value.to_owned());
+        }
+    }
+}
+
+/// A `sqlx::query` event's statement: in `db.statement`, or, when it is four
+/// words or fewer, in `summary` alone.
+#[derive(Default)]
+struct StatementVisitor {
+    summary: String,
+    statement: String,
+}
+
+impl StatementVisitor {
+    fn statement(self) -> String {
+        let statement = self.statement.trim();
+        if statement.is_empty() {
+            self.summary
+        } else {
+            statement.to_owned()
+        }
+    }
+}
+
+impl Visit for StatementVisitor {
+    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "summary" => self.summary = value.to_owned(),
+            "db.statement" => self.statement = value.to_owned(),
+            _ => {}
         }
     }
 }

@@ -1,0 +1,445 @@
+//! Every SQL statement the service sends, found by sending every operation of
+//! the OpenAPI document (lists with every query option and their next page,
+//! entities also by an unknown id, creates with an `Idempotency-Key` and once
+//! more as a replay) and by the purge that every application runs as it starts.
+//!
+//! What it finds includes every statement checked into `.sqlx/`, so this test
+//! alone sends all the SQL in `src/`, the fixed statements by that proof and the
+//! built ones (lists, counts, lookups) by sending every operation with every
+//! option that shapes them: a run of the suite on Citus needs it and no more.
+//! On a Citus cluster each statement is then explained on the coordinator with
+//! values for its parameters: every statement of a request runs on one shard,
+//! sent there whole (but activate's, in steps: `STEPWISE`). Only the purge spans
+//! tenants (`BACKGROUND`).
+
+use crate::helpers::{
+    citus, run_body, seed_body, user_result_body, workflow_body, Chain, Response, TestApp, BASE,
+    SUBJECT_ID,
+};
+use crate::openapi::operations;
+use crate::statements::{self, PURGE};
+use reqwest::header::AUTHORIZATION;
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection, Row};
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+/// The purge's statements: background work that deletes by age across every
+/// tenant, once an hour, so it runs on every shard.
+const BACKGROUND: [&str; 3] = [
+    "set local statement_timeout = 0",
+    "delete from workflows where deleted_date_time < $1",
+    "delete from idempotency_keys where created_at < $1",
+];
+
+/// Operations whose statement Citus runs in steps, each on the tenant's shard:
+/// activate inserts a run, its userProcessingResults and their
+/// taskProcessingResults by modifying CTEs, which Citus runs one after the
+/// other through the coordinator (the results' ids are made on the way, and
+/// uuid_v7 is volatile). Activations are rare beside the results they start.
+const STEPWISE: [&str; 1] = ["activate"];
+
+/// Statements that are no query of their own, and are not explained.
+const CONTROL: [&str; 5] = ["begin", "commit", "rollback", "savepoint", "release"];
+
+/// One statement as its words, so that layout does not tell two apart.
+fn words(statement: &str) -> String {
+    statement.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The statements checked into `.sqlx/` (every `query!` of `src/`).
+fn checked_statements() -> BTreeSet<String> {
+    let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/.sqlx");
+    std::fs::read_dir(directory)
+        .expect("the .sqlx directory")
+        .map(|entry| {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let description: Value = serde_json::from_str(&text).unwrap();
+            words(description["query"].as_str().expect("a query"))
+        })
+        .collect()
+}
+
+/// The path of an operation for `chain`, with the summary's window.
+fn address(template: &str, chain: &Chain) -> String {
+    let path = template
+        .trim_start_matches(BASE)
+        .replace("{workflowId}", &chain.workflow)
+        .replace("{taskId}", &chain.task)
+        .replace("{runId}", &chain.run)
+        .replace("{userProcessingResultId}", &chain.user_result)
+        .replace("{taskProcessingResultId}", &chain.task_result)
+        .replace("{sameTaskResultId}", &chain.task_result)
+        .replace("{startDateTime}", "2026-01-01T00:00:00Z")
+        .replace("{endDateTime}", "2027-01-01T00:00:00Z")
+        .replace("{file}", "index.html");
+    assert!(
+        !path.contains('{'),
+        "{template} has a parameter the tour cannot fill"
+    );
+    path
+}
+
+/// A valid body for a write, by what it writes (none for restore).
+fn body(method: &str, template: &str, chain: &Chain) -> Option<Value> {
+    let last = template.rsplit('/').next().unwrap();
+    let body = match (method, last) {
+        ("post", "$batch") => json!({"requests": [
+            {"id": "1", "method": "GET", "url": format!("/identityGovernance/lifecycleWorkflows/workflows/{}/runs", chain.workflow)}
+        ]}),
+        ("post", "workflows") => workflow_body("Toured"),
+        ("post", "runs") => run_body(),
+        ("post", "userProcessingResults") => user_result_body(),
+        ("post", "taskProcessingResults") if template.ends_with("/task/taskProcessingResults") => {
+            seed_body()
+        }
+        ("post", "taskProcessingResults") => {
+            json!({"task": {"id": chain.task}, "createdDateTime": "2026-11-29T07:00:00Z", "processingStatus": "queued"})
+        }
+        ("post", action) if action.ends_with("activate") => {
+            json!({"subjects": [{"id": SUBJECT_ID}]})
+        }
+        ("post", action) if action.ends_with("restore") => return None,
+        ("patch", "{workflowId}") => json!({"description": "Toured"}),
+        ("patch", "{taskId}") => json!({"displayName": "Toured"}),
+        ("patch", _) => json!({"processingStatus": "completed"}),
+        _ => panic!("no body for {method} {template}"),
+    };
+    Some(body)
+}
+
+/// An operation's parameter by name.
+fn parameter<'a>(operation: &'a Value, name: &str) -> Option<&'a Value> {
+    operation["parameters"]
+        .as_array()?
+        .iter()
+        .find(|parameter| parameter["name"] == name)
+}
+
+/// The properties a list option's description names ("… over: a, b, c.").
+fn named_properties(operation: &Value, option: &str) -> Vec<String> {
+    let parameter =
+        parameter(operation, option).unwrap_or_else(|| panic!("a list without {option}"));
+    let description = parameter["description"].as_str().unwrap();
+    let (_, names) = description.rsplit_once("over: ").unwrap();
+    names
+        .trim_end_matches('.')
+        .split(", ")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The values a list option's schema allows (`$select`, `$expand`).
+fn allowed_values(operation: &Value, option: &str) -> Option<Vec<String>> {
+    let values = parameter(operation, option)?["schema"]["items"]["enum"].as_array()?;
+    Some(
+        values
+            .iter()
+            .map(|value| value.as_str().unwrap().to_owned())
+            .collect(),
+    )
+}
+
+/// A list request with every option that shapes its statements: a filter on
+/// the id and on the last filterable property (a counter, where there are
+/// counters), an order on the last orderable one, a count, a selection and
+/// every expansion, one item per page.
+fn list_options(operation: &Value) -> String {
+    let filtered = named_properties(operation, "$filter");
+    let ordered = named_properties(operation, "$orderby");
+    let mut options = vec![
+        format!(
+            "$filter=id ne {} and {} ne null",
+            Uuid::nil(),
+            filtered.last().unwrap()
+        ),
+        format!("$orderby={} desc", ordered.last().unwrap()),
+        "$top=1".to_owned(),
+        "$count=true".to_owned(),
+    ];
+    for option in ["$select", "$expand"] {
+        if let Some(values) = allowed_values(operation, option) {
+            options.push(format!("{option}={}", values.join(",")));
+        }
+    }
+    options.join("&")
+}
+
+/// Asserts that the operation documents the status of its response: the
+/// tour is after the statements, and the other tests check the answers.
+fn documented(operation: &Value, response: &Response, what: &str) {
+    let status = response.status.as_str();
+    assert!(
+        operation["responses"].get(status).is_some(),
+        "{what}: {status} is not documented: {}",
+        response.text
+    );
+}
+
+struct Tour<'a> {
+    app: &'a TestApp,
+    /// The application's client, but one that shows a redirect rather than
+    /// follows it, as the document describes it.
+    client: reqwest::Client,
+    /// Each request's id, with the operation it sent.
+    requests: Vec<(String, String)>,
+}
+
+impl Tour<'_> {
+    async fn send(&mut self, what: &str, request: reqwest::RequestBuilder) -> Response {
+        let response = self.app.send(request).await;
+        let id = response.header("request-id").unwrap().to_owned();
+        self.requests.push((id, what.to_owned()));
+        response
+    }
+
+    /// Sends one operation for a chain of its own, and what else shapes its
+    /// statements.
+    async fn visit(&mut self, method: &str, template: &str, operation: &Value) {
+        let (app, client) = (self.app, self.client.clone());
+        let chain = app.create_chain().await;
+        if template.contains("/deletedItems/") {
+            app.soft_delete(&chain.workflow).await;
+        }
+        let path = address(template, &chain);
+        let url = if template.starts_with(BASE) {
+            app.url(&path)
+        } else {
+            format!("{}{path}", app.address)
+        };
+        let what = format!("{method} {template}");
+        match method {
+            "get" if parameter(operation, "$top").is_some() => {
+                let url = format!("{url}?{}", list_options(operation));
+                let page = self.send(&what, client.get(&url)).await;
+                documented(operation, &page, &what);
+                if let Some(next) = page.body["@odata.nextLink"].as_str() {
+                    let next = self.send(&what, client.get(next)).await;
+                    documented(operation, &next, &what);
+                }
+            }
+            "get" => {
+                let response = self.send(&what, client.get(&url)).await;
+                documented(operation, &response, &what);
+                if template.ends_with('}') && template.starts_with(BASE) {
+                    let id = path.rsplit('/').next().unwrap();
+                    let unknown = url.replace(id, &Uuid::now_v7().to_string());
+                    let missing = self.send(&what, client.get(&unknown)).await;
+                    missing.assert_error(404, "itemNotFound");
+                }
+            }
+            // $batch takes its keys in the inner requests.
+            "post" if template.ends_with("$batch") => {
+                let body = body(method, template, &chain).unwrap();
+                let response = self.send(&what, client.post(&url).json(&body)).await;
+                documented(operation, &response, &what);
+            }
+            "post" => {
+                let key = Uuid::new_v4().to_string();
+                let body = body(method, template, &chain);
+                let request = || {
+                    let request = client.post(&url).header("Idempotency-Key", &key);
+                    match &body {
+                        Some(body) => request.json(body),
+                        None => request,
+                    }
+                };
+                let first = self.send(&what, request()).await;
+                documented(operation, &first, &what);
+                let replay = self.send(&what, request()).await;
+                assert_eq!(
+                    replay.status, first.status,
+                    "{what}, replayed: {}",
+                    replay.text
+                );
+            }
+            "patch" => {
+                let body = body(method, template, &chain).unwrap();
+                let response = self.send(&what, client.patch(&url).json(&body)).await;
+                documented(operation, &response, &what);
+            }
+            "delete" => {
+                let response = self.send(&what, client.delete(&url)).await;
+                documented(operation, &response, &what);
+            }
+            _ => panic!("the tour does not send {what}"),
+        }
+    }
+
+    /// Every statement its requests sent, in words, with the operations that
+    /// sent it.
+    fn statements(&self) -> BTreeMap<String, BTreeSet<String>> {
+        let mut sent: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (id, what) in &self.requests {
+            for statement in statements::statements_of(id) {
+                sent.entry(words(&statement))
+                    .or_default()
+                    .insert(what.clone());
+            }
+        }
+        sent
+    }
+}
+
+/// A value for a parameter that Postgres takes as `type_name`: every uuid is
+/// the tenant's, so that the tenant a statement names is the one it routes by;
+/// text is null, which fits whatever column it is written to.
+fn literal(type_name: &str, tenant: Uuid) -> String {
+    match type_name {
+        "uuid" => format!("'{tenant}'::uuid"),
+        "uuid[]" => format!("array['{tenant}'::uuid]"),
+        array if array.ends_with("[]") => format!("'{{}}'::{array}"),
+        "boolean" => "true".to_owned(),
+        "smallint" | "integer" | "bigint" => "1".to_owned(),
+        "jsonb" | "json" => format!("'{{}}'::{type_name}"),
+        "bytea" => "''::bytea".to_owned(),
+        "text" | "character varying" => "null".to_owned(),
+        "timestamp with time zone" => "'2026-01-01T00:00:00Z'::timestamptz".to_owned(),
+        // An enum: its first label.
+        other => format!("(enum_range(null::{other}))[1]"),
+    }
+}
+
+/// `statement` with each `$n` replaced by `values[n - 1]`.
+fn with_values(statement: &str, values: &[String]) -> String {
+    let mut out = String::with_capacity(statement.len());
+    let mut rest = statement;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(&rest[..dollar]);
+        let after = &rest[dollar + 1..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        match after[..digits].parse::<usize>() {
+            Ok(number) => out.push_str(&values[number - 1]),
+            Err(_) => out.push('$'),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The plan of `statement` on `connection`'s server, with a value in place of
+/// each parameter: Citus plans a prepared INSERT … SELECT only when it runs
+/// it, so `explain execute` cannot show it.
+async fn explain(connection: &mut PgConnection, statement: &str, tenant: Uuid) -> String {
+    sqlx::raw_sql(&format!("prepare census as {statement}"))
+        .execute(&mut *connection)
+        .await
+        .unwrap_or_else(|error| panic!("{statement}: {error}"));
+    let types: Vec<String> = sqlx::query_scalar(
+        "select parameter_types::text[] from pg_prepared_statements where name = 'census'",
+    )
+    .fetch_one(&mut *connection)
+    .await
+    .unwrap();
+    sqlx::raw_sql("deallocate census")
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+    let values: Vec<String> = types.iter().map(|name| literal(name, tenant)).collect();
+    let explain = format!("explain (costs off) {}", with_values(statement, &values));
+    let rows = sqlx::raw_sql(&explain)
+        .fetch_all(&mut *connection)
+        .await
+        .unwrap_or_else(|error| panic!("{explain}: {error}"));
+    rows.iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Whether every step of a coordinator's plan runs on one shard: each of its
+/// tasks is one, and nothing is repartitioned.
+fn steps_on_one_shard(plan: &str) -> bool {
+    plan.lines()
+        .filter_map(|line| line.trim().strip_prefix("Task Count: "))
+        .all(|count| count == "1")
+        && !plan.contains("repartition")
+}
+
+/// Whether a coordinator's plan sends the statement whole to one shard: one
+/// adaptive scan with one task, nothing planned or pulled apart first. A plan
+/// without a Citus scan reads no distributed table.
+fn whole_on_one_shard(plan: &str) -> bool {
+    let scans: Vec<&str> = plan
+        .lines()
+        .filter(|line| line.contains("Custom Scan (Citus"))
+        .collect();
+    scans.is_empty()
+        || (scans.len() == 1
+            && scans[0].contains("Citus Adaptive")
+            && steps_on_one_shard(plan)
+            && !plan.contains("Distributed Subplan"))
+}
+
+fn is_control(statement: &str) -> bool {
+    let first = statement.split_whitespace().next().unwrap_or_default();
+    CONTROL.iter().any(|word| first.eq_ignore_ascii_case(word))
+}
+
+#[tokio::test]
+async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
+    let app = TestApp::spawn().await;
+    let document: Value =
+        serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
+    let token = app.token(app.tenant, &[], &[]);
+    let mut tour = Tour {
+        app: &app,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(
+                [(AUTHORIZATION, format!("Bearer {token}").parse().unwrap())]
+                    .into_iter()
+                    .collect(),
+            )
+            .build()
+            .unwrap(),
+        requests: Vec::new(),
+    };
+    for (method, template, operation) in operations(&document) {
+        tour.visit(&method, &template, operation).await;
+    }
+    let sent = tour.statements();
+
+    let purged: BTreeSet<String> = statements::statements_of(PURGE)
+        .iter()
+        .map(|statement| words(statement))
+        .filter(|statement| !is_control(statement))
+        .collect();
+    let background: BTreeSet<String> = BACKGROUND.iter().map(|s| words(s)).collect();
+    assert_eq!(purged, background, "the purge sends only what is listed");
+
+    let unsent: Vec<String> = checked_statements()
+        .into_iter()
+        .filter(|statement| !sent.contains_key(statement) && !background.contains(statement))
+        .collect();
+    assert!(unsent.is_empty(), "the tour never sent: {unsent:#?}");
+
+    let mut connection = PgConnection::connect(&app.database_url()).await.unwrap();
+    let mut spread = Vec::new();
+    for (statement, operations) in sent.iter().filter(|(statement, _)| !is_control(statement)) {
+        let first = statement.split_whitespace().next().unwrap().to_lowercase();
+        assert!(
+            ["select", "insert", "update", "delete", "with"].contains(&first.as_str()),
+            "neither a query nor transaction control: {statement}"
+        );
+        let plan = explain(&mut connection, statement, app.tenant).await;
+        let stepwise = operations
+            .iter()
+            .all(|what| STEPWISE.iter().any(|action| what.ends_with(action)));
+        let routed = if stepwise {
+            steps_on_one_shard(&plan)
+        } else {
+            whole_on_one_shard(&plan)
+        };
+        if citus::enabled() && !routed {
+            spread.push(format!("{statement}\nsent by {operations:?}\n{plan}"));
+        }
+    }
+    assert!(
+        spread.is_empty(),
+        "{} statements span shards:\n\n{}",
+        spread.len(),
+        spread.join("\n\n")
+    );
+}
