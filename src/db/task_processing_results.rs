@@ -196,7 +196,7 @@ impl Collection for TaskProcessingResults {
                 t.failure_reason, t.processing_info";
     const FILTERABLE: &'static [Field] = FILTERABLE;
 
-    const FROM: &'static str = 
+    const FROM: &'static str =
         " from task_processing_results t join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id";
 
     fn push_where(

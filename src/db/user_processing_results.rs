@@ -152,7 +152,7 @@ impl Collection for UserProcessingResults {
     const FILTERABLE: &'static [Field] = FILTERABLE;
     const COUNTERS: Option<Counters> = Some(counters::OF_USER_PROCESSING_RESULT);
 
-    const FROM: &'static str = 
+    const FROM: &'static str =
         " from user_processing_results u join workflows w on w.tenant_id = u.tenant_id and w.id = u.workflow_id";
 
     fn push_where(
