@@ -187,7 +187,6 @@ impl TestApp {
         let server_options =
             PgConnectOptions::from_str(&server_url).expect("DATABASE_URL is a Postgres URL");
         let database = format!("lcw_test_{}", Uuid::new_v4().simple());
-        citus::create_database(&server_options, &database).await;
         let database_url = server_options
             .clone()
             .database(&database)
@@ -212,6 +211,7 @@ impl TestApp {
         let settings =
             Settings::from_lookup(|name| settings.get(name).cloned()).expect("valid test settings");
         let auth = settings.auth.clone();
+        citus::create_database(&server_options, &database, settings.db_statement_timeout).await;
 
         let application = Application::build(settings)
             .await
@@ -518,6 +518,7 @@ pub fn seed_body() -> Value {
 pub mod citus {
     use sqlx::postgres::PgConnectOptions;
     use sqlx::{Connection, PgConnection};
+    use std::time::Duration;
 
     fn workers() -> Vec<(String, u16)> {
         let Ok(list) = std::env::var("LCW_TEST_CITUS_WORKERS") else {
@@ -560,8 +561,13 @@ pub mod citus {
     }
 
     /// Makes `database` on every node; the service creates it itself on a single
-    /// PostgreSQL.
-    pub async fn create_database(coordinator: &PgConnectOptions, database: &str) {
+    /// PostgreSQL. The workers time statements out as the service does, as the
+    /// README asks of a cluster: the coordinator's timeout does not reach them.
+    pub async fn create_database(
+        coordinator: &PgConnectOptions,
+        database: &str,
+        statement_timeout: Duration,
+    ) {
         if !enabled() {
             return;
         }
@@ -569,6 +575,14 @@ pub mod citus {
             run(&node, &format!("create database \"{database}\"")).await;
             run(&node.clone().database(database), "create extension citus").await;
         }
+        // Four shards a table rather than 32: distributing is most of what a
+        // test's database costs, and four tell a routed statement from a
+        // spread one as well as 32 do.
+        run(
+            &coordinator.clone().database("postgres"),
+            &format!("alter database \"{database}\" set citus.shard_count = 4"),
+        )
+        .await;
         let coordinator = coordinator.clone().database(database);
         let host = coordinator.get_host().to_owned();
         let port = coordinator.get_port();
@@ -577,10 +591,22 @@ pub mod citus {
             &format!("select citus_set_coordinator_host('{host}', {port})"),
         )
         .await;
+        // Adding a node alters the (cluster-wide) role on it, which two tests
+        // adding nodes at once would do concurrently: one at a time.
+        static ADDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _adding = ADDING.lock().await;
         for (host, port) in workers() {
             run(
                 &coordinator,
                 &format!("select citus_add_node('{host}', {port})"),
+            )
+            .await;
+        }
+        for worker in nodes(&coordinator).iter().skip(1) {
+            let timeout = statement_timeout.as_millis();
+            run(
+                worker,
+                &format!("alter database \"{database}\" set statement_timeout = {timeout}"),
             )
             .await;
         }
