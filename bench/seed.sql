@@ -19,9 +19,12 @@ as $$ select (lpad(to_hex(kind), 8, '0') || '-0000-7000-8000-' || (100000000000 
 
 -- Chains first..last: workflow (1) → task (2) → run (3) → userProcessingResult
 -- (4, for subject 9) → taskProcessingResult (5).
+-- (PL/pgSQL rather than SQL: Citus cannot plan a SQL procedure's statements
+-- with parameters.)
 create or replace procedure bench_chains(tenant uuid, first bigint, last bigint)
-language sql
+language plpgsql
 as $$
+begin
 insert into workflows (tenant_id, id, category, display_name, is_enabled,
                        execution_conditions, deleted_date_time)
 select tenant, bench_id(1, n), 'leaver', 'Benchmark workflow ' || n, true,
@@ -53,6 +56,7 @@ insert into task_processing_results (tenant_id, workflow_id, run_id, user_proces
 select tenant, bench_id(1, n), bench_id(3, n), bench_id(4, n), bench_id(5, n),
        bench_id(2, n), bench_id(9, n), now(), 'failed'
 from generate_series(first, last) n;
+end
 $$;
 
 call bench_chains(:'tenant', 0, 0);
