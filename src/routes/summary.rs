@@ -1,6 +1,7 @@
 //! The parameters of the bound `summary` functions:
 //! `summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)`,
-//! by short or namespace-qualified name, with unquoted (or quoted) timestamps.
+//! by short or namespace-qualified name, with unquoted (or quoted) timestamps,
+//! and without the comma, as the official Python SDK sends them.
 
 use super::tree::Node;
 use crate::domain::timestamp;
@@ -8,6 +9,9 @@ use crate::error::GraphError;
 use crate::openapi::Operation;
 use actix_web::{FromRequest, Handler, Responder};
 use chrono::{DateTime, Utc};
+
+/// The function's parameters, by name.
+const PARAMETERS: [&str; 2] = ["startDateTime", "endDateTime"];
 
 /// The function's segment, by short or namespace-qualified name.
 const PATTERN: &str = r"/{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
@@ -44,10 +48,7 @@ impl SummaryWindow {
                 )
             })?;
         let (mut start, mut end) = (None, None);
-        for argument in arguments
-            .split(',')
-            .filter(|argument| !argument.trim().is_empty())
-        {
+        for argument in split_arguments(arguments, &PARAMETERS) {
             let (name, value) = argument.split_once('=').ok_or_else(|| {
                 GraphError::invalid_request(format!(
                     "The summary parameter '{argument}' has no value."
@@ -82,6 +83,35 @@ impl SummaryWindow {
     }
 }
 
+/// The `name=value` arguments of a function call, split at the commas and
+/// also where a parameter's name follows a value with no comma between them:
+/// the official Python SDK writes `(startDateTime=…endDateTime=…)`, which is
+/// unambiguous, since no value holds a parameter's name.
+fn split_arguments<'a>(arguments: &'a str, names: &[&str]) -> Vec<&'a str> {
+    let mut pieces = Vec::new();
+    for piece in arguments.split(',') {
+        let mut starts: Vec<usize> = names
+            .iter()
+            .flat_map(|name| {
+                piece
+                    .match_indices(&format!("{name}="))
+                    .map(|(at, _)| at)
+                    .filter(|&at| !piece[..at].trim().is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        starts.sort_unstable();
+        let mut from = 0;
+        for start in starts {
+            pieces.push(&piece[from..start]);
+            from = start;
+        }
+        pieces.push(&piece[from..]);
+    }
+    pieces.retain(|piece| !piece.trim().is_empty());
+    pieces
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +121,9 @@ mod tests {
         for segment in [
             "summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)",
             "microsoft.graph.identityGovernance.summary(startDateTime='2026-01-01T00:00:00Z',endDateTime=2026-02-01T01:00:00+01:00)",
+            // The official Python SDK's form: no comma.
+            "microsoft.graph.identityGovernance.summary(startDateTime=2026-01-01T00:00:00+00:00endDateTime=2026-02-01T00:00:00+00:00)",
+            "summary(endDateTime=2026-02-01T00:00:00ZstartDateTime=2026-01-01T00:00:00Z)",
         ] {
             let window = SummaryWindow::parse(segment).unwrap();
             assert_eq!(timestamp::render(&window.start), "2026-01-01T00:00:00Z");
@@ -106,6 +139,8 @@ mod tests {
             ("summary()", "startDateTime"),
             ("summary(startDateTime=yesterday,endDateTime=2026-01-01T00:00:00Z)", "startDateTime"),
             ("summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-01-02T00:00:00Z,top=1)", "top"),
+            ("summary(startDateTime=2026-01-01T00:00:00ZendDateTime=)", "endDateTime"),
+            ("summary(startDateTime=2026-01-01T00:00:00Ztop=1)", "startDateTime"),
         ] {
             let error = SummaryWindow::parse(segment).unwrap_err();
             assert!(error.message.contains(named), "{segment}: {}", error.message);

@@ -3,6 +3,24 @@
 use crate::helpers::{run_body, user_result_body, TestApp, DELETED, LIVE};
 use serde_json::json;
 
+/// A summary call in each form clients send: by short and by qualified name,
+/// and as the official Python SDK writes it (no comma, the values
+/// percent-encoded).
+fn calls(start: &str, end: &str) -> [String; 3] {
+    let encoded = |value: &str| value.replace(':', "%3A").replace('+', "%2B");
+    [
+        format!("summary(startDateTime={start},endDateTime={end})"),
+        format!(
+            "microsoft.graph.identityGovernance.summary(startDateTime={start},endDateTime={end})"
+        ),
+        format!(
+            "microsoft.graph.identityGovernance.summary(startDateTime={}endDateTime={})",
+            encoded(start),
+            encoded(end)
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn summaries_count_what_was_scheduled_in_the_window() {
     let app = TestApp::spawn().await;
@@ -52,10 +70,10 @@ async fn summaries_count_what_was_scheduled_in_the_window() {
             app.soft_delete(&chain.workflow).await;
         }
         let workflow = format!("/{tree}/{}", chain.workflow);
-        for name in ["summary", "microsoft.graph.identityGovernance.summary"] {
-            let runs = app
-                .get(&format!("{workflow}/runs/{name}(startDateTime=2026-11-29T00:00:00Z,endDateTime=2026-11-30T00:00:00Z)"))
-                .await;
+        let run_calls = calls("2026-11-29T00:00:00+00:00", "2026-11-30T00:00:00+00:00");
+        let user_calls = calls("2026-11-01T00:00:00+00:00", "2027-01-01T00:00:00+00:00");
+        for (run_call, user_call) in run_calls.iter().zip(&user_calls) {
+            let runs = app.get(&format!("{workflow}/runs/{run_call}")).await;
             assert_eq!(runs.status, 200, "{}", runs.text);
             assert_eq!(
                 runs.body,
@@ -65,7 +83,7 @@ async fn summaries_count_what_was_scheduled_in_the_window() {
                 })
             );
             let users = app
-                .get(&format!("{workflow}/userProcessingResults/{name}(startDateTime=2026-11-01T00:00:00Z,endDateTime=2027-01-01T00:00:00Z)"))
+                .get(&format!("{workflow}/userProcessingResults/{user_call}"))
                 .await;
             assert_eq!(users.status, 200, "{}", users.text);
             assert_eq!(
