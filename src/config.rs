@@ -69,8 +69,8 @@ pub struct RateLimit {
 /// How bearer tokens are validated.
 #[derive(Clone)]
 pub struct AuthSettings {
-    /// `LCW_AUTH_HS256_SECRET`, `LCW_AUTH_JWKS_PATH` or `LCW_AUTH_JWKS_URL` (at
-    /// most one); with none, the public development secret.
+    /// `LCW_AUTH_HS256_SECRET`, and `LCW_AUTH_JWKS_PATH` or `LCW_AUTH_JWKS_URL`;
+    /// with none, the public development secret.
     pub keys: SigningKeys,
     /// `LCW_AUTH_ISSUERS`: accepted `iss` values; `{tenantid}` stands for the
     /// token's `tid`.
@@ -89,12 +89,27 @@ pub struct AuthSettings {
     pub token_cache_size: u64,
 }
 
+/// The keys tokens are signed with: an HS256 secret, a JWKS, or both, so that a
+/// deployment that accepts Entra ID's tokens can also accept its own; each key
+/// keeps its algorithm. With neither, the public development secret.
 #[derive(Clone)]
-pub enum SigningKeys {
-    Development,
-    Secret(String),
-    JwksFile(PathBuf),
-    JwksUrl(Url),
+pub struct SigningKeys {
+    pub secret: Option<String>,
+    pub jwks: Option<JwksSource>,
+}
+
+/// Where a JWKS comes from.
+#[derive(Clone)]
+pub enum JwksSource {
+    File(PathBuf),
+    Url(Url),
+}
+
+impl SigningKeys {
+    /// Whether no key is configured, and the development secret stands in.
+    pub fn is_development(&self) -> bool {
+        self.secret.is_none() && self.jwks.is_none()
+    }
 }
 
 /// Entra ID's v2.0 issuer, for every tenant.
@@ -233,31 +248,35 @@ impl AuthSettings {
 }
 
 fn signing_keys(get: &impl Fn(&'static str) -> Option<String>) -> Result<SigningKeys, ConfigError> {
-    let secret = get("LCW_AUTH_HS256_SECRET");
-    let path = get("LCW_AUTH_JWKS_PATH");
-    let url = get("LCW_AUTH_JWKS_URL");
-    match (secret, path, url) {
-        (None, None, None) => Ok(SigningKeys::Development),
-        (Some(secret), None, None) if secret.len() < MIN_SECRET_BYTES => Err(invalid(
-            "LCW_AUTH_HS256_SECRET",
-            format!("must be at least {MIN_SECRET_BYTES} bytes long"),
-        )),
-        (Some(secret), None, None) => Ok(SigningKeys::Secret(secret)),
-        (None, Some(path), None) => Ok(SigningKeys::JwksFile(PathBuf::from(path))),
-        (None, None, Some(url)) => {
+    let secret = match get("LCW_AUTH_HS256_SECRET") {
+        Some(secret) if secret.len() < MIN_SECRET_BYTES => {
+            return Err(invalid(
+                "LCW_AUTH_HS256_SECRET",
+                format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+            ))
+        }
+        secret => secret,
+    };
+    let jwks = match (get("LCW_AUTH_JWKS_PATH"), get("LCW_AUTH_JWKS_URL")) {
+        (None, None) => None,
+        (Some(path), None) => Some(JwksSource::File(PathBuf::from(path))),
+        (None, Some(url)) => {
             let setting = "LCW_AUTH_JWKS_URL";
             let url = Url::parse(&url)
                 .map_err(|error| invalid(setting, format!("'{url}' is not a URL ({error})")))?;
             if !matches!(url.scheme(), "http" | "https") {
                 return Err(invalid(setting, format!("'{url}' is not an http(s) URL")));
             }
-            Ok(SigningKeys::JwksUrl(url))
+            Some(JwksSource::Url(url))
         }
-        _ => Err(invalid(
-            "LCW_AUTH_HS256_SECRET",
-            "set only one of LCW_AUTH_HS256_SECRET, LCW_AUTH_JWKS_PATH and LCW_AUTH_JWKS_URL",
-        )),
-    }
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "LCW_AUTH_JWKS_PATH",
+                "set only one of LCW_AUTH_JWKS_PATH and LCW_AUTH_JWKS_URL",
+            ))
+        }
+    };
+    Ok(SigningKeys { secret, jwks })
 }
 
 /// A positive number of milliseconds.
@@ -391,7 +410,7 @@ mod tests {
         assert_eq!(settings.log_format, LogFormat::Pretty);
         assert_eq!(settings.max_body_bytes, 1_048_576);
         assert_eq!(settings.db_pool_size, 10);
-        assert!(matches!(settings.auth.keys, SigningKeys::Development));
+        assert!(settings.auth.keys.is_development());
         assert_eq!(settings.auth.issuers, [DEFAULT_ISSUER]);
         assert_eq!(settings.auth.audiences, [DEFAULT_AUDIENCE]);
         assert_eq!(settings.auth.leeway, Duration::from_secs(60));
@@ -462,7 +481,7 @@ mod tests {
     }
 
     #[test]
-    fn auth_lists_are_comma_separated_and_keys_exclusive() {
+    fn auth_lists_are_comma_separated_and_one_jwks_joins_a_secret() {
         let settings = settings(&[
             (
                 "LCW_AUTH_ISSUERS",
@@ -477,16 +496,23 @@ mod tests {
             ["https://a.example/", "https://b.example/{tenantid}/"]
         );
         assert_eq!(settings.auth.audiences, ["api://lifecycle"]);
-        assert!(matches!(settings.auth.keys, SigningKeys::JwksUrl(_)));
+        assert!(matches!(settings.auth.keys.jwks, Some(JwksSource::Url(_))));
+        assert!(settings.auth.keys.secret.is_none());
 
+        let secret = "a secret that is long enough to be used";
         let both = self::settings(&[
-            (
-                "LCW_AUTH_HS256_SECRET",
-                "a secret that is long enough to be used",
-            ),
+            ("LCW_AUTH_HS256_SECRET", secret),
             ("LCW_AUTH_JWKS_PATH", "/etc/jwks.json"),
+        ])
+        .unwrap();
+        assert_eq!(both.auth.keys.secret.as_deref(), Some(secret));
+        assert!(matches!(both.auth.keys.jwks, Some(JwksSource::File(_))));
+
+        let two_sets = self::settings(&[
+            ("LCW_AUTH_JWKS_PATH", "/etc/jwks.json"),
+            ("LCW_AUTH_JWKS_URL", "https://keys.example/jwks"),
         ]);
-        assert!(both.is_err());
+        assert!(two_sets.is_err());
     }
 
     #[test]

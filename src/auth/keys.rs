@@ -1,6 +1,7 @@
-//! The keys tokens are verified with: a shared secret, or a JWKS read from a file
-//! or fetched from a URL. Each key pins its algorithm; the token's `alg` must
-//! match it, so a token can never choose how it is checked.
+//! The keys tokens are verified with: a shared secret, a JWKS read from a file or
+//! fetched from a URL, or a secret and a JWKS together. Each key pins its
+//! algorithm; the token's `alg` must match it, so a token can never choose how
+//! it is checked.
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -26,28 +27,49 @@ pub enum KeyError {
     Unavailable,
 }
 
-/// Where the trusted keys come from.
-pub enum Keys {
-    Secret(Arc<VerifyingKey>),
+/// The trusted keys: an HS256 secret, a published key set, or both.
+pub struct Keys {
+    secret: Option<Arc<VerifyingKey>>,
+    published: Option<Published>,
+}
+
+/// A JWKS, read once from a file or fetched from a URL as keys roll over.
+pub enum Published {
     Set(KeySet),
     Remote(RemoteKeySet),
 }
 
 impl Keys {
-    /// An HS256 secret; its UTF-8 bytes are the key.
-    pub fn secret(secret: &str) -> Self {
-        Keys::Secret(Arc::new(VerifyingKey {
-            algorithm: Algorithm::HS256,
-            key: DecodingKey::from_secret(secret.as_bytes()),
-        }))
+    /// An HS256 secret (its UTF-8 bytes are the key), a key set, or both.
+    pub fn new(secret: Option<&str>, published: Option<Published>) -> Self {
+        let secret = secret.map(|secret| {
+            Arc::new(VerifyingKey {
+                algorithm: Algorithm::HS256,
+                key: DecodingKey::from_secret(secret.as_bytes()),
+            })
+        });
+        Self { secret, published }
     }
 
-    /// The key a token with this `kid` is verified with.
-    pub async fn key_for(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, KeyError> {
-        match self {
-            Keys::Secret(key) => Ok(key.clone()),
-            Keys::Set(set) => set.find(kid),
-            Keys::Remote(remote) => remote.key_for(kid).await,
+    /// An HS256 secret alone.
+    pub fn secret(secret: &str) -> Self {
+        Self::new(Some(secret), None)
+    }
+
+    /// The key a token signed with `algorithm`, naming `kid`, is verified with:
+    /// the secret for HS256 when there is one, the key set otherwise. The
+    /// caller still checks that the key's algorithm is the token's.
+    pub async fn key_for(
+        &self,
+        algorithm: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<Arc<VerifyingKey>, KeyError> {
+        match (&self.secret, &self.published) {
+            (Some(secret), _) if algorithm == Algorithm::HS256 => Ok(secret.clone()),
+            (_, Some(Published::Set(set))) => set.find(kid),
+            (_, Some(Published::Remote(remote))) => remote.key_for(kid).await,
+            (Some(secret), None) => Ok(secret.clone()),
+            (None, None) => Err(KeyError::UnknownKey),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! development secret): what `lifecycle-workflows token` prints.
 
 use super::token::TENANT_PLACEHOLDER;
-use super::{Permission, DEVELOPMENT_SECRET};
-use crate::config::{AuthSettings, SigningKeys};
+use super::Permission;
+use crate::config::AuthSettings;
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Serialize;
 use std::time::Duration;
@@ -49,11 +49,7 @@ struct Claims<'a> {
 /// accepted audience. Without scopes or roles it carries the delegated
 /// `LifecycleWorkflows.ReadWrite.All`.
 pub fn mint(settings: &AuthSettings, request: &TokenRequest) -> Result<String, MintError> {
-    let secret = match &settings.keys {
-        SigningKeys::Development => DEVELOPMENT_SECRET,
-        SigningKeys::Secret(secret) => secret.as_str(),
-        SigningKeys::JwksFile(_) | SigningKeys::JwksUrl(_) => return Err(MintError::NoSecret),
-    };
+    let secret = super::signing_secret(&settings.keys).ok_or(MintError::NoSecret)?;
     let scopes = if request.scopes.is_empty() && request.roles.is_empty() {
         Some(Permission::ReadWriteAll.name().to_owned())
     } else {

@@ -16,9 +16,9 @@ pub use permissions::{
 };
 pub use token::{AuthError, Authenticator};
 
-use keys::{KeySet, Keys, RemoteKeySet};
+use keys::{KeySet, Keys, Published, RemoteKeySet};
 
-use crate::config::{AuthSettings, SigningKeys};
+use crate::config::{AuthSettings, JwksSource, SigningKeys};
 use crate::error::GraphError;
 use crate::rate_limit::RateLimiter;
 use crate::tenant::Tenant;
@@ -58,32 +58,45 @@ pub enum SetupError {
     JwksFile(String),
 }
 
+/// The HS256 secret tokens are signed with: the configured one, or the
+/// development secret when no key is configured; none with a JWKS alone.
+fn signing_secret(keys: &SigningKeys) -> Option<&str> {
+    match &keys.secret {
+        Some(secret) => Some(secret),
+        None if keys.is_development() => Some(DEVELOPMENT_SECRET),
+        None => None,
+    }
+}
+
 /// The authenticator the settings describe, for a service listening on `listen`.
 pub fn authenticator(
     settings: &AuthSettings,
     listen: SocketAddr,
 ) -> Result<Authenticator, SetupError> {
-    let keys = match &settings.keys {
-        SigningKeys::Development => {
-            if !listen.ip().is_loopback() && !settings.allow_dev_key {
-                return Err(SetupError::DevelopmentSecretExposed(listen));
-            }
-            tracing::warn!(
-                "no token key is configured: accepting tokens signed with the public \
-                 development secret; configure LCW_AUTH_* before real use"
-            );
-            Keys::secret(DEVELOPMENT_SECRET)
+    if settings.keys.is_development() {
+        if !listen.ip().is_loopback() && !settings.allow_dev_key {
+            return Err(SetupError::DevelopmentSecretExposed(listen));
         }
-        SigningKeys::Secret(secret) => Keys::secret(secret),
-        SigningKeys::JwksFile(path) => {
+        tracing::warn!(
+            "no token key is configured: accepting tokens signed with the public \
+             development secret; configure LCW_AUTH_* before real use"
+        );
+    }
+    let published = match &settings.keys.jwks {
+        None => None,
+        Some(JwksSource::File(path)) => {
             let document = std::fs::read(path)
                 .map_err(|error| SetupError::JwksFile(format!("{}: {error}", path.display())))?;
-            Keys::Set(KeySet::from_json(&document).map_err(SetupError::JwksFile)?)
+            Some(Published::Set(
+                KeySet::from_json(&document).map_err(SetupError::JwksFile)?,
+            ))
         }
-        SigningKeys::JwksUrl(url) => {
-            Keys::Remote(RemoteKeySet::new(url.clone(), settings.jwks_min_refresh))
-        }
+        Some(JwksSource::Url(url)) => Some(Published::Remote(RemoteKeySet::new(
+            url.clone(),
+            settings.jwks_min_refresh,
+        ))),
     };
+    let keys = Keys::new(signing_secret(&settings.keys), published);
     Ok(Authenticator::new(
         keys,
         settings.issuers.clone(),

@@ -129,7 +129,7 @@ impl Authenticator {
         })?;
         let key = self
             .keys
-            .key_for(header.kid.as_deref())
+            .key_for(algorithm, header.kid.as_deref())
             .await
             .map_err(|error| match error {
                 KeyError::UnknownKey => {

@@ -393,6 +393,44 @@ async fn a_jwks_pins_each_key_s_algorithm_and_refuses_unknown_keys() {
     assert_eq!(accepted.status, 200, "{}", accepted.text);
 }
 
+#[tokio::test]
+async fn a_secret_and_a_jwks_together_verify_each_its_own_tokens() {
+    // The harness's secret stays, beside the JWKS: Entra ID's tokens and the
+    // deployment's own.
+    let app =
+        TestApp::spawn_with(&[("LCW_AUTH_JWKS_PATH", &format!("{FIXTURES}/jwks.json"))]).await;
+    let valid = claims(Uuid::new_v4());
+    for (case, token) in [
+        (
+            "HS256 with the secret",
+            hs256(&valid, TEST_SECRET.as_bytes()),
+        ),
+        (
+            "RS256 with the JWKS key",
+            rs256(&valid, "trusted-rsa.pem", "trusted-rsa"),
+        ),
+    ] {
+        let accepted = get_workflows(&app, Some(&format!("Bearer {token}"))).await;
+        assert_eq!(accepted.status, 200, "{case}: {}", accepted.text);
+    }
+    // The secret verifies HS256 tokens whatever key they name, so one signed
+    // with the JWKS's public key fails its signature check.
+    let mut confused = Header::new(Algorithm::HS256);
+    confused.kid = Some("trusted-rsa".to_owned());
+    let public_key = fixture("trusted-rsa.pub.pem");
+    let hs_with_public_key =
+        jsonwebtoken::encode(&confused, &valid, &EncodingKey::from_secret(&public_key)).unwrap();
+    let refused = get_workflows(&app, Some(&format!("Bearer {hs_with_public_key}"))).await;
+    assert_eq!(refused.status, 401, "{}", refused.text);
+    assert_unauthenticated(&refused, "signature", &hs_with_public_key);
+    let unknown = rs256(&valid, "trusted-rsa.pem", "someone-else");
+    let refused = get_workflows(&app, Some(&format!("Bearer {unknown}"))).await;
+    assert_unauthenticated(&refused, "kid", &unknown);
+    // Tokens are still minted with the secret: the harness's client carries one.
+    let minted = app.get(&format!("/{LIVE}")).await;
+    assert_eq!(minted.status, 200, "{}", minted.text);
+}
+
 /// A JWKS endpoint whose document the test can change, counting its fetches.
 struct KeyServer {
     url: String,
