@@ -538,6 +538,29 @@ pub mod citus {
         !workers().is_empty()
     }
 
+    /// Runs a bulk statement of a test's own setup with no statement timeout on
+    /// the workers either (as the README says bulk loads need): Citus passes a
+    /// `SET LOCAL` on to the workers when told to.
+    pub async fn bulk(db: &sqlx::PgPool, statement: &str) {
+        let mut transaction = db.begin().await.expect("a transaction");
+        if enabled() {
+            for setting in [
+                "set local citus.propagate_set_commands = 'local'",
+                "set local statement_timeout = 0",
+            ] {
+                sqlx::query(setting)
+                    .execute(&mut *transaction)
+                    .await
+                    .expect(setting);
+            }
+        }
+        sqlx::query(statement)
+            .execute(&mut *transaction)
+            .await
+            .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        transaction.commit().await.expect("commit");
+    }
+
     /// The maintenance databases of the coordinator and the workers.
     pub fn nodes(coordinator: &PgConnectOptions) -> Vec<PgConnectOptions> {
         let coordinator = coordinator.clone().database("postgres");

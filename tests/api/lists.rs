@@ -1,6 +1,6 @@
 //! Collections: every list on both trees, paging, $count, and their errors.
 
-use crate::helpers::{seed_body, Chain, TestApp, DELETED, LIVE};
+use crate::helpers::{citus, seed_body, Chain, TestApp, DELETED, LIVE};
 use serde_json::Value;
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -171,7 +171,8 @@ async fn paging_walks_every_row_exactly_once_while_rows_are_added() {
     let app = TestApp::spawn().await;
     let chain = app.create_chain().await;
     // Several thousand results under one userProcessingResult, inserted directly.
-    sqlx::query(
+    citus::bulk(
+        &app.db,
         "insert into task_processing_results
              (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
               created_date_time, processing_status)
@@ -179,9 +180,7 @@ async fn paging_walks_every_row_exactly_once_while_rows_are_added() {
                 now(), 'completed'
          from task_processing_results, generate_series(1, 2999)",
     )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
     let before: HashSet<String> =
         sqlx::query_scalar::<_, Uuid>("select id from task_processing_results")
             .fetch_all(&app.db)
