@@ -91,6 +91,8 @@ pub enum ActivateWorkflows {}
 pub enum ReadReports {}
 /// Recording runs and processing results: the write side Graph keeps internal.
 pub enum WriteReports {}
+/// Reading the catalogs every tenant shares (task definitions).
+pub enum ReadCatalog {}
 
 impl Need for ReadWorkflows {
     const ACCEPTED: &'static [Permission] = &[
@@ -125,6 +127,18 @@ impl Need for ReadReports {
         Permission::ReadWriteAll,
     ];
     const ACTION: &'static str = "read runs and processing results";
+}
+
+/// Any permission that reads something of Lifecycle Workflows.
+impl Need for ReadCatalog {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::WorkflowRead,
+        Permission::WorkflowReadWrite,
+        Permission::ReportsRead,
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "read the task definitions";
 }
 
 impl Need for WriteReports {

@@ -169,6 +169,8 @@ pub const UNVIOLATABLE: &[&str] = &[
     // writes idempotency records and counters with `on conflict` on their key).
     // This unique key is on such an id.
     "task_processing_results_id_key",
+    // The catalog of task definitions: its migration writes it, no request does.
+    "task_definitions_published_id_key",
     // Written by the counting triggers for rows whose own foreign key, checked
     // first, holds their parent, and so the workflow, in place.
     "result_counters_workflow_fkey",

@@ -238,7 +238,9 @@ async fn sort_keys<C: Collection>(
         .enumerate()
         .map(|(index, key)| match key.kind {
             FieldKind::Guid => bound(&row, index, Bound::Guid),
-            FieldKind::String | FieldKind::Enum(_) => bound(&row, index, Bound::Text),
+            FieldKind::String | FieldKind::Enum(_) | FieldKind::Flags(_) => {
+                bound(&row, index, Bound::Text)
+            }
             FieldKind::DateTime => bound::<DateTime<Utc>>(&row, index, Bound::DateTime),
             FieldKind::Integer => bound(&row, index, Bound::Integer),
             FieldKind::Boolean => bound(&row, index, Bound::Boolean),

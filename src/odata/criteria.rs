@@ -21,6 +21,9 @@ pub enum FieldKind {
     Integer,
     /// A string enum with these members.
     Enum(&'static [&'static str]),
+    /// Graph's flags string: some of these members, comma-separated, in this
+    /// order. It takes `has` only.
+    Flags(&'static [&'static str]),
 }
 
 /// A filterable property: its name on the wire and its column in SQL.
@@ -175,28 +178,16 @@ fn check(filter: &Filter, fields: &[Field]) -> Result<Condition, GraphError> {
         Filter::Not(inner) => Condition::Not(Box::new(check(inner, fields)?)),
         Filter::Compare(property, operator, literal) => {
             let field = field(fields, &property.path, property.position)?;
-            let ordered = matches!(
-                operator,
-                Operator::Gt | Operator::Ge | Operator::Lt | Operator::Le
-            );
-            if ordered && !matches!(field.kind, FieldKind::DateTime | FieldKind::Integer) {
-                return Err(option_error(
-                    "$filter",
-                    &format!(
-                        "is not valid at position {}: '{}' supports only eq, ne and in, not {}",
-                        property.position,
-                        field.name,
-                        operator.as_str()
-                    ),
-                ));
-            }
-            if ordered && literal.value == Value::Null {
+            check_operator(field, operator.as_str(), property.position)?;
+            // Only eq and ne compare with null.
+            if !matches!(operator, Operator::Eq | Operator::Ne) && literal.value == Value::Null {
                 return Err(literal_error(field, literal));
             }
             Condition::Compare(field.column, *operator, bind(field, literal)?)
         }
         Filter::In(property, literals) => {
             let field = field(fields, &property.path, property.position)?;
+            check_operator(field, "in", property.position)?;
             let values = literals
                 .iter()
                 .map(|literal| bind(field, literal))
@@ -210,6 +201,33 @@ fn check(filter: &Filter, fields: &[Field]) -> Result<Condition, GraphError> {
             Condition::In(field.column, values)
         }
     })
+}
+
+/// A 400 unless a field of its kind takes `operator`: every kind eq, ne and
+/// in, dates and integers also the orderings, and a flags string has alone.
+fn check_operator(field: &Field, operator: &str, position: usize) -> Result<(), GraphError> {
+    let supported = match field.kind {
+        FieldKind::DateTime | FieldKind::Integer => {
+            ["eq", "ne", "gt", "ge", "lt", "le", "in"].as_slice()
+        }
+        FieldKind::Flags(_) => ["has"].as_slice(),
+        _ => ["eq", "ne", "in"].as_slice(),
+    };
+    if supported.contains(&operator) {
+        return Ok(());
+    }
+    let names = match supported {
+        [only] => (*only).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [] => String::new(),
+    };
+    Err(option_error(
+        "$filter",
+        &format!(
+            "is not valid at position {position}: '{}' supports only {names}, not {operator}",
+            field.name
+        ),
+    ))
 }
 
 fn field<'f>(fields: &'f [Field], path: &str, position: usize) -> Result<&'f Field, GraphError> {
@@ -232,7 +250,9 @@ fn literal_error(field: &Field, literal: &Literal) -> GraphError {
         FieldKind::Boolean => "true or false".to_owned(),
         FieldKind::DateTime => "a date-time".to_owned(),
         FieldKind::Integer => "an integer".to_owned(),
-        FieldKind::Enum(members) => format!("one of '{}'", members.join("', '")),
+        FieldKind::Enum(members) | FieldKind::Flags(members) => {
+            format!("one of '{}'", members.join("', '"))
+        }
     };
     option_error(
         "$filter",
@@ -264,7 +284,9 @@ fn bind(field: &Field, literal: &Literal) -> Result<Bound, GraphError> {
             ))
         }
         (FieldKind::String, Value::String(text)) => Bound::Text(text.clone()),
-        (FieldKind::Enum(members), Value::String(text)) if members.contains(&text.as_str()) => {
+        (FieldKind::Enum(members) | FieldKind::Flags(members), Value::String(text))
+            if members.contains(&text.as_str()) =>
+        {
             Bound::Text(text.clone())
         }
         (FieldKind::Boolean, Value::Boolean(value)) => Bound::Boolean(*value),
@@ -309,6 +331,13 @@ fn push_condition(builder: &mut QueryBuilder<'_, Postgres>, condition: &Conditio
                 Operator::Ge => ">=",
                 Operator::Lt => "<",
                 Operator::Le => "<=",
+                // A member of a flags string.
+                Operator::Has => {
+                    builder.push("(");
+                    push_value(builder, value);
+                    builder.push(format_args!(" = any(string_to_array({column}, ',')))"));
+                    return;
+                }
             };
             builder.push(format_args!("({column} {sql} "));
             push_value(builder, value);
@@ -357,7 +386,7 @@ impl Bound {
         Some(match (kind, value) {
             (_, Json::Null) => Bound::Null,
             (FieldKind::Guid, Json::String(text)) => Bound::Guid(Uuid::parse_str(text).ok()?),
-            (FieldKind::String | FieldKind::Enum(_), Json::String(text)) => {
+            (FieldKind::String | FieldKind::Enum(_) | FieldKind::Flags(_), Json::String(text)) => {
                 Bound::Text(text.clone())
             }
             (FieldKind::DateTime, Json::String(text)) => {
@@ -434,6 +463,7 @@ mod tests {
         Field::new("reason", "t.reason", FieldKind::String),
         Field::new("at", "t.at", FieldKind::DateTime),
         Field::new("enabled", "t.enabled", FieldKind::Boolean),
+        Field::new("kind", "t.kind", FieldKind::Flags(&["joiner", "leaver"])),
     ];
 
     fn options(filter: Option<&str>, search: Option<&str>) -> ListOptions {
@@ -468,6 +498,10 @@ mod tests {
             sql("at eq null and at ge 2026-01-01T00:00:00Z"),
             "select 1 where true and ((t.at is null) and (t.at >= $1))"
         );
+        assert_eq!(
+            sql("kind has 'leaver'"),
+            "select 1 where true and ($1 = any(string_to_array(t.kind, ',')))"
+        );
     }
 
     #[test]
@@ -482,6 +516,11 @@ mod tests {
             ("reason lt 'm'", "not lt"),
             ("at gt null", "position 7"),
             ("status in ('queued', null)", "null"),
+            ("kind has 'mover'", "'joiner', 'leaver'"),
+            ("kind eq 'leaver'", "supports only has"),
+            ("kind in ('leaver')", "supports only has"),
+            ("status has 'queued'", "not has"),
+            ("at has 2026-01-01T00:00:00Z", "not has"),
         ] {
             let error = Criteria::check(&options(Some(filter), None), FIELDS, None).unwrap_err();
             assert!(
@@ -507,10 +546,11 @@ mod tests {
             "reason",
             "at",
             "enabled",
+            "kind",
             "colour",
             "subject/id",
         ]);
-        let operator = prop::sample::select(vec!["eq", "ne", "gt", "ge", "lt", "le"]);
+        let operator = prop::sample::select(vec!["eq", "ne", "gt", "ge", "lt", "le", "has"]);
         let literal = prop_oneof![
             any::<String>().prop_map(|text| format!("'{}'", text.replace('\'', "''"))),
             Just("'x''); drop table t; --'".to_owned()),

@@ -35,6 +35,8 @@ pub enum Operator {
     Ge,
     Lt,
     Le,
+    /// A flags property holds a member.
+    Has,
 }
 
 impl Operator {
@@ -46,6 +48,7 @@ impl Operator {
             Operator::Ge => "ge",
             Operator::Lt => "lt",
             Operator::Le => "le",
+            Operator::Has => "has",
         }
     }
 }
@@ -116,18 +119,19 @@ peg::parser! {
 
         rule operator() -> Operator
             = quiet!{
-                o:$("eq" / "ne" / "gt" / "ge" / "lt" / "le") word_end() {
+                o:$("eq" / "ne" / "gt" / "ge" / "lt" / "le" / "has") word_end() {
                     match o {
                         "eq" => Operator::Eq,
                         "ne" => Operator::Ne,
                         "gt" => Operator::Gt,
                         "ge" => Operator::Ge,
                         "lt" => Operator::Lt,
-                        _ => Operator::Le,
+                        "le" => Operator::Le,
+                        _ => Operator::Has,
                     }
                 }
             }
-            / expected!("an operator (eq, ne, gt, ge, lt, le or in)")
+            / expected!("an operator (eq, ne, gt, ge, lt, le, has or in)")
 
         rule property() -> Property
             = start:position!() path:$(quiet!{identifier() ("/" identifier())*}) {

@@ -12,6 +12,7 @@ pub mod idempotency;
 mod operational;
 mod runs;
 mod summary;
+mod task_definitions;
 mod task_processing_results;
 mod tasks;
 pub mod tree;
@@ -93,6 +94,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .authenticated()
             .data(ApiVersion(version))
             .data(Tree::Live)
+            .child(task_definitions::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
     ]

@@ -14,7 +14,7 @@
 
 use crate::helpers::{
     citus, run_body, seed_body, user_result_body, workflow_body, Chain, Response, TestApp, BASE,
-    SUBJECT_ID,
+    SUBJECT_ID, TASK_DEFINITION_ID,
 };
 use crate::openapi::operations;
 use crate::statements::{self, PURGE};
@@ -70,6 +70,7 @@ fn address(template: &str, chain: &Chain) -> String {
         .replace("{userProcessingResultId}", &chain.user_result)
         .replace("{taskProcessingResultId}", &chain.task_result)
         .replace("{sameTaskResultId}", &chain.task_result)
+        .replace("{taskDefinitionId}", TASK_DEFINITION_ID)
         .replace("{startDateTime}", "2026-01-01T00:00:00Z")
         .replace("{endDateTime}", "2027-01-01T00:00:00Z")
         .replace("{file}", "index.html");

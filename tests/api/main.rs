@@ -5,6 +5,7 @@
 mod addresses;
 mod auth;
 mod batch;
+mod catalog;
 mod census;
 mod constraints;
 mod demo_data;
