@@ -24,11 +24,16 @@ create table task_definitions (
     continue_on_error boolean not null default false,
     version integer not null default 1,
     -- [{"name": …, "values": […], "valueType": "string" | "enum" | "int" | "bool"}]
-    parameters jsonb not null
+    parameters jsonb not null,
+    -- The parameters a task of the definition must give (the group, team,
+    -- access package, licenses or custom task extension it acts on).
+    required_parameters text[] not null
 );
 
-insert into task_definitions (id, published_id, display_name, category, parameters)
-select published_id::uuid, published_id, display_name, category, parameters::jsonb
+insert into task_definitions (id, published_id, display_name, category, parameters,
+                              required_parameters)
+select published_id::uuid, published_id, display_name, category, parameters::jsonb,
+       coalesce(required.names, '{}')
 from (values
     ('22085229-5809-45e8-97fd-270d28d66910', 'Add user to groups', 'joiner,leaver,mover', '[{"name": "groupID", "values": [], "valueType": "string"}]'),
     ('1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950', 'Disable user account', 'joiner,leaver', '[{"name": "disableOnPremisesAccount", "values": ["true", "false"], "valueType": "enum"}]'),
@@ -55,6 +60,17 @@ from (values
     ('683c87a4-2ad4-420b-97d4-220d90afcd24', 'Assign licenses to user', 'joiner,mover', '[{"name": "licenses", "values": [], "valueType": "string"}]'),
     ('5fc402a8-daaf-4b7b-9203-da868b05fc5f', 'Remove licenses from user', 'leaver,mover', '[{"name": "licenses", "values": [], "valueType": "string"}]'),
     ('509589a4-0466-4471-829e-49c5e502bdee', 'Revoke all refresh tokens for user', 'leaver,mover', '[]')
-) catalog (published_id, display_name, category, parameters);
+) catalog (published_id, display_name, category, parameters)
+left join (values
+    ('22085229-5809-45e8-97fd-270d28d66910', array['groupID']),
+    ('1953a66c-751c-45e5-8bfe-01462c70da3c', array['groupID']),
+    ('e440ed8d-25a1-4618-84ce-091ed5be5594', array['teamID']),
+    ('06aa7acb-01af-4824-8899-b14e5ed788d6', array['teamID']),
+    ('4262b724-8dba-4fad-afc3-43fcbb497a0e', array['customTaskExtensionID']),
+    ('c1ec1e76-f374-4375-aaa6-0bb6bd4c60be', array['assignmentPolicyId', 'accessPackageId']),
+    ('4a0b64f2-c7ec-46ba-b117-18f262946c50', array['accessPackageId']),
+    ('683c87a4-2ad4-420b-97d4-220d90afcd24', array['licenses']),
+    ('5fc402a8-daaf-4b7b-9203-da868b05fc5f', array['licenses'])
+) required (id, names) on required.id = catalog.published_id;
 
 select replicate_to_every_node('task_definitions');

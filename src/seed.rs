@@ -223,7 +223,7 @@ fn demo_workflow(index: u32, batch: &str) -> NewWorkflow {
                     "Generate TAP and send email",
                     "1b555e50-7f65-41d5-b514-5894a026d10d",
                 ),
-                ("Add user to groups", "22085229-5809-45e8-97fd-270d28d66910"),
+                ("Send welcome email", "70b29d51-b59a-4773-9280-8841dfd3f2ea"),
             ],
             trigger(TimeBasedAttribute::EmployeeHireDate, -2),
         ),

@@ -220,6 +220,20 @@ impl NewWorkflow {
     }
 }
 
+impl NewWorkflow {
+    /// The task definitions its tasks name, without repeats.
+    pub fn definition_ids(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .tasks
+            .iter()
+            .map(|task| task.task_definition_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
 fn check_display_name(property: &str, name: &str, max_chars: usize) -> Result<(), ValidationError> {
     let chars = name.chars().count();
     if name.trim().is_empty() {

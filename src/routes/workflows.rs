@@ -5,7 +5,7 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::{self, Listing, Updated};
 use super::tree::Node;
-use super::{not_found, runs, tasks, user_processing_results};
+use super::{not_found, runs, task_definitions, tasks, user_processing_results};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
@@ -18,6 +18,7 @@ use crate::domain::enums::{
 use crate::domain::keys::{Address, Addressed, WorkflowKey};
 use crate::domain::objects;
 use crate::domain::patch::Patch;
+use crate::domain::task_definition;
 use crate::domain::validation::{check_odata_type, ValidationError};
 use crate::domain::workflow::{
     Activation, ExecutionConditions, NewTask, NewWorkflow, TaskArgument, Tree, WorkflowUpdate,
@@ -225,12 +226,15 @@ fn workflow([short, qualified]: [Node; 2]) -> Node {
 }
 
 async fn create(
+    state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     wire: Wire,
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
+    let definitions = task_definitions::rules(&state.pool, &workflow.definition_ids()).await?;
+    task_definition::check_tasks(workflow.category, &workflow.tasks, &definitions)?;
     let created = writer
         .run(async |connection| {
             db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await

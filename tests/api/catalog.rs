@@ -1,6 +1,7 @@
-//! The catalogs every tenant shares: `taskDefinitions`.
+//! The catalogs every tenant shares: `taskDefinitions`, and the rules it sets
+//! the tasks of a workflow.
 
-use crate::helpers::{client_with_token, TestApp, TASK_DEFINITION_ID};
+use crate::helpers::{client_with_token, workflow_body, TestApp, LIVE, TASK_DEFINITION_ID};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -187,4 +188,89 @@ async fn any_read_permission_reads_the_catalog_and_nothing_writes_it() {
     ] {
         app.send(request).await.assert_error(405, "notAllowed");
     }
+}
+
+/// A leaver workflow whose tasks are `tasks`.
+fn leaver_workflow(name: &str, tasks: Value) -> Value {
+    let mut body = workflow_body(name);
+    body["tasks"] = tasks;
+    body
+}
+
+#[tokio::test]
+async fn a_workflow_s_tasks_are_checked_against_their_definitions() {
+    let app = TestApp::spawn().await;
+    let add_to_groups = "22085229-5809-45e8-97fd-270d28d66910";
+    let delete_account = "8d18588d-9ad3-4c0f-99d0-ec215f0e3dff";
+    let welcome = "70b29d51-b59a-4773-9280-8841dfd3f2ea";
+    let accepted = leaver_workflow(
+        "Every rule kept",
+        json!([
+            {"displayName": "Groups", "taskDefinitionId": add_to_groups.to_uppercase(),
+             "arguments": [{"name": "groupID", "value": "b5b4f6a1-0000-4000-8000-000000000001"}]},
+            {"displayName": "Delete", "taskDefinitionId": delete_account,
+             "arguments": [{"name": "deleteOnPremisesAccount", "value": "true"}]},
+            {"displayName": "Licences", "taskDefinitionId": TASK_DEFINITION_ID}
+        ]),
+    );
+    let created = app.post(&format!("/{LIVE}"), &accepted).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+
+    for (case, tasks, property, says) in [
+        (
+            "unknown definition",
+            json!([{"displayName": "x", "taskDefinitionId": "00000000-0000-4000-8000-000000000000"}]),
+            "tasks[0].taskDefinitionId",
+            "no built-in task definition",
+        ),
+        (
+            "wrong category",
+            json!([
+                {"displayName": "ok", "taskDefinitionId": TASK_DEFINITION_ID},
+                {"displayName": "x", "taskDefinitionId": welcome}
+            ]),
+            "tasks[1].taskDefinitionId",
+            "serves joiner workflows, not leaver ones",
+        ),
+        (
+            "unknown argument",
+            json!([{"displayName": "x", "taskDefinitionId": TASK_DEFINITION_ID,
+                    "arguments": [{"name": "cc", "value": "a@example.com"}]}]),
+            "tasks[0].arguments[0].name",
+            "takes no arguments",
+        ),
+        (
+            "argument given twice",
+            json!([{"displayName": "x", "taskDefinitionId": delete_account, "arguments": [
+                {"name": "deleteOnPremisesAccount", "value": "true"},
+                {"name": "deleteOnPremisesAccount", "value": "false"}
+            ]}]),
+            "tasks[0].arguments[1].name",
+            "more than once",
+        ),
+        (
+            "bad enum value",
+            json!([{"displayName": "x", "taskDefinitionId": delete_account,
+                    "arguments": [{"name": "deleteOnPremisesAccount", "value": "maybe"}]}]),
+            "tasks[0].arguments[0].value",
+            "one of 'true', 'false', not 'maybe'",
+        ),
+        (
+            "missing required argument",
+            json!([{"displayName": "x", "taskDefinitionId": add_to_groups}]),
+            "tasks[0].arguments",
+            "needs the argument 'groupID'",
+        ),
+    ] {
+        let body = leaver_workflow(&format!("Refused: {case}"), tasks);
+        let message = app
+            .post(&format!("/{LIVE}"), &body)
+            .await
+            .assert_error(400, "invalidRequest");
+        assert!(
+            message.contains(&format!("'{property}'")) && message.contains(says),
+            "{case}: {message}"
+        );
+    }
+    assert_eq!(app.count("workflows").await, 1, "refusals write nothing");
 }

@@ -474,7 +474,7 @@ pub fn workflow_body(display_name: &str) -> Value {
             {"displayName": "Remove licences", "taskDefinitionId": TASK_DEFINITION_ID},
             {
                 "displayName": "Notify manager",
-                "taskDefinitionId": "aab41899-9972-422a-9d97-f626014578b7",
+                "taskDefinitionId": "52853a3e-f4e5-4eb8-bb24-1ac09a1da935",
                 "isEnabled": false,
                 "continueOnError": true,
                 "category": "leaver,joiner",

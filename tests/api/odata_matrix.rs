@@ -143,6 +143,10 @@ async fn every_filterable_property_and_operator_on_every_resource() {
     let chain = app.create_chain().await;
     let mut other = workflow_body("Joiners");
     other["category"] = json!("joiner");
+    other["tasks"] = json!([{
+        "displayName": "Welcome",
+        "taskDefinitionId": "70b29d51-b59a-4773-9280-8841dfd3f2ea"
+    }]);
     other["isEnabled"] = json!(false);
     other["description"] = serde_json::Value::Null;
     app.post(&format!("/{LIVE}"), &other).await;

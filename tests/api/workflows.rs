@@ -80,6 +80,11 @@ async fn on_demand_workflows_and_every_trigger_are_accepted() {
     on_demand["executionConditions"] =
         json!({"@odata.type": "#microsoft.graph.identityGovernance.onDemandExecutionOnly"});
     on_demand["category"] = json!("mover");
+    // A task of a definition that serves movers.
+    on_demand["tasks"] = json!([{
+        "displayName": "Notify the manager",
+        "taskDefinitionId": "aab41899-9972-422a-9d97-f626014578b7"
+    }]);
     let response = app.post(&format!("/{LIVE}"), &on_demand).await;
     assert_eq!(response.status, 201, "{}", response.text);
     // mover is an evolvable member.
