@@ -22,6 +22,25 @@ async fn the_seed_subcommand_fills_a_tenant_the_api_then_serves() {
         "{report}"
     );
 
+    // Every demo task keeps the rules the API holds created tasks to (checked
+    // here in SQL, apart from the service's check): its definition exists,
+    // serves its workflow's category, and has its required arguments.
+    let unfit: i64 = sqlx::query_scalar(
+        "select count(*)
+         from tasks t
+         join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
+         left join task_definitions d on d.id = t.task_definition_id
+         where d.id is null
+            or not w.category = any(string_to_array(d.category, ','))
+            or exists (select 1 from unnest(d.required_parameters) required (name)
+                       where not t.arguments @> jsonb_build_array(
+                           jsonb_build_object('name', required.name)))",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(unfit, 0, "demo tasks that break the catalog's rules");
+
     let live = app.get(&format!("/{LIVE}/$count")).await;
     assert_eq!(live.text, "4");
     let deleted = app.get(&format!("/{DELETED}/$count")).await;
