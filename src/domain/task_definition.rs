@@ -5,7 +5,9 @@
 use super::enums::WorkflowCategory;
 use super::validation::ValidationError;
 use super::workflow::NewTask;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A definition's rules, as the catalog holds them.
@@ -14,16 +16,28 @@ pub struct DefinitionRules {
     pub display_name: String,
     /// The workflow categories it serves, as Graph's flags string.
     pub category: String,
-    pub parameters: Vec<ParameterRule>,
+    pub parameters: Vec<Parameter>,
     /// The parameters a task of it must give.
     pub required: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ParameterRule {
+/// An argument a task of a definition may take, in Graph's shape.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::parameter)]
+pub struct Parameter {
     pub name: String,
+    /// The values it takes, when they are a closed set (or suggestions).
+    pub values: Vec<String>,
+    #[schema(pattern = "^(enum|string|int|bool)$")]
+    pub value_type: String,
+}
+
+impl Parameter {
     /// The values it takes when it is an enum; any value otherwise.
-    pub enumerated: Option<Vec<String>>,
+    fn enumerated(&self) -> Option<&[String]> {
+        (self.value_type == "enum").then_some(self.values.as_slice())
+    }
 }
 
 /// Checks the tasks of a workflow of `category` against the definitions they
@@ -93,7 +107,7 @@ pub fn check_tasks(
                 ));
             }
             given.push(argument.name.as_str());
-            if let Some(values) = &parameter.enumerated {
+            if let Some(values) = parameter.enumerated() {
                 let value = argument.value.as_deref().unwrap_or_default();
                 if !values.iter().any(|allowed| allowed == value) {
                     return Err(ValidationError::new(

@@ -218,9 +218,7 @@ impl NewWorkflow {
         }
         Ok(self)
     }
-}
 
-impl NewWorkflow {
     /// The task definitions its tasks name, without repeats.
     pub fn definition_ids(&self) -> Vec<Uuid> {
         let mut ids: Vec<Uuid> = self

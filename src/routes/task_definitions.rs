@@ -1,16 +1,13 @@
 //! `{base}/taskDefinitions`: the catalog of built-in task definitions, the same
-//! for every tenant and read-only (migration 8 holds its rows), and the rules
-//! it sets the tasks of a workflow.
+//! for every tenant and read-only (migration 8 holds its rows).
 
 use super::collection::{self, CollectionPath, ItemPath, Served};
 use super::tree::Node;
 use crate::auth::ReadCatalog;
 use crate::db::page::{Collection, Identified};
-use crate::db::Pool;
-use crate::domain::enums::EvolvableMembers;
-use crate::domain::enums::TaskCategory;
+use crate::domain::enums::{EvolvableMembers, TaskCategory, WorkflowCategory};
 use crate::domain::keys::{Address, EntitySet};
-use crate::domain::task_definition::{DefinitionRules, ParameterRule};
+use crate::domain::task_definition::Parameter;
 use crate::domain::workflow::Tree;
 use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
@@ -18,7 +15,6 @@ use crate::wire::Resource;
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -62,18 +58,6 @@ impl Identified for TaskDefinition {
     fn id(&self) -> Uuid {
         self.id
     }
-}
-
-/// An argument a task of the definition may take.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = microsoft::graph::identityGovernance::parameter)]
-pub struct Parameter {
-    name: String,
-    /// The values it takes, when they are a closed set (or suggestions).
-    values: Vec<String>,
-    #[schema(pattern = "^(enum|string|int|bool)$")]
-    value_type: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,7 +108,7 @@ impl Collection for TaskDefinitions {
         Field::new(
             "category",
             "d.category",
-            FieldKind::Flags(&["joiner", "leaver", "mover"]),
+            FieldKind::Flags(WorkflowCategory::NAMES),
         ),
         Field::new("version", "d.version", FieldKind::Integer),
     ];
@@ -156,50 +140,6 @@ impl Served for TaskDefinitions {
             parameters: definition.parameters.0,
         }
     }
-}
-
-/// The rules of the definitions with these ids that exist, by id.
-pub async fn rules(
-    pool: &Pool,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, DefinitionRules>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: Uuid,
-        display_name: String,
-        category: String,
-        parameters: Json<Vec<Parameter>>,
-        required_parameters: Vec<String>,
-    }
-    let rows = sqlx::query_as::<_, Row>(
-        "select id, display_name, category, parameters, required_parameters
-         from task_definitions
-         where id = any($1)",
-    )
-    .bind(ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let parameters = row
-                .parameters
-                .0
-                .into_iter()
-                .map(|parameter| ParameterRule {
-                    enumerated: (parameter.value_type == "enum").then_some(parameter.values),
-                    name: parameter.name,
-                })
-                .collect();
-            let rules = DefinitionRules {
-                display_name: row.display_name,
-                category: row.category,
-                parameters,
-                required: row.required_parameters,
-            };
-            (row.id, rules)
-        })
-        .collect())
 }
 
 impl CollectionPath<TaskDefinitions> for () {

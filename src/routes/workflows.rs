@@ -5,7 +5,7 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::{self, Listing, Updated};
 use super::tree::Node;
-use super::{not_found, runs, task_definitions, tasks, user_processing_results};
+use super::{not_found, runs, tasks, user_processing_results};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
@@ -226,14 +226,18 @@ fn workflow([short, qualified]: [Node; 2]) -> Node {
 }
 
 async fn create(
-    state: web::Data<AppState>,
     writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteWorkflows>,
     wire: Wire,
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
-    let definitions = task_definitions::rules(&state.pool, &workflow.definition_ids()).await?;
+    // On the request's connection: a keyed create already holds one, and a
+    // second from the pool could wait on the requests holding the rest.
+    let ids = workflow.definition_ids();
+    let definitions = writer
+        .run(async |connection| db::task_definitions::rules(connection, &ids).await)
+        .await?;
     task_definition::check_tasks(workflow.category, &workflow.tasks, &definitions)?;
     let created = writer
         .run(async |connection| {

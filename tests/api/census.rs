@@ -13,12 +13,11 @@
 //! tenants (`BACKGROUND`).
 
 use crate::helpers::{
-    citus, run_body, seed_body, user_result_body, workflow_body, Chain, Response, TestApp, BASE,
-    SUBJECT_ID, TASK_DEFINITION_ID,
+    builder_with_token, citus, run_body, seed_body, user_result_body, workflow_body, Chain,
+    Response, TestApp, BASE, SUBJECT_ID, TASK_DEFINITION_ID,
 };
 use crate::openapi::operations;
 use crate::statements::{self, PURGE};
-use reqwest::header::AUTHORIZATION;
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
@@ -396,16 +395,10 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
     let app = TestApp::spawn().await;
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
-    let token = app.token(app.tenant, &[], &[]);
     let mut tour = Tour {
         app: &app,
-        client: reqwest::Client::builder()
+        client: builder_with_token(&app.token(app.tenant, &[], &[]))
             .redirect(reqwest::redirect::Policy::none())
-            .default_headers(
-                [(AUTHORIZATION, format!("Bearer {token}").parse().unwrap())]
-                    .into_iter()
-                    .collect(),
-            )
             .build()
             .unwrap(),
         requests: Vec::new(),

@@ -418,12 +418,14 @@ fn token_request(tenant: Uuid, scopes: &[&str], roles: &[&str]) -> TokenRequest 
 
 /// A client that sends this bearer token with every request that sets none.
 pub fn client_with_token(token: &str) -> reqwest::Client {
+    builder_with_token(token).build().expect("a client")
+}
+
+/// The builder of [`client_with_token`]'s client, for one set up otherwise too.
+pub fn builder_with_token(token: &str) -> reqwest::ClientBuilder {
     let mut value = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header value");
     value.set_sensitive(true);
-    reqwest::Client::builder()
-        .default_headers([(AUTHORIZATION, value)].into_iter().collect())
-        .build()
-        .expect("a client")
+    reqwest::Client::builder().default_headers([(AUTHORIZATION, value)].into_iter().collect())
 }
 
 impl Drop for TestApp {
