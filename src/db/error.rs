@@ -174,6 +174,8 @@ pub const UNVIOLATABLE: &[&str] = &[
     // Written by the counting triggers for rows whose own foreign key, checked
     // first, holds their parent, and so the workflow, in place.
     "result_counters_workflow_fkey",
+    // Written by createNewVersion while it holds the workflow's row locked.
+    "past_workflow_versions_workflow_fkey",
     // Refused first: the Idempotency-Key header is 1 to 255 ASCII characters
     // (routes::idempotency::parse_key).
     "idempotency_keys_key_length_check",
@@ -195,9 +197,9 @@ pub const UNVIOLATABLE: &[&str] = &[
     "user_processing_results_processing_status_check",
     "user_processing_results_workflow_execution_type_check",
     "task_processing_results_processing_status_check",
-    // The service's own values: a workflow's version is never written (it stays
-    // at its default, 1), tasks get the sequence 1, 2, … when their workflow is
-    // created and never another, and arguments are stored from a list.
+    // The service's own values: a workflow's version starts at 1 and only ever
+    // grows by one, tasks get the sequence 1, 2, … when their version is made
+    // and never another, and arguments are stored from a list.
     "workflows_version_check",
     "tasks_execution_sequence_check",
     "tasks_execution_sequence_key",

@@ -14,6 +14,7 @@ pub mod task_processing_results;
 pub mod tasks;
 pub mod transaction;
 pub mod user_processing_results;
+pub mod versions;
 pub mod workflows;
 
 use crate::config::Settings;

@@ -229,12 +229,23 @@ impl Collection for TaskProcessingResults {
                     .push(" and t.run_id = ")
                     .push_bind(run.run_id);
             }
+            // The task must be of the version the address names.
             Scope::Task(task) => {
                 builder
                     .push(" and t.workflow_id = ")
                     .push_bind(task.workflow_id)
-                    .push(" and t.task_id = ")
-                    .push_bind(task.task_id);
+                    .push(
+                        " and t.task_id = (select k.id from tasks k join workflows kw \
+                         on kw.tenant_id = k.tenant_id and kw.id = k.workflow_id where k.tenant_id = ",
+                    )
+                    .push_bind(tenant.id())
+                    .push(" and k.workflow_id = ")
+                    .push_bind(task.workflow_id)
+                    .push(" and k.id = ")
+                    .push_bind(task.task_id)
+                    .push(" and k.workflow_version = coalesce(")
+                    .push_bind(task.version_number)
+                    .push("::int, kw.version))");
             }
             Scope::SameTaskAs(origin) => {
                 builder

@@ -3,7 +3,7 @@
 use super::page::Collection;
 use super::Pool;
 use crate::domain::enums::TaskCategory;
-use crate::domain::keys::{TaskKey, TaskProcessingResultRef, WorkflowKey};
+use crate::domain::keys::{TaskKey, TaskProcessingResultRef, VersionRef};
 use crate::domain::workflow::{Task, TaskArgument, TaskUpdate, Tree};
 use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
@@ -35,11 +35,11 @@ pub const FILTERABLE: &[Field] = &[
 /// `$search` matches tasks by displayName.
 pub const SEARCHABLE: &str = "t.display_name";
 
-/// The tasks of a workflow.
+/// The tasks of a version of a workflow.
 pub(crate) struct Tasks;
 
 impl Collection for Tasks {
-    type Scope = WorkflowKey;
+    type Scope = VersionRef;
     type Row = TaskRow;
     type Record = Task;
     const ALIAS: &'static str = "t";
@@ -54,20 +54,22 @@ impl Collection for Tasks {
         builder: &mut QueryBuilder<'_, Postgres>,
         tenant: Tenant,
         tree: Tree,
-        workflow: Self::Scope,
+        version: Self::Scope,
     ) {
         builder
             .push(" where t.tenant_id = ")
             .push_bind(tenant.id())
             .push(" and t.workflow_id = ")
-            .push_bind(workflow.workflow_id)
-            .push(" and (w.deleted_date_time is not null) = ")
+            .push_bind(version.workflow_id)
+            .push(" and t.workflow_version = coalesce(")
+            .push_bind(version.version_number)
+            .push("::int, w.version) and (w.deleted_date_time is not null) = ")
             .push_bind(tree.is_deleted());
     }
 }
 
-/// Every task of a workflow in execution order, with no tree check (the caller
-/// has found the workflow).
+/// The tasks of a workflow's current version in execution order, with no tree
+/// check (the caller has found the workflow).
 pub async fn of_workflow(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -75,12 +77,13 @@ pub async fn of_workflow(
 ) -> Result<Vec<Task>, sqlx::Error> {
     let rows = sqlx::query_as!(
         TaskRow,
-        r#"select id, execution_sequence, display_name, description, task_definition_id,
-                  category as "category: TaskCategory", continue_on_error, is_enabled,
-                  arguments as "arguments: Json<Vec<TaskArgument>>"
-           from tasks
-           where tenant_id = $1 and workflow_id = $2
-           order by execution_sequence"#,
+        r#"select t.id, t.execution_sequence, t.display_name, t.description, t.task_definition_id,
+                  t.category as "category: TaskCategory", t.continue_on_error, t.is_enabled,
+                  t.arguments as "arguments: Json<Vec<TaskArgument>>"
+           from tasks t
+           join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
+           where t.tenant_id = $1 and t.workflow_id = $2 and t.workflow_version = w.version
+           order by t.execution_sequence"#,
         tenant.id(),
         workflow_id,
     )
@@ -89,18 +92,55 @@ pub async fn of_workflow(
     Ok(rows.into_iter().map(Task::from).collect())
 }
 
-/// The tasks of several workflows, by workflow, each in execution order.
+/// The tasks of every version of a workflow (which its results may have run),
+/// by version, each in execution order.
+pub async fn of_every_version(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    workflow_id: Uuid,
+) -> Result<HashMap<i32, Vec<Task>>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, VersionTaskRow>(
+        "select workflow_version, id, execution_sequence, display_name, description,
+                task_definition_id, category, continue_on_error, is_enabled, arguments
+         from tasks
+         where tenant_id = $1 and workflow_id = $2
+         order by workflow_version, execution_sequence",
+    )
+    .bind(tenant.id())
+    .bind(workflow_id)
+    .fetch_all(executor)
+    .await?;
+    let mut tasks: HashMap<i32, Vec<Task>> = HashMap::new();
+    for row in rows {
+        tasks
+            .entry(row.workflow_version)
+            .or_default()
+            .push(row.task.into());
+    }
+    Ok(tasks)
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionTaskRow {
+    workflow_version: i32,
+    #[sqlx(flatten)]
+    task: TaskRow,
+}
+
+/// The tasks of the current versions of several workflows, by workflow, each in
+/// execution order.
 pub async fn of_workflows(
     pool: &Pool,
     tenant: Tenant,
     workflow_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Task>>, sqlx::Error> {
     let rows = sqlx::query_as::<_, WorkflowTaskRow>(
-        "select workflow_id, id, execution_sequence, display_name, description, task_definition_id,
-                category, continue_on_error, is_enabled, arguments
-         from tasks
-         where tenant_id = $1 and workflow_id = any($2)
-         order by workflow_id, execution_sequence",
+        "select t.workflow_id, t.id, t.execution_sequence, t.display_name, t.description,
+                t.task_definition_id, t.category, t.continue_on_error, t.is_enabled, t.arguments
+         from tasks t
+         join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
+         where t.tenant_id = $1 and t.workflow_id = any($2) and t.workflow_version = w.version
+         order by t.workflow_id, t.execution_sequence",
     )
     .bind(tenant.id())
     .bind(workflow_ids)
@@ -153,7 +193,8 @@ pub async fn of_result(
     Ok(row.map(Task::from))
 }
 
-/// Applies `update`; false when there is no such task in `tree`.
+/// Applies `update` to a task of the workflow's current version; false when
+/// there is no such task in `tree`.
 pub async fn update(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -167,7 +208,7 @@ pub async fn update(
              description = case when $5 then $6 else t.description end
          from workflows w
          where w.tenant_id = t.tenant_id and w.id = t.workflow_id and (w.deleted_date_time is not null) = $7
-           and t.tenant_id = $1 and t.workflow_id = $2 and t.id = $3",
+           and t.workflow_version = w.version and t.tenant_id = $1 and t.workflow_id = $2 and t.id = $3",
         tenant.id(),
         key.workflow_id,
         key.task_id,

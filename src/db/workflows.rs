@@ -38,6 +38,19 @@ pub async fn create(
     .execute(&mut *transaction)
     .await?;
 
+    insert_tasks(&mut transaction, tenant, id, workflow).await?;
+    let created = find(&mut transaction, tenant, Tree::Live, id).await?;
+    transaction.commit().await?;
+    created.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Inserts `workflow`'s tasks as those of the workflow's current version.
+async fn insert_tasks(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    id: Uuid,
+    workflow: &NewWorkflow,
+) -> Result<(), sqlx::Error> {
     let tasks = &workflow.tasks;
     let ids: Vec<Uuid> = tasks.iter().map(|_| Uuid::now_v7()).collect();
     let sequences: Vec<i32> = (1..).take(tasks.len()).collect();
@@ -58,14 +71,14 @@ pub async fn create(
     let enabled: Vec<bool> = tasks.iter().map(|task| task.is_enabled).collect();
     let arguments: Vec<Json<&Vec<TaskArgument>>> =
         tasks.iter().map(|task| Json(&task.arguments)).collect();
-    // Selected with the workflow just inserted, so that Citus sends the insert
-    // whole to the workflow's shard (rows from unnest alone pass through the
-    // coordinator).
+    // Selected with the workflow, whose version they take, so that Citus sends
+    // the insert whole to the workflow's shard (rows from unnest alone pass
+    // through the coordinator).
     sqlx::query!(
-        "insert into tasks (tenant_id, workflow_id, id, execution_sequence, display_name,
-                            description, task_definition_id, category, continue_on_error,
-                            is_enabled, arguments)
-         select w.tenant_id, w.id, task.*
+        "insert into tasks (tenant_id, workflow_id, workflow_version, id, execution_sequence,
+                            display_name, description, task_definition_id, category,
+                            continue_on_error, is_enabled, arguments)
+         select w.tenant_id, w.id, w.version, task.*
          from workflows w
          cross join unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::uuid[], $8::text[],
                            $9::bool[], $10::bool[], $11::jsonb[]) as task
@@ -82,12 +95,84 @@ pub async fn create(
         &enabled,
         &arguments as _,
     )
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// What [`create_version`] did.
+pub enum NewVersion {
+    /// The workflow at its new version, with the version's tasks.
+    Created(Workflow),
+    /// No live workflow has the id.
+    NoWorkflow,
+    /// The workflow's category, which a version cannot change.
+    CategoryIs(WorkflowCategory),
+}
+
+/// Makes `workflow` the next version of a live workflow, in one transaction: the
+/// current definition moves to the past versions (modified now, as it is
+/// replaced), the workflow takes the new one at version n + 1, with new tasks.
+pub async fn create_version(
+    connection: &mut WriteConnection<'_>,
+    tenant: Tenant,
+    id: Uuid,
+    workflow: &NewWorkflow,
+) -> Result<NewVersion, sqlx::Error> {
+    let mut transaction = connection.get().begin().await?;
+    // Locked, so that concurrent new versions take their numbers in turn.
+    let current = sqlx::query_scalar!(
+        r#"select category as "category: WorkflowCategory" from workflows
+           where tenant_id = $1 and id = $2 and deleted_date_time is null
+           for update"#,
+        tenant.id(),
+        id,
+    )
+    .fetch_optional(&mut *transaction)
+    .await?;
+    match current {
+        None => return Ok(NewVersion::NoWorkflow),
+        Some(category) if category != workflow.category => {
+            return Ok(NewVersion::CategoryIs(category))
+        }
+        Some(_) => {}
+    }
+    sqlx::query!(
+        "insert into past_workflow_versions
+             (tenant_id, workflow_id, version_number, category, display_name, description,
+              is_enabled, is_scheduling_enabled, execution_conditions, created_date_time,
+              last_modified_date_time)
+         select tenant_id, id, version, category, display_name, description, is_enabled,
+                is_scheduling_enabled, execution_conditions, version_created_date_time, now()
+         from workflows
+         where tenant_id = $1 and id = $2",
+        tenant.id(),
+        id,
+    )
     .execute(&mut *transaction)
     .await?;
-
+    sqlx::query!(
+        "update workflows
+         set display_name = $3, description = $4, is_enabled = $5, is_scheduling_enabled = $6,
+             execution_conditions = $7, version = version + 1, version_created_date_time = now(),
+             last_modified_date_time = now()
+         where tenant_id = $1 and id = $2",
+        tenant.id(),
+        id,
+        workflow.display_name,
+        workflow.description,
+        workflow.is_enabled,
+        workflow.is_scheduling_enabled,
+        Json(&workflow.execution_conditions) as _,
+    )
+    .execute(&mut *transaction)
+    .await?;
+    insert_tasks(&mut transaction, tenant, id, workflow).await?;
     let created = find(&mut transaction, tenant, Tree::Live, id).await?;
     transaction.commit().await?;
-    created.ok_or(sqlx::Error::RowNotFound)
+    created.map_or(Err(sqlx::Error::RowNotFound), |workflow| {
+        Ok(NewVersion::Created(workflow))
+    })
 }
 
 /// Filterable properties of workflows.
@@ -234,7 +319,8 @@ pub async fn purge_deleted_before(
 
 /// Runs a live workflow on demand for `activation`'s subjects, in one statement:
 /// an onDemand run in status queued, a queued userProcessingResult per subject and
-/// a queued taskProcessingResult per enabled task and subject. The number of
+/// a queued taskProcessingResult per enabled task of the current version and
+/// subject. The number of
 /// taskProcessingResults created; None when no live workflow has the id.
 pub async fn activate(
     connection: &mut WriteConnection<'_>,
@@ -277,6 +363,7 @@ pub async fn activate(
                select $1, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
                from users u
                join tasks t on t.tenant_id = $1 and t.workflow_id = u.workflow_id and t.is_enabled
+                           and t.workflow_version = (select version from workflow)
                returning id
            )
            select (select count(*) from run) as "runs!",

@@ -59,10 +59,32 @@ pub struct TaskProcessingResultRef {
     pub task_processing_result_id: Uuid,
 }
 
+/// A version of a workflow: a numbered one (`…/versions/{n}`), or, without a
+/// number, the current one, whose tasks are the workflow's own (`…/{w}/tasks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionRef {
+    pub workflow_id: Uuid,
+    #[serde(default)]
+    pub version_number: Option<i32>,
+}
+
+/// A numbered version of a workflow: `…/versions/{n}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionKey {
+    pub workflow_id: Uuid,
+    pub version_number: i32,
+}
+
+/// A task of the workflow's current version, or of the numbered version the
+/// URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskKey {
     pub workflow_id: Uuid,
+    #[serde(default)]
+    pub version_number: Option<i32>,
     pub task_id: Uuid,
 }
 
@@ -80,6 +102,8 @@ pub struct RunTaskResultKey {
 #[serde(rename_all = "camelCase")]
 pub struct TaskResultKey {
     pub workflow_id: Uuid,
+    #[serde(default)]
+    pub version_number: Option<i32>,
     pub task_id: Uuid,
     pub task_processing_result_id: Uuid,
 }
@@ -106,6 +130,33 @@ impl RunKey {
 }
 
 impl TaskKey {
+    /// The version the task is addressed in.
+    pub fn version(self) -> VersionRef {
+        VersionRef {
+            workflow_id: self.workflow_id,
+            version_number: self.version_number,
+        }
+    }
+}
+
+impl WorkflowKey {
+    pub fn current_version(self) -> VersionRef {
+        VersionRef {
+            workflow_id: self.workflow_id,
+            version_number: None,
+        }
+    }
+}
+
+impl VersionRef {
+    pub fn workflow(self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
+impl VersionKey {
     pub fn workflow(self) -> WorkflowKey {
         WorkflowKey {
             workflow_id: self.workflow_id,
@@ -135,6 +186,7 @@ impl TaskResultKey {
     pub fn task(self) -> TaskKey {
         TaskKey {
             workflow_id: self.workflow_id,
+            version_number: self.version_number,
             task_id: self.task_id,
         }
     }
@@ -188,7 +240,19 @@ const fn hierarchy(
 }
 
 pub const WORKFLOWS: EntitySet = hierarchy("workflow", "workflows", "workflows", "workflow_id");
-pub const TASKS: EntitySet = hierarchy("task", "tasks", "tasks", "task_id");
+/// The tasks of a workflow's current version.
+pub const TASKS: EntitySet = hierarchy("task", "tasks", "current_tasks", "task_id");
+/// The tasks of a numbered version, which its address names.
+pub const VERSION_TASKS: EntitySet = hierarchy("task", "tasks", "tasks", "task_id");
+/// A workflow's versions, past and current, by number.
+pub const VERSIONS: EntitySet = EntitySet {
+    name: "workflowVersion",
+    segment: "versions",
+    table: "workflow_versions",
+    key: "version_number",
+    reference: "workflow_version",
+    per_tenant: true,
+};
 pub const RUNS: EntitySet = hierarchy("run", "runs", "runs", "run_id");
 pub const USER_PROCESSING_RESULTS: EntitySet = hierarchy(
     "userProcessingResult",
@@ -305,9 +369,31 @@ impl Addressed for RunKey {
     }
 }
 
+/// With the version's step when the URL numbers one.
+impl Addressed for VersionRef {
+    fn address(self, tree: Tree) -> Address {
+        let workflow = self.workflow().address(tree);
+        match self.version_number {
+            Some(number) => workflow.then(&VERSIONS, Key::Number(i64::from(number))),
+            None => workflow,
+        }
+    }
+}
+
+impl Addressed for VersionKey {
+    fn address(self, tree: Tree) -> Address {
+        let number = Key::Number(i64::from(self.version_number));
+        self.workflow().address(tree).then(&VERSIONS, number)
+    }
+}
+
 impl Addressed for TaskKey {
     fn address(self, tree: Tree) -> Address {
-        self.workflow().address(tree).then_id(&TASKS, self.task_id)
+        let tasks = match self.version_number {
+            Some(_) => &VERSION_TASKS,
+            None => &TASKS,
+        };
+        self.version().address(tree).then_id(tasks, self.task_id)
     }
 }
 

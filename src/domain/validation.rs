@@ -15,6 +15,14 @@ impl ValidationError {
             message: message.into(),
         }
     }
+
+    /// The error of a value nested in the body's `property`: its path starts there.
+    pub fn within(self, property: &str) -> Self {
+        Self {
+            property: format!("{property}.{}", self.property),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for ValidationError {

@@ -294,6 +294,30 @@ impl Workflow {
     }
 }
 
+/// A version of a workflow, past or current: its definition as it was.
+#[derive(Debug, Clone)]
+pub struct WorkflowVersion {
+    pub version_number: i32,
+    pub category: WorkflowCategory,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub is_enabled: bool,
+    pub is_scheduling_enabled: bool,
+    pub execution_conditions: ExecutionConditions,
+    pub created_date_time: DateTime<Utc>,
+    /// For a past version, when the next one replaced it.
+    pub last_modified_date_time: DateTime<Utc>,
+}
+
+impl WorkflowVersion {
+    /// The key lists page by: the number as a UUID, which sorts as the number
+    /// does (`db::versions` computes the same). Numbers start at 1, so the nil
+    /// UUID a number below 1 gets is no version's.
+    pub fn paging_id(number: i32) -> Uuid {
+        Uuid::from_u128(u128::try_from(number).unwrap_or_default())
+    }
+}
+
 /// A stored task of a workflow.
 #[derive(Debug, Clone)]
 pub struct Task {

@@ -359,7 +359,8 @@ fn option_text() -> ObjectBuilder {
     string().min_length(Some(1))
 }
 
-/// The `{name}` parameters of a path: ids are UUIDs, `…DateTime` timestamps.
+/// The `{name}` parameters of a path: ids are UUIDs, `…Number`s integers,
+/// `…DateTime` timestamps.
 fn path_parameters(path: &str) -> Vec<Parameter> {
     path.split('{')
         .skip(1)
@@ -367,6 +368,10 @@ fn path_parameters(path: &str) -> Vec<Parameter> {
         .map(|name| {
             let schema = if name.ends_with("Id") {
                 string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            } else if name.ends_with("Number") {
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
             } else if name.ends_with("DateTime") {
                 string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
             } else {
@@ -419,7 +424,7 @@ fn names_query(name: &str, description: &str, names: &[&str]) -> Parameter {
 fn selection_parameters(entity: EntityDoc) -> Vec<Parameter> {
     let mut parameters = vec![names_query(
         "$select",
-        "The properties to return (id is always returned).",
+        "The properties to return (the key is always returned).",
         entity.properties,
     )];
     if !entity.expandable.is_empty() {

@@ -194,6 +194,17 @@ impl Operation {
         )
     }
 
+    /// An action that takes a `B` and answers with the `J` it acted on.
+    pub fn action_answering<B: ToSchema, J: Resource + ToSchema>(summary: &'static str) -> Self {
+        Self::new(
+            summary,
+            Kind::Action {
+                body: Some(SchemaDoc::of::<B>()),
+                returns: Some(EntityDoc::of::<J>()),
+            },
+        )
+    }
+
     pub fn function<R: ToSchema>(summary: &'static str) -> Self {
         Self::new(
             summary,

@@ -17,6 +17,7 @@ mod task_processing_results;
 mod tasks;
 pub mod tree;
 mod user_processing_results;
+mod versions;
 mod workflows;
 
 #[cfg(test)]
@@ -100,16 +101,21 @@ fn versioned(version: &'static str) -> Vec<Node> {
     ]
 }
 
-/// A path id that is not a UUID addresses nothing: 404, naming the segment.
+/// A path key that does not parse addresses nothing: 404, naming the segment.
+/// Ids are UUIDs; a version's number is an integer.
 fn invalid_path_id(_: error::PathError, request: &HttpRequest) -> actix_web::Error {
-    let invalid = request
-        .match_info()
-        .iter()
-        .find(|(_, value)| Uuid::parse_str(value).is_err());
-    let message = match invalid {
-        Some((name, value)) => format!("'{value}' is not a valid {name}: ids are UUIDs."),
-        None => "An id in the path is not valid.".to_owned(),
-    };
+    let invalid = request.match_info().iter().find_map(|(name, value)| {
+        if name == "versionNumber" {
+            let parsed = value.parse::<i32>().is_ok();
+            (!parsed).then(|| {
+                format!("'{value}' is not a valid {name}: versions are numbered 1, 2, ...")
+            })
+        } else {
+            let parsed = Uuid::parse_str(value).is_ok();
+            (!parsed).then(|| format!("'{value}' is not a valid {name}: ids are UUIDs."))
+        }
+    });
+    let message = invalid.unwrap_or_else(|| "An id in the path is not valid.".to_owned());
     GraphError::not_found(message).into()
 }
 

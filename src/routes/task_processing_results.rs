@@ -225,7 +225,7 @@ pub fn under_user(creates: bool) -> Node {
     results.child(result)
 }
 
-/// With `$expand=task`, the tasks of the scope's workflow, by id (a workflow has
+/// With `$expand=task`, the tasks of the scope's workflow, by id (a version has
 /// at most 25).
 impl Served for TaskProcessingResults {
     const SET: &'static EntitySet = &TASK_PROCESSING_RESULTS;
@@ -246,8 +246,13 @@ impl Served for TaskProcessingResults {
         if !wire.expands("task") {
             return Ok(HashMap::new());
         }
-        let tasks = db::tasks::of_workflow(pool, tenant, scope.workflow_id()).await?;
-        Ok(tasks.into_iter().map(|task| (task.id, task)).collect())
+        // A result may be of a task of any version.
+        let tasks = db::tasks::of_every_version(pool, tenant, scope.workflow_id()).await?;
+        Ok(tasks
+            .into_values()
+            .flatten()
+            .map(|task| (task.id, task))
+            .collect())
     }
 
     fn render(

@@ -1,4 +1,5 @@
-//! The tasks of a workflow, in both trees: list, get, update, and the task of a
+//! The tasks of a workflow's current version and of its numbered versions, in
+//! both trees: list, get, update (current version only), and the task of a
 //! result.
 
 use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
@@ -10,7 +11,7 @@ use crate::db::tasks::Tasks;
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::{
-    Address, Addressed, EntitySet, TaskKey, TaskProcessingResultRef, TaskResultKey, WorkflowKey,
+    Address, Addressed, EntitySet, TaskKey, TaskProcessingResultRef, TaskResultKey, VersionRef,
     TASKS,
 };
 use crate::domain::patch::Patch;
@@ -25,25 +26,36 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// `…/workflows/{w}/tasks` and beneath.
+/// `…/workflows/{w}/tasks` and beneath: the current version's tasks, which a
+/// PATCH may rename.
 pub fn routes() -> Node {
-    collection::node::<Tasks, WorkflowKey>(
-        "/tasks",
+    let task = collection::updated::<Tasks>(
+        collection::item::<Tasks, TaskKey>("/{taskId}", "Get a task"),
+        "Update a task's displayName or description",
+    );
+    node(
+        task,
         ["List the workflow's tasks", "Count the workflow's tasks"],
     )
-    .child(
-        collection::updated::<Tasks>(
-            collection::item::<Tasks, TaskKey>("/{taskId}", "Get a task"),
-            "Update a task's displayName or description",
-        )
-        .child(task_processing_results::readable::<TaskKey, TaskResultKey>(
-            [
-                "List the results of the task, across runs",
-                "Count the results of the task",
-                "Get a result of the task",
-            ],
-        )),
+}
+
+/// `…/versions/{n}/tasks` and beneath: a version's tasks, read-only.
+pub fn of_version() -> Node {
+    node(
+        collection::item::<Tasks, TaskKey>("/{taskId}", "Get a task of the version"),
+        ["List the version's tasks", "Count the version's tasks"],
     )
+}
+
+/// The tasks' collection above `task`, and the results beneath it.
+fn node(task: Node, summaries: [&'static str; 2]) -> Node {
+    collection::node::<Tasks, VersionRef>("/tasks", summaries).child(task.child(
+        task_processing_results::readable::<TaskKey, TaskResultKey>([
+            "List the results of the task, across runs",
+            "Count the results of the task",
+            "Get a result of the task",
+        ]),
+    ))
 }
 
 impl Served for Tasks {
@@ -52,9 +64,10 @@ impl Served for Tasks {
     type Read = ReadWorkflows;
     type Extra = ();
 
-    fn address(tree: Tree, workflow: WorkflowKey, task: &Task) -> Address {
+    fn address(tree: Tree, version: VersionRef, task: &Task) -> Address {
         let key = TaskKey {
-            workflow_id: workflow.workflow_id,
+            workflow_id: version.workflow_id,
+            version_number: version.version_number,
             task_id: task.id,
         };
         key.address(tree)
@@ -65,15 +78,15 @@ impl Served for Tasks {
     }
 }
 
-impl CollectionPath<Tasks> for WorkflowKey {
-    fn scope(self) -> WorkflowKey {
+impl CollectionPath<Tasks> for VersionRef {
+    fn scope(self) -> VersionRef {
         self
     }
 }
 
 impl ItemPath<Tasks> for TaskKey {
-    fn scope(self) -> WorkflowKey {
-        self.workflow()
+    fn scope(self) -> VersionRef {
+        self.version()
     }
 
     fn id(self) -> Uuid {
@@ -81,7 +94,7 @@ impl ItemPath<Tasks> for TaskKey {
     }
 
     fn parent(self, tree: Tree) -> Address {
-        self.workflow().address(tree)
+        self.version().address(tree)
     }
 }
 
@@ -113,7 +126,7 @@ pub(super) async fn of_result(
     let key = key.into_inner();
     match db::tasks::of_result(&state.pool, tenant, tree, key).await? {
         Some(task) => wire.ok(
-            &Tasks::address(tree, key.workflow(), &task),
+            &Tasks::address(tree, key.workflow().current_version(), &task),
             TaskJson::new(task, wire.evolvable),
         ),
         None => Err(not_found(&state, tenant, key.address(tree)).await),

@@ -5,11 +5,12 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::{self, Listing, Updated};
 use super::tree::Node;
-use super::{not_found, runs, tasks, user_processing_results};
+use super::{not_found, runs, tasks, user_processing_results, versions};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
 use crate::db::transaction::Writer;
+use crate::db::workflows::NewVersion;
 use crate::db::workflows::Workflows;
 use crate::db::Pool;
 use crate::domain::enums::{
@@ -167,11 +168,26 @@ pub fn routes(tree: Tree) -> Node {
                 Node::at("/$count")
                     .get(Operation::count::<Workflows>("Count the workflows"), count),
             )
-            .child(workflow(action(
-                "activate",
-                Operation::action::<ActivateBody>("Run the workflow now for the given users"),
-                activate,
-            ))),
+            .child(workflow(
+                [
+                    action(
+                        "activate",
+                        Operation::action::<ActivateBody>(
+                            "Run the workflow now for the given users",
+                        ),
+                        activate,
+                    ),
+                    action(
+                        "createNewVersion",
+                        Operation::action_answering::<NewVersionBody, WorkflowJson>(
+                            "Replace the workflow's definition, tasks included, with a new version",
+                        ),
+                        create_new_version,
+                    ),
+                ]
+                .into_iter()
+                .flatten(),
+            )),
         Tree::Deleted => Node::at("/deletedItems/workflows")
             .data(Tree::Deleted)
             .get(
@@ -204,8 +220,8 @@ where
 }
 
 /// A workflow and everything beneath it, the same in both trees apart from the
-/// tree's own action.
-fn workflow([short, qualified]: [Node; 2]) -> Node {
+/// tree's own actions.
+fn workflow(actions: impl IntoIterator<Item = Node>) -> Node {
     let node = Node::at("/{workflowId}")
         .get(
             Operation::get::<WorkflowJson>("Get a workflow with its tasks"),
@@ -217,10 +233,12 @@ fn workflow([short, qualified]: [Node; 2]) -> Node {
             ),
             delete,
         );
-    collection::updated::<Workflows>(node, "Update a workflow's properties")
-        .child(short)
-        .child(qualified)
-        .child(tasks::routes())
+    let node = actions.into_iter().fold(
+        collection::updated::<Workflows>(node, "Update a workflow's properties"),
+        Node::child,
+    );
+    node.child(tasks::routes())
+        .child(versions::routes())
         .child(runs::routes())
         .child(user_processing_results::under_workflow())
 }
@@ -232,13 +250,9 @@ async fn create(
     body: GraphJson<WorkflowBody>,
 ) -> Result<HttpResponse, GraphError> {
     let workflow = body.0.into_domain()?;
-    // On the request's connection: a keyed create already holds one, and a
-    // second from the pool could wait on the requests holding the rest.
-    let ids = workflow.definition_ids();
-    let definitions = writer
-        .run(async |connection| db::task_definitions::rules(connection, &ids).await)
-        .await?;
-    task_definition::check_tasks(workflow.category, &workflow.tasks, &definitions)?;
+    check_against_catalog(&writer, &workflow)
+        .await?
+        .map_err(GraphError::from)?;
     let created = writer
         .run(async |connection| {
             db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
@@ -249,6 +263,74 @@ async fn create(
         &created.key().address(Tree::Live),
         WorkflowJson::new(created, wire.evolvable),
     )
+}
+
+/// Checks the tasks of `workflow` against the built-in task definitions: the
+/// outer error is the database's, the inner one the refusal.
+async fn check_against_catalog(
+    writer: &Writer,
+    workflow: &NewWorkflow,
+) -> Result<Result<(), ValidationError>, GraphError> {
+    // On the request's connection: a keyed create already holds one, and a
+    // second from the pool could wait on the requests holding the rest.
+    let ids = workflow.definition_ids();
+    let definitions = writer
+        .run(async |connection| db::task_definitions::rules(connection, &ids).await)
+        .await?;
+    Ok(task_definition::check_tasks(
+        workflow.category,
+        &workflow.tasks,
+        &definitions,
+    ))
+}
+
+/// The body of `createNewVersion`: the workflow's whole new definition.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = createNewVersionRequest)]
+pub struct NewVersionBody {
+    workflow: WorkflowBody,
+}
+
+/// `POST /workflows/{id}/createNewVersion`: validated as a create is, then made
+/// the workflow's definition at version n + 1, atomically; 200 with the
+/// workflow. A version keeps the workflow's category.
+async fn create_new_version(
+    state: web::Data<AppState>,
+    writer: Writer,
+    Authorized { tenant, .. }: Authorized<WriteWorkflows>,
+    key: web::Path<WorkflowKey>,
+    wire: Wire,
+    body: GraphJson<NewVersionBody>,
+) -> Result<HttpResponse, GraphError> {
+    let key = key.into_inner();
+    let in_body = |error: ValidationError| GraphError::from(error.within("workflow"));
+    let workflow = body.0.workflow.into_domain().map_err(in_body)?;
+    check_against_catalog(&writer, &workflow)
+        .await?
+        .map_err(in_body)?;
+    let made = writer
+        .run(async |connection| {
+            db::workflows::create_version(connection, tenant, key.workflow_id, &workflow).await
+        })
+        .await?;
+    match made {
+        NewVersion::Created(workflow) => {
+            metrics::rows_created("task", workflow.tasks.len() as u64);
+            wire.ok(
+                &key.address(Tree::Live),
+                WorkflowJson::new(workflow, wire.evolvable),
+            )
+        }
+        NewVersion::NoWorkflow => Err(not_found(&state, tenant, key.address(Tree::Live)).await),
+        NewVersion::CategoryIs(category) => Err(in_body(ValidationError::new(
+            "category",
+            format!(
+                "a new version keeps the workflow's category, '{}'",
+                category.as_str()
+            ),
+        ))),
+    }
 }
 
 async fn get(

@@ -9,7 +9,7 @@ use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
 use crate::domain::timestamp;
 use crate::domain::user_processing_result::{UserProcessingResult, UserSummary};
-use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow};
+use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow, WorkflowVersion};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -79,6 +79,54 @@ impl WorkflowJson {
             next_schedule_run_date_time: workflow.next_schedule_run_date_time,
             version: workflow.version,
             tasks: None,
+        }
+    }
+}
+
+/// A version of a workflow: its definition as it was, with its tasks when
+/// `$expand=tasks` asks for them.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::workflowVersion)]
+pub struct WorkflowVersionJson {
+    version_number: i32,
+    #[schema(value_type = WorkflowCategory)]
+    category: &'static str,
+    display_name: String,
+    description: Option<String>,
+    is_enabled: bool,
+    is_scheduling_enabled: bool,
+    execution_conditions: ExecutionConditions,
+    #[serde(serialize_with = "timestamp::serialize")]
+    created_date_time: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    last_modified_date_time: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tasks: Option<Vec<TaskJson>>,
+}
+
+impl WorkflowVersionJson {
+    pub fn new(
+        version: WorkflowVersion,
+        tasks: Option<Vec<Task>>,
+        evolvable: EvolvableMembers,
+    ) -> Self {
+        Self {
+            version_number: version.version_number,
+            category: version.category.wire_name(evolvable),
+            display_name: version.display_name,
+            description: version.description,
+            is_enabled: version.is_enabled,
+            is_scheduling_enabled: version.is_scheduling_enabled,
+            execution_conditions: version.execution_conditions,
+            created_date_time: version.created_date_time,
+            last_modified_date_time: version.last_modified_date_time,
+            tasks: tasks.map(|tasks| {
+                tasks
+                    .into_iter()
+                    .map(|task| TaskJson::new(task, evolvable))
+                    .collect()
+            }),
         }
     }
 }
@@ -313,6 +361,24 @@ impl Resource for WorkflowJson {
         "deletedDateTime",
         "nextScheduleRunDateTime",
         "version",
+        "tasks",
+    ];
+}
+
+impl Resource for WorkflowVersionJson {
+    const EXPANDABLE: &'static [&'static str] = &["tasks"];
+    const TYPE: &'static str = "workflowVersion";
+    const KEY: &'static str = "versionNumber";
+    const PROPERTIES: &'static [&'static str] = &[
+        "versionNumber",
+        "category",
+        "displayName",
+        "description",
+        "isEnabled",
+        "isSchedulingEnabled",
+        "executionConditions",
+        "createdDateTime",
+        "lastModifiedDateTime",
         "tasks",
     ];
 }

@@ -14,7 +14,7 @@ pub use address::{CollectionAddress, CONTAINER};
 use address::EntityAddress;
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
-    UserSummaryJson, WorkflowJson,
+    UserSummaryJson, WorkflowJson, WorkflowVersionJson,
 };
 pub use projection::{Expansion, Projection, Resource};
 

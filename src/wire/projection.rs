@@ -11,6 +11,8 @@ use url::form_urlencoded;
 /// properties `$expand` may name.
 pub trait Resource: Serialize {
     const TYPE: &'static str;
+    /// The property that keys it, which `$select` always keeps.
+    const KEY: &'static str = "id";
     const PROPERTIES: &'static [&'static str];
     const EXPANDABLE: &'static [&'static str];
 }
@@ -101,7 +103,7 @@ impl Projection {
         Ok(())
     }
 
-    /// The body with only the selected properties (and `id`).
+    /// The body with only the selected properties (and the key).
     /// An expanded navigation property stays, selected or not, as OData has it.
     pub fn apply<R: Resource>(&self, body: R, expansion: &Expansion) -> Result<Value, GraphError> {
         let value = serde_json::to_value(body).map_err(|error| GraphError::internal(&error))?;
@@ -114,7 +116,7 @@ impl Projection {
         let kept: Map<String, Value> = object
             .into_iter()
             .filter(|(key, _)| {
-                key == "id" || names.iter().any(|name| name == key) || expansion.contains(key)
+                key == R::KEY || names.iter().any(|name| name == key) || expansion.contains(key)
             })
             .collect();
         Ok(Value::Object(kept))

@@ -65,6 +65,7 @@ fn address(template: &str, chain: &Chain) -> String {
         .trim_start_matches(BASE)
         .replace("{workflowId}", &chain.workflow)
         .replace("{taskId}", &chain.task)
+        .replace("{versionNumber}", "1")
         .replace("{runId}", &chain.run)
         .replace("{userProcessingResultId}", &chain.user_result)
         .replace("{taskProcessingResultId}", &chain.task_result)
@@ -98,6 +99,9 @@ fn body(method: &str, template: &str, chain: &Chain) -> Option<Value> {
         }
         ("post", action) if action.ends_with("activate") => {
             json!({"subjects": [{"id": SUBJECT_ID}]})
+        }
+        ("post", action) if action.ends_with("createNewVersion") => {
+            json!({"workflow": workflow_body("Toured")})
         }
         ("post", action) if action.ends_with("restore") => return None,
         ("patch", "{workflowId}") => json!({"description": "Toured"}),
@@ -141,18 +145,20 @@ fn allowed_values(operation: &Value, option: &str) -> Option<Vec<String>> {
 }
 
 /// A list request with every option that shapes its statements: a filter on
-/// the id and on the last filterable property (a counter, where there are
-/// counters), an order on the last orderable one, a count, a selection and
-/// every expansion, one item per page.
+/// the id (where items have one) and on the last filterable property (a
+/// counter, where there are counters), an order on the last orderable one, a
+/// count, a selection and every expansion, one item per page.
 fn list_options(operation: &Value) -> String {
     let filtered = named_properties(operation, "$filter");
     let ordered = named_properties(operation, "$orderby");
+    let last = filtered.last().unwrap();
+    let filter = if filtered.iter().any(|name| name == "id") {
+        format!("id ne {} and {last} ne null", Uuid::nil())
+    } else {
+        format!("{last} ne null")
+    };
     let mut options = vec![
-        format!(
-            "$filter=id ne {} and {} ne null",
-            Uuid::nil(),
-            filtered.last().unwrap()
-        ),
+        format!("$filter={filter}"),
         format!("$orderby={} desc", ordered.last().unwrap()),
         "$top=1".to_owned(),
         "$count=true".to_owned(),
@@ -235,8 +241,13 @@ impl Tour<'_> {
                 let response = self.send(&what, client.get(&url)).await;
                 answered(operation, &response, &what);
                 if template.ends_with('}') && template.starts_with(BASE) {
-                    let id = path.rsplit('/').next().unwrap();
-                    let unknown = url.replace(id, &Uuid::now_v7().to_string());
+                    let unknown_key = if template.ends_with("{versionNumber}") {
+                        "999".to_owned()
+                    } else {
+                        Uuid::now_v7().to_string()
+                    };
+                    let (parent, _) = url.rsplit_once('/').unwrap();
+                    let unknown = format!("{parent}/{unknown_key}");
                     let missing = self.send(&what, client.get(&unknown)).await;
                     missing.assert_error(404, "itemNotFound");
                 }

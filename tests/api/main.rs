@@ -35,4 +35,5 @@ mod tenants;
 mod timeouts;
 mod updates;
 mod user_processing_results;
+mod versions;
 mod workflows;
