@@ -11,8 +11,8 @@ mod token;
 
 pub use mint::{mint, MintError, TokenRequest};
 pub use permissions::{
-    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadReports, ReadWorkflows,
-    WriteReports, WriteWorkflows,
+    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadReports, ReadSettings,
+    ReadWorkflows, WriteReports, WriteSettings, WriteWorkflows,
 };
 pub use token::{AuthError, Authenticator};
 

@@ -93,6 +93,10 @@ pub enum ReadReports {}
 pub enum WriteReports {}
 /// Reading the catalogs every tenant shares (task definitions).
 pub enum ReadCatalog {}
+/// Reading the tenant's settings.
+pub enum ReadSettings {}
+/// Changing the tenant's settings, which Graph leaves to the broad permission.
+pub enum WriteSettings {}
 
 impl Need for ReadWorkflows {
     const ACCEPTED: &'static [Permission] = &[
@@ -139,6 +143,21 @@ impl Need for ReadCatalog {
         Permission::ReadWriteAll,
     ];
     const ACTION: &'static str = "read the task definitions";
+}
+
+impl Need for ReadSettings {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::WorkflowRead,
+        Permission::WorkflowReadWrite,
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "read the Lifecycle Workflows settings";
+}
+
+impl Need for WriteSettings {
+    const ACCEPTED: &'static [Permission] = &[Permission::ReadWriteAll];
+    const ACTION: &'static str = "change the Lifecycle Workflows settings";
 }
 
 impl Need for WriteReports {

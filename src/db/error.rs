@@ -182,6 +182,8 @@ pub const UNVIOLATABLE: &[&str] = &[
     // Refused first: a displayName that is blank or longer than 256 characters
     // (domain::workflow, on create and update).
     "workflows_display_name_length_check",
+    // Refused first: an interval outside 1 to 24 hours (domain::settings).
+    "lifecycle_settings_interval_check",
     // Refused first: a failureReason longer than 4000 characters (domain::
     // task_processing_result, on create and update).
     "task_processing_results_failure_reason_length_check",

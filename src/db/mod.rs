@@ -9,6 +9,7 @@ pub mod locate;
 pub mod page;
 pub mod pool;
 pub mod runs;
+pub mod settings;
 pub mod task_definitions;
 pub mod task_processing_results;
 pub mod tasks;

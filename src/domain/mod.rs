@@ -6,6 +6,7 @@ pub mod objects;
 pub mod patch;
 pub mod reference;
 pub mod run;
+pub mod settings;
 pub mod task_definition;
 pub mod task_processing_result;
 pub mod timestamp;

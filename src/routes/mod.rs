@@ -11,6 +11,7 @@ mod create;
 pub mod idempotency;
 mod operational;
 mod runs;
+mod settings;
 mod summary;
 mod task_definitions;
 mod task_processing_results;
@@ -96,6 +97,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .data(ApiVersion(version))
             .data(Tree::Live)
             .child(task_definitions::routes())
+            .child(settings::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
     ]

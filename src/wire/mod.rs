@@ -147,7 +147,22 @@ struct Entity<'a, T> {
 impl Wire {
     /// 200 with the entity at `address`, holding the properties `$select` names.
     pub fn ok<R: Resource>(&self, address: &Address, body: R) -> Result<HttpResponse, GraphError> {
-        let address = EntityAddress::from(address);
+        let context = EntityAddress::from(address).entity_context(&self.root);
+        self.ok_in(&context, body)
+    }
+
+    /// 200 with the singleton at `segment` beneath the container (`settings`).
+    pub fn singleton<R: Resource>(
+        &self,
+        segment: &str,
+        body: R,
+    ) -> Result<HttpResponse, GraphError> {
+        let context = format!("{}/$metadata#{CONTAINER}/{segment}/$entity", self.root);
+        self.ok_in(&context, body)
+    }
+
+    /// 200 with one entity whose context URL, before any selection, is `context`.
+    fn ok_in<R: Resource>(&self, context: &str, body: R) -> Result<HttpResponse, GraphError> {
         if let Some(option) = &self.entity_misfit {
             return Err(GraphError::invalid_request(format!(
                 "The query option '{option}' does not apply to a single entity."
@@ -155,7 +170,7 @@ impl Wire {
         }
         self.projection.check::<R>()?;
         self.expansion.check::<R>()?;
-        let context = address.entity_context(&self.root).replace(
+        let context = context.replace(
             "/$entity",
             &format!("{}/$entity", self.projection.context_suffix()),
         );

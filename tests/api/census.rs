@@ -106,6 +106,7 @@ fn body(method: &str, template: &str, chain: &Chain) -> Option<Value> {
         ("post", action) if action.ends_with("restore") => return None,
         ("patch", "{workflowId}") => json!({"description": "Toured"}),
         ("patch", "{taskId}") => json!({"displayName": "Toured"}),
+        ("patch", "settings") => json!({"workflowScheduleIntervalInHours": 4}),
         ("patch", _) => json!({"processingStatus": "completed"}),
         _ => panic!("no body for {method} {template}"),
     };

@@ -26,6 +26,7 @@ mod openapi;
 mod plans;
 mod runs;
 mod seed;
+mod settings;
 mod shutdown;
 mod startup;
 mod statements;
