@@ -25,17 +25,22 @@ create table past_workflow_versions (
 select distribute_by_tenant('past_workflow_versions');
 
 -- When the current version was made: the workflow's createdDateTime until its
--- first new version.
-alter table workflows add column version_created_date_time timestamptz;
-update workflows set version_created_date_time = created_date_time;
-alter table workflows alter column version_created_date_time set not null;
-alter table workflows alter column version_created_date_time set default now();
+-- first new version (the workflows stored so far are set at the end: Citus
+-- takes no schema change to a table after a write to it in one transaction).
+alter table workflows
+    add column version_created_date_time timestamptz not null default now();
 
 -- Every task so far belongs to version 1, the only one there was.
 alter table tasks add column workflow_version integer not null default 1;
-alter table tasks drop constraint tasks_execution_sequence_key;
-alter table tasks add constraint tasks_execution_sequence_key
-    unique (tenant_id, workflow_id, workflow_version, execution_sequence);
+-- In a block, so that Citus has the new key's statement on its own to send to
+-- the shards: from a string of several statements (a migration) it cannot.
+do $$
+begin
+    alter table tasks drop constraint tasks_execution_sequence_key;
+    alter table tasks add constraint tasks_execution_sequence_key
+        unique (tenant_id, workflow_id, workflow_version, execution_sequence);
+end
+$$;
 
 -- Every version of every workflow, past and current, as workflowVersion
 -- renders it.
@@ -55,3 +60,5 @@ select t.*
 from tasks t
 join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
 where t.workflow_version = w.version;
+
+update workflows set version_created_date_time = created_date_time;
