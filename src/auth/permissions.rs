@@ -91,7 +91,8 @@ pub enum ActivateWorkflows {}
 pub enum ReadReports {}
 /// Recording runs and processing results: the write side Graph keeps internal.
 pub enum WriteReports {}
-/// Reading the catalogs every tenant shares (task definitions).
+/// Reading the catalogs every tenant shares (task definitions, workflow
+/// templates).
 pub enum ReadCatalog {}
 /// Reading the tenant's settings.
 pub enum ReadSettings {}
@@ -142,7 +143,7 @@ impl Need for ReadCatalog {
         Permission::ReadAll,
         Permission::ReadWriteAll,
     ];
-    const ACTION: &'static str = "read the task definitions";
+    const ACTION: &'static str = "read the task definitions and workflow templates";
 }
 
 impl Need for ReadSettings {

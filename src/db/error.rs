@@ -169,8 +169,13 @@ pub const UNVIOLATABLE: &[&str] = &[
     // writes idempotency records and counters with `on conflict` on their key).
     // This unique key is on such an id.
     "task_processing_results_id_key",
-    // The catalog of task definitions: its migration writes it, no request does.
+    // The catalogs of task definitions and workflow templates: their
+    // migrations write them, no request does.
     "task_definitions_published_id_key",
+    "workflow_templates_category_check",
+    "workflow_template_tasks_template_fkey",
+    "workflow_template_tasks_definition_fkey",
+    "workflow_template_tasks_execution_sequence_key",
     // Written by the counting triggers for rows whose own foreign key, checked
     // first, holds their parent, and so the workflow, in place.
     "result_counters_workflow_fkey",

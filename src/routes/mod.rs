@@ -19,6 +19,7 @@ mod tasks;
 pub mod tree;
 mod user_processing_results;
 mod versions;
+mod workflow_templates;
 mod workflows;
 
 #[cfg(test)]
@@ -98,6 +99,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .data(Tree::Live)
             .child(task_definitions::routes())
             .child(settings::routes())
+            .child(workflow_templates::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
     ]

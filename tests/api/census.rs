@@ -59,10 +59,21 @@ fn checked_statements() -> BTreeSet<String> {
         .collect()
 }
 
-/// The path of an operation for `chain`, with the summary's window.
-fn address(template: &str, chain: &Chain) -> String {
-    let path = template
-        .trim_start_matches(BASE)
+/// The workflow template whose first task the tour reads.
+const TEMPLATE_ID: &str = "e821c59e-d28c-44d7-902f-5fed05e926f1";
+
+/// The path of an operation for `chain` (a template's task being
+/// `template_task`), with the summary's window.
+fn address(template: &str, chain: &Chain, template_task: &str) -> String {
+    let path = template.trim_start_matches(BASE);
+    let path = match path.split_once("/workflowTemplates/{workflowTemplateId}") {
+        Some((before, after)) => format!(
+            "{before}/workflowTemplates/{TEMPLATE_ID}{}",
+            after.replace("{taskId}", template_task)
+        ),
+        None => path.to_owned(),
+    };
+    let path = path
         .replace("{workflowId}", &chain.workflow)
         .replace("{taskId}", &chain.task)
         .replace("{versionNumber}", "1")
@@ -203,6 +214,8 @@ struct Tour<'a> {
     client: reqwest::Client,
     /// Each request's id, with the operation it sent.
     requests: Vec<(String, String)>,
+    /// The id of the first task of the template at `TEMPLATE_ID`.
+    template_task: String,
 }
 
 impl Tour<'_> {
@@ -221,7 +234,7 @@ impl Tour<'_> {
         if template.contains("/deletedItems/") {
             app.soft_delete(&chain.workflow).await;
         }
-        let path = address(template, &chain);
+        let path = address(template, &chain, &self.template_task);
         let url = if template.starts_with(BASE) {
             app.url(&path)
         } else {
@@ -414,6 +427,14 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
             .build()
             .unwrap(),
         requests: Vec::new(),
+        template_task: sqlx::query_scalar::<_, Uuid>(
+            "select id from workflow_template_tasks where template_id = $1::uuid and execution_sequence = 1",
+        )
+        .bind(TEMPLATE_ID)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+        .to_string(),
     };
     for (method, template, operation) in operations(&document) {
         tour.visit(&method, &template, operation).await;

@@ -32,6 +32,7 @@ mod startup;
 mod statements;
 mod summaries;
 mod task_processing_results;
+mod templates;
 mod tenants;
 mod timeouts;
 mod updates;
