@@ -5,6 +5,7 @@ pub mod counters;
 pub mod enums;
 pub mod error;
 pub mod idempotency;
+pub mod insights;
 pub mod locate;
 pub mod page;
 pub mod pool;

@@ -1,6 +1,7 @@
 //! Validated domain values and records: no HTTP, no SQL.
 
 pub mod enums;
+pub mod insights;
 pub mod keys;
 pub mod objects;
 pub mod patch;

@@ -9,6 +9,7 @@ mod body;
 mod collection;
 mod create;
 pub mod idempotency;
+mod insights;
 mod operational;
 mod runs;
 mod settings;
@@ -99,6 +100,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .data(Tree::Live)
             .child(task_definitions::routes())
             .child(settings::routes())
+            .child(insights::routes())
             .child(workflow_templates::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),

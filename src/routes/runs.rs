@@ -105,6 +105,7 @@ pub fn routes() -> Node {
     );
     create::creates::<Runs, WorkflowKey>(runs, "Record a run of the workflow")
         .child(summary::node(
+            "summary",
             Operation::function::<RunSummaryJson>("Summarize the runs scheduled in a time window"),
             summarize,
         ))

@@ -1,7 +1,7 @@
-//! The parameters of the bound `summary` functions:
-//! `summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-02-01T00:00:00Z)`,
-//! by short or namespace-qualified name, with unquoted (or quoted) timestamps,
-//! and without the comma, as the official Python SDK sends them.
+//! Functions over a time window, `name(startDateTime=…,endDateTime=…)`: the
+//! bound `summary` functions and the insights. By short or namespace-qualified
+//! name, with unquoted (or quoted) timestamps, and without the comma, as the
+//! official Python SDK sends them.
 
 use super::tree::Node;
 use crate::domain::timestamp;
@@ -13,21 +13,22 @@ use chrono::{DateTime, Utc};
 /// The function's parameters, by name.
 const PARAMETERS: [&str; 2] = ["startDateTime", "endDateTime"];
 
-/// The function's segment, by short or namespace-qualified name.
-const PATTERN: &str = r"/{function:(microsoft\.graph\.identityGovernance\.)?summary\(.*\)}";
-const DOCUMENTED: &str = "/microsoft.graph.identityGovernance.summary(startDateTime={startDateTime},endDateTime={endDateTime})";
-
-/// The node of a collection's `summary` function.
-pub fn node<F, Args>(operation: Operation, handler: F) -> Node
+/// The node of the function `name` (`summary`, `workflowsProcessedSummary`, …):
+/// its segment, by short or namespace-qualified name, with any arguments.
+pub fn node<F, Args>(name: &str, operation: Operation, handler: F) -> Node
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    Node::matching(PATTERN, DOCUMENTED).get(operation, handler)
+    let pattern = format!(r"/{{function:(microsoft\.graph\.identityGovernance\.)?{name}\(.*\)}}");
+    let documented = format!(
+        "/microsoft.graph.identityGovernance.{name}(startDateTime={{startDateTime}},endDateTime={{endDateTime}})"
+    );
+    Node::matching(&pattern, &documented).get(operation, handler)
 }
 
-/// `[start, end)`: what a summary counts by scheduledDateTime.
+/// `[start, end)`, never empty: what a function counts by scheduledDateTime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SummaryWindow {
     pub start: DateTime<Utc>,
@@ -35,23 +36,23 @@ pub struct SummaryWindow {
 }
 
 impl SummaryWindow {
-    /// Parses the function segment of the URL (already percent-decoded).
+    /// Parses the function segment of the URL (already percent-decoded), which
+    /// the router matched by the function's name.
     pub fn parse(segment: &str) -> Result<Self, GraphError> {
-        let arguments = segment
-            .strip_prefix(super::NAMESPACE)
-            .unwrap_or(segment)
-            .strip_prefix("summary(")
-            .and_then(|rest| rest.strip_suffix(')'))
+        let call = segment.strip_prefix(super::NAMESPACE).unwrap_or(segment);
+        let (name, arguments) = call
+            .split_once('(')
+            .and_then(|(name, rest)| Some((name, rest.strip_suffix(')')?)))
             .ok_or_else(|| {
                 GraphError::invalid_request(
-                    "The summary function is called as summary(startDateTime=…,endDateTime=…).",
+                    "The function is called as name(startDateTime=…,endDateTime=…).",
                 )
             })?;
         let (mut start, mut end) = (None, None);
         for argument in split_arguments(arguments, &PARAMETERS) {
             let (name, value) = argument.split_once('=').ok_or_else(|| {
                 GraphError::invalid_request(format!(
-                    "The summary parameter '{argument}' has no value."
+                    "The parameter '{argument}' of {name} has no value."
                 ))
             })?;
             let slot = match name.trim() {
@@ -59,7 +60,7 @@ impl SummaryWindow {
                 "endDateTime" => &mut end,
                 other => {
                     return Err(GraphError::invalid_request(format!(
-                        "The summary function has no parameter '{other}': it takes startDateTime and endDateTime."
+                        "The function {name} has no parameter '{other}': it takes startDateTime and endDateTime."
                     )))
                 }
             };
@@ -72,13 +73,16 @@ impl SummaryWindow {
             })?);
         }
         match (start, end) {
-            (Some(start), Some(end)) => Ok(Self { start, end }),
-            (None, _) => Err(GraphError::invalid_request(
-                "The summary parameter 'startDateTime' is required.",
+            (Some(start), Some(end)) if end > start => Ok(Self { start, end }),
+            (Some(_), Some(_)) => Err(GraphError::invalid_request(
+                "Invalid value for parameter 'endDateTime': it must be after startDateTime.",
             )),
-            (_, None) => Err(GraphError::invalid_request(
-                "The summary parameter 'endDateTime' is required.",
-            )),
+            (None, _) => Err(GraphError::invalid_request(format!(
+                "The parameter 'startDateTime' of {name} is required."
+            ))),
+            (_, None) => Err(GraphError::invalid_request(format!(
+                "The parameter 'endDateTime' of {name} is required."
+            ))),
         }
     }
 }
@@ -141,6 +145,8 @@ mod tests {
             ("summary(startDateTime=2026-01-01T00:00:00Z,endDateTime=2026-01-02T00:00:00Z,top=1)", "top"),
             ("summary(startDateTime=2026-01-01T00:00:00ZendDateTime=)", "endDateTime"),
             ("summary(startDateTime=2026-01-01T00:00:00Ztop=1)", "startDateTime"),
+            ("summary(startDateTime=2026-01-02T00:00:00Z,endDateTime=2026-01-02T00:00:00Z)", "endDateTime"),
+            ("summary(startDateTime=2026-01-02T00:00:00Z,endDateTime=2026-01-01T00:00:00+01:00)", "endDateTime"),
         ] {
             let error = SummaryWindow::parse(segment).unwrap_err();
             assert!(error.message.contains(named), "{segment}: {}", error.message);
@@ -206,7 +212,7 @@ mod tests {
             if let Err(error) = SummaryWindow::parse(&segment) {
                 proptest::prop_assert_eq!(error.status, actix_web::http::StatusCode::BAD_REQUEST);
                 proptest::prop_assert!(
-                    error.message.contains("summary") || error.message.contains("parameter '"),
+                    error.message.contains("function") || error.message.contains("parameter '"),
                     "{}: {}", segment, error.message
                 );
             }

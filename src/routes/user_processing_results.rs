@@ -129,6 +129,7 @@ pub fn under_workflow() -> Node {
         ],
     )
     .child(summary::node(
+        "summary",
         Operation::function::<UserSummaryJson>("Summarize the users processed in a time window"),
         summarize,
     ))

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod insights;
 mod layers;
 mod lifecycle;
 mod limits;
