@@ -13,6 +13,7 @@ pub mod runs;
 pub mod settings;
 pub mod task_definitions;
 pub mod task_processing_results;
+pub mod task_reports;
 pub mod tasks;
 pub mod transaction;
 pub mod user_processing_results;

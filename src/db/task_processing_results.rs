@@ -5,8 +5,8 @@ use super::page::Collection;
 use super::transaction::WriteConnection;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{
-    RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, UserProcessingResultKey,
-    UserProcessingResultRef,
+    RunKey, TaskKey, TaskProcessingResultKey, TaskProcessingResultRef, TaskReportKey,
+    UserProcessingResultKey, UserProcessingResultRef,
 };
 use crate::domain::task_processing_result::{
     NewTaskProcessingResult, TaskProcessingResult, TaskProcessingResultUpdate,
@@ -140,6 +140,8 @@ pub enum Scope {
     Task(TaskKey),
     /// Those of the task of the result at this address, across runs and users.
     SameTaskAs(TaskProcessingResultRef),
+    /// A task report's: those of its task in its run.
+    Report(TaskReportKey),
 }
 
 /// Filterable properties of taskProcessingResults.
@@ -179,6 +181,7 @@ impl Scope {
             Scope::Run(run) => run.workflow_id,
             Scope::Task(task) => task.workflow_id,
             Scope::SameTaskAs(origin) => origin.workflow_id,
+            Scope::Report(report) => report.workflow_id,
         }
     }
 }
@@ -246,6 +249,23 @@ impl Collection for TaskProcessingResults {
                     .push(" and k.workflow_version = coalesce(")
                     .push_bind(task.version_number)
                     .push("::int, kw.version))");
+            }
+            // The run and task whose ids make the report's, found among the
+            // workflow's runs and tasks.
+            Scope::Report(report) => {
+                builder
+                    .push(" and t.workflow_id = ")
+                    .push_bind(report.workflow_id)
+                    .push(
+                        " and (t.run_id, t.task_id) = (select n.id, k.id from runs n join tasks k \
+                         on k.tenant_id = n.tenant_id and k.workflow_id = n.workflow_id where n.tenant_id = ",
+                    )
+                    .push_bind(tenant.id())
+                    .push(" and n.workflow_id = ")
+                    .push_bind(report.workflow_id)
+                    .push(" and task_report_id(n.id, k.id) = ")
+                    .push_bind(report.task_report_id)
+                    .push(")");
             }
             Scope::SameTaskAs(origin) => {
                 builder

@@ -108,6 +108,40 @@ pub struct TaskResultKey {
     pub task_processing_result_id: Uuid,
 }
 
+/// A task report of a workflow: `…/taskReports/{taskReportId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskReportKey {
+    pub workflow_id: Uuid,
+    pub task_report_id: Uuid,
+}
+
+/// A result of a task report: `…/taskReports/{r}/taskProcessingResults/{p}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskReportResultKey {
+    pub workflow_id: Uuid,
+    pub task_report_id: Uuid,
+    pub task_processing_result_id: Uuid,
+}
+
+impl TaskReportResultKey {
+    pub fn report(self) -> TaskReportKey {
+        TaskReportKey {
+            workflow_id: self.workflow_id,
+            task_report_id: self.task_report_id,
+        }
+    }
+}
+
+impl TaskReportKey {
+    pub fn workflow(self) -> WorkflowKey {
+        WorkflowKey {
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
 /// `…/taskProcessingResults/{p}/task/taskProcessingResults/{sameTaskResultId}`:
 /// a result of the same task as result `p`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -244,6 +278,13 @@ pub const WORKFLOWS: EntitySet = hierarchy("workflow", "workflows", "workflows",
 pub const TASKS: EntitySet = hierarchy("task", "tasks", "current_tasks", "task_id");
 /// The tasks of a numbered version, which its address names.
 pub const VERSION_TASKS: EntitySet = hierarchy("task", "tasks", "tasks", "task_id");
+/// The task reports of a workflow (a view over its results).
+pub const TASK_REPORTS: EntitySet = hierarchy(
+    "taskReport",
+    "taskReports",
+    "task_reports",
+    "task_report_id",
+);
 /// A workflow's versions, past and current, by number.
 pub const VERSIONS: EntitySet = EntitySet {
     name: "workflowVersion",
@@ -377,6 +418,14 @@ impl Addressed for VersionRef {
             Some(number) => workflow.then(&VERSIONS, Key::Number(i64::from(number))),
             None => workflow,
         }
+    }
+}
+
+impl Addressed for TaskReportKey {
+    fn address(self, tree: Tree) -> Address {
+        self.workflow()
+            .address(tree)
+            .then_id(&TASK_REPORTS, self.task_report_id)
     }
 }
 

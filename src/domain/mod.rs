@@ -10,6 +10,7 @@ pub mod run;
 pub mod settings;
 pub mod task_definition;
 pub mod task_processing_result;
+pub mod task_report;
 pub mod timestamp;
 pub mod user_processing_result;
 pub mod validation;

@@ -16,6 +16,7 @@ mod settings;
 mod summary;
 mod task_definitions;
 mod task_processing_results;
+mod task_reports;
 mod tasks;
 pub mod tree;
 mod user_processing_results;

@@ -5,8 +5,9 @@ use super::collection::{self, CollectionPath, ItemPath, Served};
 use super::tree::Node;
 use crate::auth::ReadCatalog;
 use crate::db::page::{Collection, Identified};
+use crate::db::Pool;
 use crate::domain::enums::{EvolvableMembers, TaskCategory, WorkflowCategory};
-use crate::domain::keys::{Address, EntitySet};
+use crate::domain::keys::{Address, EntitySet, TaskReportKey};
 use crate::domain::task_definition::Parameter;
 use crate::domain::workflow::Tree;
 use crate::odata::{Field, FieldKind};
@@ -119,6 +120,15 @@ impl Collection for TaskDefinitions {
     }
 }
 
+/// A definition as the API renders it, at its address.
+pub(super) fn rendered(
+    definition: TaskDefinition,
+    evolvable: EvolvableMembers,
+) -> (Address, TaskDefinitionJson) {
+    let address = TaskDefinitions::address(Tree::Live, (), &definition);
+    (address, TaskDefinitions::render(definition, evolvable, &()))
+}
+
 impl Served for TaskDefinitions {
     const SET: &'static EntitySet = &TASK_DEFINITIONS;
     type Json = TaskDefinitionJson;
@@ -140,6 +150,31 @@ impl Served for TaskDefinitions {
             parameters: definition.parameters.0,
         }
     }
+}
+
+/// The definition of the task of a task report, if the report is in `tree`.
+pub(super) async fn of_task_report(
+    pool: &Pool,
+    tenant: Tenant,
+    tree: Tree,
+    report: TaskReportKey,
+) -> Result<Option<TaskDefinition>, sqlx::Error> {
+    sqlx::query_as::<_, TaskDefinition>(
+        "select d.id, d.published_id, d.display_name, d.category, d.continue_on_error, d.version,
+                d.parameters
+         from task_reports r
+         join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
+         join tasks k on k.tenant_id = r.tenant_id and k.workflow_id = r.workflow_id and k.id = r.task_id
+         join task_definitions d on d.id = k.task_definition_id
+         where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3
+           and (w.deleted_date_time is not null) = $4",
+    )
+    .bind(tenant.id())
+    .bind(report.workflow_id)
+    .bind(report.task_report_id)
+    .bind(tree.is_deleted())
+    .fetch_optional(pool)
+    .await
 }
 
 impl CollectionPath<TaskDefinitions> for () {

@@ -5,7 +5,7 @@
 use super::body::{GraphJson, IdRef};
 use super::collection::{self, Listing, Updated};
 use super::tree::Node;
-use super::{not_found, runs, tasks, user_processing_results, versions};
+use super::{not_found, runs, task_reports, tasks, user_processing_results, versions};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
 use crate::db::page;
@@ -239,6 +239,7 @@ fn workflow(actions: impl IntoIterator<Item = Node>) -> Node {
     );
     node.child(tasks::routes())
         .child(versions::routes())
+        .child(task_reports::routes())
         .child(runs::routes())
         .child(user_processing_results::under_workflow())
 }

@@ -7,6 +7,7 @@ use crate::domain::enums::{
 };
 use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
+use crate::domain::task_report::{TaskReport, TaskReportSummary};
 use crate::domain::timestamp;
 use crate::domain::user_processing_result::{UserProcessingResult, UserSummary};
 use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow, WorkflowVersion};
@@ -381,6 +382,88 @@ impl Resource for WorkflowVersionJson {
         "lastModifiedDateTime",
         "tasks",
     ];
+}
+
+/// `taskReport`: a task's processing in one run.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::taskReport)]
+pub struct TaskReportJson {
+    id: Uuid,
+    run_id: Uuid,
+    #[schema(value_type = ProcessingStatus)]
+    processing_status: &'static str,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    started_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    completed_date_time: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    last_updated_date_time: DateTime<Utc>,
+    total_users_count: i64,
+    successful_users_count: i64,
+    failed_users_count: i64,
+    unprocessed_users_count: i64,
+    /// With `$expand=task`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<TaskJson>,
+}
+
+impl TaskReportJson {
+    pub fn new(report: TaskReport, task: Option<Task>, evolvable: EvolvableMembers) -> Self {
+        Self {
+            id: report.id,
+            run_id: report.run_id,
+            processing_status: report.processing_status.wire_name(evolvable),
+            started_date_time: report.started_date_time,
+            completed_date_time: report.completed_date_time,
+            last_updated_date_time: report.last_updated_date_time,
+            total_users_count: report.total_users,
+            successful_users_count: report.successful_users,
+            failed_users_count: report.failed_users,
+            unprocessed_users_count: report.unprocessed_users,
+            task: task.map(|task| TaskJson::new(task, evolvable)),
+        }
+    }
+}
+
+impl Resource for TaskReportJson {
+    const EXPANDABLE: &'static [&'static str] = &["task"];
+    const TYPE: &'static str = "taskReport";
+    const PROPERTIES: &'static [&'static str] = &[
+        "id",
+        "runId",
+        "processingStatus",
+        "startedDateTime",
+        "completedDateTime",
+        "lastUpdatedDateTime",
+        "totalUsersCount",
+        "successfulUsersCount",
+        "failedUsersCount",
+        "unprocessedUsersCount",
+        "task",
+    ];
+}
+
+/// `taskReportSummary`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = microsoft::graph::identityGovernance::taskReportSummary)]
+pub struct TaskReportSummaryJson {
+    successful_tasks: i64,
+    failed_tasks: i64,
+    unprocessed_tasks: i64,
+    total_tasks: i64,
+}
+
+impl From<TaskReportSummary> for TaskReportSummaryJson {
+    fn from(summary: TaskReportSummary) -> Self {
+        Self {
+            successful_tasks: summary.successful_tasks,
+            failed_tasks: summary.failed_tasks,
+            unprocessed_tasks: summary.unprocessed_tasks,
+            total_tasks: summary.total_tasks,
+        }
+    }
 }
 
 impl Resource for TaskJson {

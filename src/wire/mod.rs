@@ -13,8 +13,9 @@ pub use address::{CollectionAddress, CONTAINER};
 
 use address::EntityAddress;
 pub use entities::{
-    RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, UserProcessingResultJson,
-    UserSummaryJson, WorkflowJson, WorkflowVersionJson,
+    RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, TaskReportJson,
+    TaskReportSummaryJson, UserProcessingResultJson, UserSummaryJson, WorkflowJson,
+    WorkflowVersionJson,
 };
 pub use projection::{Expansion, Projection, Resource};
 

@@ -63,8 +63,9 @@ fn checked_statements() -> BTreeSet<String> {
 const TEMPLATE_ID: &str = "e821c59e-d28c-44d7-902f-5fed05e926f1";
 
 /// The path of an operation for `chain` (a template's task being
-/// `template_task`), with the summary's window.
-fn address(template: &str, chain: &Chain, template_task: &str) -> String {
+/// `template_task`, the chain's task report `report`), with the summary's
+/// window.
+fn address(template: &str, chain: &Chain, template_task: &str, report: &str) -> String {
     let path = template.trim_start_matches(BASE);
     let path = match path.split_once("/workflowTemplates/{workflowTemplateId}") {
         Some((before, after)) => format!(
@@ -77,6 +78,7 @@ fn address(template: &str, chain: &Chain, template_task: &str) -> String {
         .replace("{workflowId}", &chain.workflow)
         .replace("{taskId}", &chain.task)
         .replace("{versionNumber}", "1")
+        .replace("{taskReportId}", report)
         .replace("{runId}", &chain.run)
         .replace("{userProcessingResultId}", &chain.user_result)
         .replace("{taskProcessingResultId}", &chain.task_result)
@@ -234,7 +236,13 @@ impl Tour<'_> {
         if template.contains("/deletedItems/") {
             app.soft_delete(&chain.workflow).await;
         }
-        let path = address(template, &chain, &self.template_task);
+        let report: Uuid = sqlx::query_scalar("select task_report_id($1::uuid, $2::uuid)")
+            .bind(&chain.run)
+            .bind(&chain.task)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        let path = address(template, &chain, &self.template_task, &report.to_string());
         let url = if template.starts_with(BASE) {
             app.url(&path)
         } else {

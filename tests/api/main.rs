@@ -33,6 +33,7 @@ mod startup;
 mod statements;
 mod summaries;
 mod task_processing_results;
+mod task_reports;
 mod templates;
 mod tenants;
 mod timeouts;
