@@ -155,20 +155,20 @@ async fn insights_agree_with_an_independent_count() {
              'failedRuns', (select count(*) from in_window
                             where processing_status in ('failed', 'completedWithErrors')),
              'totalUsers', (select count(*) from user_processing_results u
-                            join in_window r on u.tenant_id = r.tenant_id and u.run_id = r.id),
+                            join in_window r on u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id),
              'successfulUsers', (select count(*) from user_processing_results u
-                                 join in_window r on u.tenant_id = r.tenant_id and u.run_id = r.id
+                                 join in_window r on u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
                                  where u.processing_status = 'completed'),
              'failedUsers', (select count(*) from user_processing_results u
-                             join in_window r on u.tenant_id = r.tenant_id and u.run_id = r.id
+                             join in_window r on u.tenant_id = r.tenant_id and u.workflow_id = r.workflow_id and u.run_id = r.id
                              where u.processing_status in ('failed', 'completedWithErrors')),
              'totalTasks', (select count(*) from task_processing_results t
-                            join in_window r on t.tenant_id = r.tenant_id and t.run_id = r.id),
+                            join in_window r on t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id),
              'successfulTasks', (select count(*) from task_processing_results t
-                                 join in_window r on t.tenant_id = r.tenant_id and t.run_id = r.id
+                                 join in_window r on t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
                                  where t.processing_status = 'completed'),
              'failedTasks', (select count(*) from task_processing_results t
-                             join in_window r on t.tenant_id = r.tenant_id and t.run_id = r.id
+                             join in_window r on t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
                              where t.processing_status = 'failed'))",
     )
     .await;
@@ -211,19 +211,25 @@ async fn insights_agree_with_an_independent_count() {
          from (select jsonb_build_object(
                    'workflowId', w.id, 'workflowDisplayName', w.display_name,
                    'workflowCategory', w.category, 'workflowVersion', w.version,
-                   'totalRuns', count(*),
-                   'successfulRuns', count(*) filter (where r.processing_status = 'completed'),
-                   'failedRuns', count(*) filter (where r.processing_status in ('failed', 'completedWithErrors')),
-                   'totalUsers', (select count(*) from user_processing_results u join in_window x
-                                  on u.run_id = x.id where x.workflow_id = w.id),
-                   'successfulUsers', (select count(*) from user_processing_results u join in_window x
-                                       on u.run_id = x.id where x.workflow_id = w.id
-                                       and u.processing_status = 'completed'),
-                   'failedUsers', (select count(*) from user_processing_results u join in_window x
-                                   on u.run_id = x.id where x.workflow_id = w.id
-                                   and u.processing_status in ('failed', 'completedWithErrors'))) as row
-               from in_window r join workflows w on w.tenant_id = r.tenant_id and w.id = r.workflow_id
-               group by w.tenant_id, w.id) rows",
+                   'totalRuns', p.total, 'successfulRuns', p.successful, 'failedRuns', p.failed,
+                   'totalUsers', coalesce(u.total, 0),
+                   'successfulUsers', coalesce(u.successful, 0),
+                   'failedUsers', coalesce(u.failed, 0)) as row
+               from (select tenant_id, workflow_id, count(*) as total,
+                            count(*) filter (where processing_status = 'completed') as successful,
+                            count(*) filter (where processing_status in ('failed', 'completedWithErrors'))
+                                as failed
+                     from in_window group by tenant_id, workflow_id) p
+               join workflows w on w.tenant_id = p.tenant_id and w.id = p.workflow_id
+               left join (select x.tenant_id, x.workflow_id, count(*) as total,
+                                 count(*) filter (where u.processing_status = 'completed') as successful,
+                                 count(*) filter (where u.processing_status in ('failed', 'completedWithErrors'))
+                                     as failed
+                          from user_processing_results u
+                          join in_window x on u.tenant_id = x.tenant_id
+                                          and u.workflow_id = x.workflow_id and u.run_id = x.id
+                          group by x.tenant_id, x.workflow_id) u
+                 on u.tenant_id = p.tenant_id and u.workflow_id = p.workflow_id) rows",
     )
     .await;
     assert_eq!(top["value"], expected);
@@ -249,7 +255,7 @@ async fn insights_agree_with_an_independent_count() {
                    'failedUsers', count(distinct t.user_processing_result_id)
                                   filter (where t.processing_status = 'failed')) as row
                from in_window r
-               join task_processing_results t on t.tenant_id = r.tenant_id and t.run_id = r.id
+               join task_processing_results t on t.tenant_id = r.tenant_id and t.workflow_id = r.workflow_id and t.run_id = r.id
                join tasks k on k.tenant_id = t.tenant_id and k.workflow_id = t.workflow_id and k.id = t.task_id
                join task_definitions d on d.id = k.task_definition_id
                group by d.id) rows",
