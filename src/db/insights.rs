@@ -148,7 +148,8 @@ pub async fn workflows_processed(
 }
 
 /// Each task definition whose tasks have results in the window, most results
-/// first.
+/// first. The results are first counted per definition and user, so that each
+/// user count is a count of rows rather than of distinct values.
 pub async fn task_definitions_processed(
     executor: impl PgExecutor<'_>,
     tenant: Tenant,
@@ -157,25 +158,30 @@ pub async fn task_definitions_processed(
 ) -> Result<Vec<TaskDefinitionProcessed>, sqlx::Error> {
     sqlx::query_as!(
         TaskDefinitionProcessed,
-        r#"select d.published_id as task_definition_id,
+        r#"with per_user as (
+               select k.task_definition_id, t.user_processing_result_id, count(*) as total,
+                      count(*) filter (where t.processing_status = 'completed') as successful,
+                      count(*) filter (where counts_as_failed_task(t.processing_status) = 1)
+                          as failed
+               from runs r
+               join workflows w on w.tenant_id = $1 and w.id = r.workflow_id
+               join task_processing_results t
+                 on t.tenant_id = $1 and t.workflow_id = r.workflow_id and t.run_id = r.id
+               join tasks k on k.tenant_id = $1 and k.workflow_id = t.workflow_id and k.id = t.task_id
+               where r.tenant_id = $1 and w.deleted_date_time is null
+                 and r.scheduled_date_time >= $2 and r.scheduled_date_time < $3
+               group by k.task_definition_id, t.user_processing_result_id
+           )
+           select d.published_id as task_definition_id,
                   d.display_name as task_definition_display_name,
-                  count(*) as "total_tasks!",
-                  count(*) filter (where t.processing_status = 'completed') as "successful_tasks!",
-                  count(*) filter (where counts_as_failed_task(t.processing_status) = 1)
-                      as "failed_tasks!",
-                  count(distinct t.user_processing_result_id) as "total_users!",
-                  count(distinct t.user_processing_result_id)
-                      filter (where t.processing_status = 'completed') as "successful_users!",
-                  count(distinct t.user_processing_result_id)
-                      filter (where counts_as_failed_task(t.processing_status) = 1) as "failed_users!"
-           from runs r
-           join workflows w on w.tenant_id = $1 and w.id = r.workflow_id
-           join task_processing_results t
-             on t.tenant_id = $1 and t.workflow_id = r.workflow_id and t.run_id = r.id
-           join tasks k on k.tenant_id = $1 and k.workflow_id = t.workflow_id and k.id = t.task_id
-           join task_definitions d on d.id = k.task_definition_id
-           where r.tenant_id = $1 and w.deleted_date_time is null
-             and r.scheduled_date_time >= $2 and r.scheduled_date_time < $3
+                  sum(p.total)::bigint as "total_tasks!",
+                  sum(p.successful)::bigint as "successful_tasks!",
+                  sum(p.failed)::bigint as "failed_tasks!",
+                  count(*) as "total_users!",
+                  count(*) filter (where p.successful > 0) as "successful_users!",
+                  count(*) filter (where p.failed > 0) as "failed_users!"
+           from per_user p
+           join task_definitions d on d.id = p.task_definition_id
            group by d.id
            order by "total_tasks!" desc, d.id"#,
         tenant.id(),
