@@ -14,8 +14,9 @@ use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::task_processing_result::TaskProcessingResultUpdate;
 use crate::domain::validation::ValidationError;
 use crate::domain::workflow::{
-    Activation, ExecutionConditions, ExecutionTrigger, NewTask, NewWorkflow, SubjectSet,
-    TimeBasedAttribute, Tree,
+    Activation, ExecutionConditions, ExecutionTrigger, NewTask, NewWorkflow, OnDemandExecutionOnly,
+    RuleBasedSubjectSet, SubjectSet, TimeBasedAttribute, TimeBasedAttributeTrigger, Tree,
+    TriggerAndScopeBasedConditions,
 };
 use crate::odata::Criteria;
 use crate::tenant::Tenant;
@@ -253,7 +254,7 @@ fn demo_workflow(index: u32, batch: &str) -> NewWorkflow {
                 "Send email to notify manager of user move",
                 "aab41899-9972-422a-9d97-f626014578b7",
             )],
-            ExecutionConditions::OnDemandExecutionOnly {},
+            ExecutionConditions::OnDemandExecutionOnly(OnDemandExecutionOnly {}),
         ),
     };
     NewWorkflow {
@@ -280,13 +281,13 @@ fn demo_workflow(index: u32, batch: &str) -> NewWorkflow {
 }
 
 fn trigger(attribute: TimeBasedAttribute, offset_in_days: i32) -> ExecutionConditions {
-    ExecutionConditions::TriggerAndScopeBasedConditions {
-        scope: SubjectSet::RuleBased {
+    ExecutionConditions::TriggerAndScopeBasedConditions(TriggerAndScopeBasedConditions {
+        scope: SubjectSet::RuleBased(RuleBasedSubjectSet {
             rule: "department eq 'Sales'".to_owned(),
-        },
-        trigger: ExecutionTrigger::TimeBasedAttribute {
+        }),
+        trigger: ExecutionTrigger::TimeBasedAttribute(TimeBasedAttributeTrigger {
             time_based_attribute: attribute,
             offset_in_days,
-        },
-    }
+        }),
+    })
 }

@@ -6,12 +6,18 @@
 //! takes objects there, and so does the service: fields of a struct type go
 //! through these functions (`#[serde(deserialize_with = "objects::one")]`), which
 //! accept a JSON object and nothing else.
+//!
+//! Polymorphic objects, told apart by `@odata.type`, are decoded by
+//! [`tagged!`]: serde's own tagged enums decode the variant from a buffer and
+//! lose the path to a bad value inside it, which [`variant`] keeps.
 
 use super::patch::Patch;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
 struct ObjectVisitor<T>(PhantomData<T>);
 
@@ -105,6 +111,114 @@ pub fn many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
     deserializer.deserialize_seq(ArrayVisitor(PhantomData))
 }
+
+/// Marks an error message that carries the path, within a polymorphic object,
+/// of the value at fault: `{MARK}{path}{MARK}{message}`. The body decoder puts
+/// the path after the property's own (`routes::body`).
+pub const NESTED_PATH_MARK: char = '\u{1f}';
+
+/// The path and message of an error message marked by [`variant`], if it is.
+pub fn nested_path(message: &str) -> Option<(&str, &str)> {
+    message
+        .strip_prefix(NESTED_PATH_MARK)?
+        .split_once(NESTED_PATH_MARK)
+}
+
+/// Decodes the rest of a polymorphic object (its `@odata.type` taken out) as
+/// the variant `T`, tracking the path, so that an error names where in the
+/// object the bad value is, below any path a deeper object names.
+pub fn variant<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    object: serde_json::Map<String, serde_json::Value>,
+) -> Result<T, E> {
+    serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let (path, message) = match nested_path(&inner) {
+            Some((deeper, message)) if path == "." => (deeper.to_owned(), message),
+            Some((deeper, message)) => (format!("{path}.{deeper}"), message),
+            None if path == "." => return E::custom(inner),
+            None => (path, inner.as_str()),
+        };
+        E::custom(format!(
+            "{NESTED_PATH_MARK}{path}{NESTED_PATH_MARK}{message}"
+        ))
+    })
+}
+
+/// The `@odata.type` of a polymorphic object, without its leading `#`, and the
+/// rest of the object.
+pub fn split_type<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<(String, serde_json::Map<String, serde_json::Value>), D::Error> {
+    let mut object: serde_json::Map<String, serde_json::Value> = one(deserializer)?;
+    match object.remove("@odata.type") {
+        Some(serde_json::Value::String(name)) => {
+            let name = name.strip_prefix('#').unwrap_or(&name).to_owned();
+            Ok((name, object))
+        }
+        Some(_) => Err(serde::de::Error::custom("@odata.type must be a string")),
+        None => Err(serde::de::Error::missing_field("@odata.type")),
+    }
+}
+
+/// The schema of a polymorphic object: one of the variants' objects, each with
+/// its `@odata.type` required beside its own properties (the document adds the
+/// spelling without the `#`).
+pub fn tagged_schema(variants: Vec<(&str, RefOr<Schema>)>) -> RefOr<Schema> {
+    let mut one_of = OneOfBuilder::new();
+    for (name, mut schema) in variants {
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            let tag = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([format!("#{name}")]));
+            object
+                .properties
+                .insert("@odata.type".to_owned(), tag.into());
+            object.required.push("@odata.type".to_owned());
+        }
+        one_of = one_of.item(schema);
+    }
+    one_of.into()
+}
+
+/// `Deserialize` and the schema of an enum of newtype variants told apart by
+/// `@odata.type` (written with or without its `#`), each variant decoded by
+/// [`variant`]; `$schema` names the schema in the document.
+macro_rules! tagged {
+    ($enum:ident as $schema:literal { $($name:literal => $variant:ident($type:ty),)* }) => {
+        impl<'de> serde::Deserialize<'de> for $enum {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$(concat!("#", $name)),*];
+                let (name, object) = $crate::domain::objects::split_type(deserializer)?;
+                match name.as_str() {
+                    $($name => $crate::domain::objects::variant(object).map($enum::$variant),)*
+                    _ => Err(serde::de::Error::unknown_variant(&format!("#{name}"), NAMES)),
+                }
+            }
+        }
+
+        impl utoipa::PartialSchema for $enum {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::domain::objects::tagged_schema(vec![
+                    $(($name, <$type as utoipa::PartialSchema>::schema()),)*
+                ])
+            }
+        }
+
+        impl utoipa::ToSchema for $enum {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($schema)
+            }
+
+            fn schemas(
+                schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+            ) {
+                $(<$type as utoipa::ToSchema>::schemas(schemas);)*
+            }
+        }
+    };
+}
+pub(crate) use tagged;
 
 #[cfg(test)]
 mod tests {

@@ -45,46 +45,64 @@ impl FromRequest for Tree {
     }
 }
 
-/// `workflowExecutionConditions`, polymorphic by `@odata.type`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(tag = "@odata.type", deny_unknown_fields)]
-#[schema(as = microsoft::graph::identityGovernance::workflowExecutionConditions)]
+/// `workflowExecutionConditions`, polymorphic by `@odata.type`. Each polymorphic
+/// type is decoded by `objects::tagged`, which keeps the path of a bad value
+/// inside it (`executionConditions.trigger.offsetInDays`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "@odata.type")]
 pub enum ExecutionConditions {
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.onDemandExecutionOnly",
-        alias = "microsoft.graph.identityGovernance.onDemandExecutionOnly"
-    )]
-    OnDemandExecutionOnly {},
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
-        alias = "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions"
-    )]
-    TriggerAndScopeBasedConditions {
-        #[serde(deserialize_with = "objects::one")]
-        scope: SubjectSet,
-        #[serde(deserialize_with = "objects::one")]
-        trigger: ExecutionTrigger,
-    },
+    #[serde(rename = "#microsoft.graph.identityGovernance.onDemandExecutionOnly")]
+    OnDemandExecutionOnly(OnDemandExecutionOnly),
+    #[serde(rename = "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions")]
+    TriggerAndScopeBasedConditions(TriggerAndScopeBasedConditions),
+}
+
+objects::tagged!(ExecutionConditions as "microsoft.graph.identityGovernance.workflowExecutionConditions" {
+    "microsoft.graph.identityGovernance.onDemandExecutionOnly" => OnDemandExecutionOnly(OnDemandExecutionOnly),
+    "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions" => TriggerAndScopeBasedConditions(TriggerAndScopeBasedConditions),
+});
+
+/// `onDemandExecutionOnly`: the workflow runs only when activated.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnDemandExecutionOnly {}
+
+/// `triggerAndScopeBasedConditions`: whom the workflow applies to, and when.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerAndScopeBasedConditions {
+    pub scope: SubjectSet,
+    pub trigger: ExecutionTrigger,
 }
 
 /// `subjectSet`: who a trigger-based workflow applies to.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(tag = "@odata.type", deny_unknown_fields)]
-#[schema(as = microsoft::graph::subjectSet)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "@odata.type")]
 pub enum SubjectSet {
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.ruleBasedSubjectSet",
-        alias = "microsoft.graph.identityGovernance.ruleBasedSubjectSet"
-    )]
-    RuleBased { rule: String },
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.groupBasedSubjectSet",
-        alias = "microsoft.graph.identityGovernance.groupBasedSubjectSet"
-    )]
-    GroupBased {
-        #[serde(deserialize_with = "objects::many")]
-        groups: Vec<GroupRef>,
-    },
+    #[serde(rename = "#microsoft.graph.identityGovernance.ruleBasedSubjectSet")]
+    RuleBased(RuleBasedSubjectSet),
+    #[serde(rename = "#microsoft.graph.identityGovernance.groupBasedSubjectSet")]
+    GroupBased(GroupBasedSubjectSet),
+}
+
+objects::tagged!(SubjectSet as "microsoft.graph.subjectSet" {
+    "microsoft.graph.identityGovernance.ruleBasedSubjectSet" => RuleBased(RuleBasedSubjectSet),
+    "microsoft.graph.identityGovernance.groupBasedSubjectSet" => GroupBased(GroupBasedSubjectSet),
+});
+
+/// `ruleBasedSubjectSet`: the users a filter over their properties selects.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleBasedSubjectSet {
+    pub rule: String,
+}
+
+/// `groupBasedSubjectSet`: the members of the groups.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBasedSubjectSet {
+    #[serde(deserialize_with = "objects::many")]
+    pub groups: Vec<GroupRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
@@ -95,42 +113,56 @@ pub struct GroupRef {
 }
 
 /// `workflowExecutionTrigger`: when a trigger-based workflow runs.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(tag = "@odata.type", deny_unknown_fields)]
-#[schema(as = microsoft::graph::identityGovernance::workflowExecutionTrigger)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "@odata.type")]
 pub enum ExecutionTrigger {
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
-        alias = "microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
-        rename_all = "camelCase"
-    )]
-    TimeBasedAttribute {
-        time_based_attribute: TimeBasedAttribute,
-        #[serde(deserialize_with = "offset_in_days")]
-        #[schema(minimum = -180, maximum = 180)]
-        offset_in_days: i32,
-    },
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.attributeChangeTrigger",
-        alias = "microsoft.graph.identityGovernance.attributeChangeTrigger",
-        rename_all = "camelCase"
-    )]
-    AttributeChange {
-        #[serde(deserialize_with = "objects::many")]
-        trigger_attributes: Vec<TriggerAttribute>,
-    },
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.membershipChangeTrigger",
-        alias = "microsoft.graph.identityGovernance.membershipChangeTrigger",
-        rename_all = "camelCase"
-    )]
-    MembershipChange { change_type: MembershipChangeType },
-    #[serde(
-        rename = "#microsoft.graph.identityGovernance.userInactivityTrigger",
-        alias = "microsoft.graph.identityGovernance.userInactivityTrigger",
-        rename_all = "camelCase"
-    )]
-    UserInactivity { inactivity_period_in_days: u32 },
+    #[serde(rename = "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger")]
+    TimeBasedAttribute(TimeBasedAttributeTrigger),
+    #[serde(rename = "#microsoft.graph.identityGovernance.attributeChangeTrigger")]
+    AttributeChange(AttributeChangeTrigger),
+    #[serde(rename = "#microsoft.graph.identityGovernance.membershipChangeTrigger")]
+    MembershipChange(MembershipChangeTrigger),
+    #[serde(rename = "#microsoft.graph.identityGovernance.userInactivityTrigger")]
+    UserInactivity(UserInactivityTrigger),
+}
+
+objects::tagged!(ExecutionTrigger as "microsoft.graph.identityGovernance.workflowExecutionTrigger" {
+    "microsoft.graph.identityGovernance.timeBasedAttributeTrigger" => TimeBasedAttribute(TimeBasedAttributeTrigger),
+    "microsoft.graph.identityGovernance.attributeChangeTrigger" => AttributeChange(AttributeChangeTrigger),
+    "microsoft.graph.identityGovernance.membershipChangeTrigger" => MembershipChange(MembershipChangeTrigger),
+    "microsoft.graph.identityGovernance.userInactivityTrigger" => UserInactivity(UserInactivityTrigger),
+});
+
+/// `timeBasedAttributeTrigger`: days before or after a date of the user's.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TimeBasedAttributeTrigger {
+    pub time_based_attribute: TimeBasedAttribute,
+    #[serde(deserialize_with = "offset_in_days")]
+    #[schema(minimum = -180, maximum = 180)]
+    pub offset_in_days: i32,
+}
+
+/// `attributeChangeTrigger`: a change to one of the user's attributes.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttributeChangeTrigger {
+    #[serde(deserialize_with = "objects::many")]
+    pub trigger_attributes: Vec<TriggerAttribute>,
+}
+
+/// `membershipChangeTrigger`: the user joining or leaving a group of the scope.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MembershipChangeTrigger {
+    pub change_type: MembershipChangeType,
+}
+
+/// `userInactivityTrigger`: days without a sign-in.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserInactivityTrigger {
+    pub inactivity_period_in_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]

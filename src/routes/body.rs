@@ -1,6 +1,7 @@
 //! Request bodies: `application/json` only, bounded in size, decoded so that every
 //! error names the property at fault.
 
+use crate::domain::objects;
 use crate::error::GraphError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -109,6 +110,12 @@ fn describe(error: serde_path_to_error::Error<serde_json::Error>, bytes: &[u8]) 
             let reason = full
                 .rsplit_once(" at line ")
                 .map_or(full.as_str(), |(reason, _)| reason);
+            // A value inside a polymorphic object carries its path within it.
+            let (path, reason) = match objects::nested_path(reason) {
+                Some((nested, reason)) if path == "." => (nested.to_owned(), reason),
+                Some((nested, reason)) => (format!("{path}.{nested}"), reason),
+                None => (path, reason),
+            };
             if path == "." {
                 GraphError::invalid_request(format!("Invalid request body: {reason}."))
             } else {

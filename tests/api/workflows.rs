@@ -133,10 +133,6 @@ async fn invalid_workflows_are_400s_naming_the_property() {
             "executionConditions",
         ),
         (
-            edit(&|b| b["executionConditions"]["trigger"]["offsetInDays"] = json!(181)),
-            "offsetInDays",
-        ),
-        (
             edit(&|b| b["tasks"][0]["taskDefinitionId"] = json!("not-a-uuid")),
             "tasks[0].taskDefinitionId",
         ),
@@ -162,6 +158,72 @@ async fn invalid_workflows_are_400s_naming_the_property() {
     }
     assert_eq!(app.count("workflows").await, 0);
     assert_eq!(app.count("tasks").await, 0);
+}
+
+/// A bad value nested inside a body is named by its full path, through the
+/// polymorphic objects (`@odata.type`) and arrays on the way.
+#[tokio::test]
+async fn a_nested_bad_value_is_named_by_its_full_path() {
+    let app = TestApp::spawn().await;
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut body = workflow_body("Nested");
+        f(&mut body);
+        body
+    };
+    let group_scope = json!({
+        "@odata.type": "#microsoft.graph.identityGovernance.groupBasedSubjectSet",
+        "groups": [{"id": "not-a-uuid"}]
+    });
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            edit(&|b| b["executionConditions"]["trigger"]["offsetInDays"] = json!(181)),
+            "'executionConditions.trigger.offsetInDays': offsetInDays must be between -180 and 180, not 181",
+        ),
+        (
+            edit(&|b| b["executionConditions"]["trigger"]["timeBasedAttribute"] = json!("birthday")),
+            "'executionConditions.trigger.timeBasedAttribute': unknown variant `birthday`",
+        ),
+        (
+            edit(&|b| b["executionConditions"]["scope"]["rule"] = json!(5)),
+            "'executionConditions.scope.rule': invalid type: integer `5`, expected a string",
+        ),
+        (
+            edit(&|b| b["executionConditions"]["scope"] = group_scope.clone()),
+            "'executionConditions.scope.groups[0].id'",
+        ),
+        (
+            edit(&|b| b["executionConditions"]["trigger"]["colour"] = json!("red")),
+            "'executionConditions.trigger.colour': unknown field `colour`",
+        ),
+        (
+            edit(&|b| b["tasks"][1]["arguments"][0]["value"] = json!(5)),
+            "'tasks[1].arguments[0].value'",
+        ),
+    ];
+    for (body, names) in &cases {
+        let message = app
+            .post(&format!("/{LIVE}"), body)
+            .await
+            .assert_error(400, "invalidRequest");
+        assert!(message.contains(names), "'{message}' does not name {names}");
+    }
+    let workflow = app.create_workflow("Versioned").await;
+    let mut version = json!({"workflow": workflow_body("Versioned")});
+    version["workflow"]["executionConditions"]["trigger"]["offsetInDays"] = json!(-181);
+    let message = app
+        .post(
+            &format!(
+                "/{LIVE}/{}/createNewVersion",
+                workflow["id"].as_str().unwrap()
+            ),
+            &version,
+        )
+        .await
+        .assert_error(400, "invalidRequest");
+    assert!(
+        message.contains("'workflow.executionConditions.trigger.offsetInDays'"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
