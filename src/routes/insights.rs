@@ -13,8 +13,11 @@ use crate::domain::insights::{
 use crate::error::GraphError;
 use crate::openapi::Operation;
 use crate::state::AppState;
+use crate::tenant::Tenant;
 use crate::wire::Wire;
-use actix_web::{web, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -53,42 +56,77 @@ pub fn routes() -> Node {
         ))
 }
 
-/// The window of the function the path names.
-fn window(path: web::Path<String>) -> Result<SummaryWindow, GraphError> {
-    SummaryWindow::parse(&path.into_inner())
+/// What every insight reads: the pool, the tenant, the window its path names,
+/// and how to answer.
+struct Insight {
+    state: web::Data<AppState>,
+    tenant: Tenant,
+    window: SummaryWindow,
+    wire: Wire,
 }
 
-async fn processed_summary(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    path: web::Path<String>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let window = window(path)?;
+impl FromRequest for Insight {
+    type Error = GraphError;
+    type Future = LocalBoxFuture<'static, Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = (
+            web::Data::<AppState>::from_request(request, payload),
+            Authorized::<ReadReports>::from_request(request, payload),
+            web::Path::<String>::from_request(request, payload),
+            Wire::from_request(request, payload),
+        );
+        Box::pin(async move {
+            let state = parts
+                .0
+                .await
+                .map_err(|error| GraphError::internal(&error))?;
+            let tenant = parts.1.await?.tenant;
+            let function = parts
+                .2
+                .await
+                .map_err(|error| GraphError::internal(&error))?;
+            Ok(Self {
+                state,
+                tenant,
+                window: SummaryWindow::parse(&function.into_inner())?,
+                wire: parts.3.await?,
+            })
+        })
+    }
+}
+
+async fn processed_summary(insight: Insight) -> Result<HttpResponse, GraphError> {
+    let Insight {
+        state,
+        tenant,
+        window,
+        wire,
+    } = insight;
     let summary =
         db::insights::processed_summary(&state.pool, tenant, window.start, window.end).await?;
     wire.value(&format!("{TYPES}workflowsInsightsSummary"), summary)
 }
 
-async fn processed_by_category(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    path: web::Path<String>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let window = window(path)?;
+async fn processed_by_category(insight: Insight) -> Result<HttpResponse, GraphError> {
+    let Insight {
+        state,
+        tenant,
+        window,
+        wire,
+    } = insight;
     let counts =
         db::insights::processed_by_category(&state.pool, tenant, window.start, window.end).await?;
     wire.value(&format!("{TYPES}workflowsInsightsByCategory"), counts)
 }
 
-async fn top_workflows(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    path: web::Path<String>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let window = window(path)?;
+async fn top_workflows(insight: Insight) -> Result<HttpResponse, GraphError> {
+    let Insight {
+        state,
+        tenant,
+        window,
+        wire,
+    } = insight;
     let workflows =
         db::insights::workflows_processed(&state.pool, tenant, window.start, window.end).await?;
     let value = workflows
@@ -101,19 +139,19 @@ async fn top_workflows(
     )
 }
 
-async fn top_tasks(
-    state: web::Data<AppState>,
-    Authorized { tenant, .. }: Authorized<ReadReports>,
-    path: web::Path<String>,
-    wire: Wire,
-) -> Result<HttpResponse, GraphError> {
-    let window = window(path)?;
-    let definitions =
+async fn top_tasks(insight: Insight) -> Result<HttpResponse, GraphError> {
+    let Insight {
+        state,
+        tenant,
+        window,
+        wire,
+    } = insight;
+    let value =
         db::insights::task_definitions_processed(&state.pool, tenant, window.start, window.end)
             .await?;
     wire.value(
         &format!("Collection({TYPES}topTasksInsightsSummary)"),
-        TopTasksJson { value: definitions },
+        TopTasksJson { value },
     )
 }
 
