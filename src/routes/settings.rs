@@ -6,6 +6,7 @@ use super::body::GraphJson;
 use super::tree::Node;
 use crate::auth::{Authorized, ReadSettings, WriteSettings};
 use crate::db;
+use crate::domain::objects;
 use crate::domain::patch::Patch;
 use crate::domain::settings::{TenantSettings, TenantSettingsUpdate};
 use crate::domain::validation::{check_odata_type, ValidationError};
@@ -100,7 +101,7 @@ pub struct SettingsPatchBody {
     #[serde(default)]
     #[schema(value_type = i32, minimum = 1, maximum = 24)]
     workflow_schedule_interval_in_hours: Patch<i32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "objects::patch")]
     #[schema(value_type = EmailSettingsPatchBody)]
     email_settings: Patch<EmailSettingsPatchBody>,
 }

@@ -290,6 +290,7 @@ async fn check_against_catalog(
 #[serde(deny_unknown_fields)]
 #[schema(as = createNewVersionRequest)]
 pub struct NewVersionBody {
+    #[serde(deserialize_with = "objects::one")]
     workflow: WorkflowBody,
 }
 

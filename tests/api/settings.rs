@@ -98,6 +98,8 @@ async fn bad_settings_are_refused_naming_the_property() {
             "'emailSettings.useCompanyBranding'",
         ),
         (json!({"emailSettings": {"logo": "x"}}), "logo"),
+        (json!({"emailSettings": [null, null]}), "'emailSettings'"),
+        (json!({"emailSettings": "contoso.com"}), "'emailSettings'"),
         (json!({"id": "x"}), "id"),
     ] {
         let refused = patch(&app, &body).await;

@@ -366,6 +366,7 @@ async fn a_new_version_is_validated_as_a_create_is_and_refused_whole() {
             "property 'workflow'",
         ),
         (json!({}), "missing field `workflow`"),
+        (json!({"workflow": ["leaver"]}), "property 'workflow'"),
     ] {
         let refused = app.post(&path, &body).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
