@@ -10,6 +10,7 @@ use crate::tenant::Tenant;
 use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use std::collections::HashMap;
+use std::hash::Hash;
 use uuid::Uuid;
 
 const COLUMNS: &str =
@@ -99,8 +100,8 @@ pub async fn of_every_version(
     tenant: Tenant,
     workflow_id: Uuid,
 ) -> Result<HashMap<i32, Vec<Task>>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, VersionTaskRow>(
-        "select workflow_version, id, execution_sequence, display_name, description,
+    let rows = sqlx::query_as::<_, GroupedTaskRow<i32>>(
+        "select workflow_version as group_key, id, execution_sequence, display_name, description,
                 task_definition_id, category, continue_on_error, is_enabled, arguments
          from tasks
          where tenant_id = $1 and workflow_id = $2
@@ -110,21 +111,22 @@ pub async fn of_every_version(
     .bind(workflow_id)
     .fetch_all(executor)
     .await?;
-    let mut tasks: HashMap<i32, Vec<Task>> = HashMap::new();
-    for row in rows {
-        tasks
-            .entry(row.workflow_version)
-            .or_default()
-            .push(row.task.into());
-    }
-    Ok(tasks)
+    Ok(by_group(rows))
 }
 
-#[derive(sqlx::FromRow)]
-struct VersionTaskRow {
-    workflow_version: i32,
-    #[sqlx(flatten)]
-    task: TaskRow,
+/// The tasks of every version of a workflow, by id: what `$expand=task` finds
+/// the task of a result or a report in.
+pub async fn of_every_version_by_id(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    workflow_id: Uuid,
+) -> Result<HashMap<Uuid, Task>, sqlx::Error> {
+    let tasks = of_every_version(executor, tenant, workflow_id).await?;
+    Ok(tasks
+        .into_values()
+        .flatten()
+        .map(|task| (task.id, task))
+        .collect())
 }
 
 /// The tasks of the current versions of several workflows, by workflow, each in
@@ -134,8 +136,8 @@ pub async fn of_workflows(
     tenant: Tenant,
     workflow_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Task>>, sqlx::Error> {
-    let rows = sqlx::query_as::<_, WorkflowTaskRow>(
-        "select t.workflow_id, t.id, t.execution_sequence, t.display_name, t.description,
+    let rows = sqlx::query_as::<_, GroupedTaskRow<Uuid>>(
+        "select t.workflow_id as group_key, t.id, t.execution_sequence, t.display_name, t.description,
                 t.task_definition_id, t.category, t.continue_on_error, t.is_enabled, t.arguments
          from tasks t
          join workflows w on w.tenant_id = t.tenant_id and w.id = t.workflow_id
@@ -146,21 +148,28 @@ pub async fn of_workflows(
     .bind(workflow_ids)
     .fetch_all(pool)
     .await?;
-    let mut tasks: HashMap<Uuid, Vec<Task>> = HashMap::new();
+    Ok(by_group(rows))
+}
+
+/// A task read with the key of its group (`group_key`: a workflow, a version, a
+/// template), for reads of the tasks of several groups at once.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupedTaskRow<K> {
+    group_key: K,
+    #[sqlx(flatten)]
+    task: TaskRow,
+}
+
+/// The tasks of `rows` by group, each group in the order of the rows.
+pub(crate) fn by_group<K: Eq + Hash>(rows: Vec<GroupedTaskRow<K>>) -> HashMap<K, Vec<Task>> {
+    let mut tasks: HashMap<K, Vec<Task>> = HashMap::new();
     for row in rows {
         tasks
-            .entry(row.workflow_id)
+            .entry(row.group_key)
             .or_default()
             .push(row.task.into());
     }
-    Ok(tasks)
-}
-
-#[derive(sqlx::FromRow)]
-struct WorkflowTaskRow {
-    workflow_id: Uuid,
-    #[sqlx(flatten)]
-    task: TaskRow,
+    tasks
 }
 
 /// The task a taskProcessingResult ran.

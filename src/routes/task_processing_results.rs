@@ -247,12 +247,7 @@ impl Served for TaskProcessingResults {
             return Ok(HashMap::new());
         }
         // A result may be of a task of any version.
-        let tasks = db::tasks::of_every_version(pool, tenant, scope.workflow_id()).await?;
-        Ok(tasks
-            .into_values()
-            .flatten()
-            .map(|task| (task.id, task))
-            .collect())
+        Ok(db::tasks::of_every_version_by_id(pool, tenant, scope.workflow_id()).await?)
     }
 
     fn render(

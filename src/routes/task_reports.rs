@@ -10,11 +10,11 @@ use crate::auth::{Authorized, ReadReports};
 use crate::db;
 use crate::db::task_processing_results::{Scope, TaskProcessingResults};
 use crate::db::task_reports::TaskReports;
+use crate::db::tasks::Tasks;
 use crate::db::Pool;
 use crate::domain::enums::EvolvableMembers;
 use crate::domain::keys::{
-    Address, Addressed, EntitySet, TaskKey, TaskReportKey, TaskReportResultKey, WorkflowKey,
-    TASK_REPORTS,
+    Address, Addressed, EntitySet, TaskReportKey, TaskReportResultKey, WorkflowKey, TASK_REPORTS,
 };
 use crate::domain::task_report::TaskReport;
 use crate::domain::workflow::{Task, Tree};
@@ -89,12 +89,7 @@ impl Served for TaskReports {
         if !wire.expands("task") {
             return Ok(HashMap::new());
         }
-        let tasks = db::tasks::of_every_version(pool, tenant, workflow.workflow_id).await?;
-        Ok(tasks
-            .into_values()
-            .flatten()
-            .map(|task| (task.id, task))
-            .collect())
+        Ok(db::tasks::of_every_version_by_id(pool, tenant, workflow.workflow_id).await?)
     }
 
     fn render(
@@ -158,14 +153,10 @@ async fn task(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     match db::task_reports::task(&state.pool, tenant, tree, key).await? {
-        Some(task) => {
-            let task_key = TaskKey {
-                workflow_id: key.workflow_id,
-                version_number: None,
-                task_id: task.id,
-            };
-            wire.ok(&task_key.address(tree), TaskJson::new(task, wire.evolvable))
-        }
+        Some(task) => wire.ok(
+            &Tasks::address(tree, key.workflow().current_version(), &task),
+            TaskJson::new(task, wire.evolvable),
+        ),
         None => Err(not_found(&state, tenant, key.address(tree)).await),
     }
 }

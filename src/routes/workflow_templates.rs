@@ -6,7 +6,7 @@ use super::collection::{self, CollectionPath, ItemPath, Served};
 use super::tree::Node;
 use crate::auth::ReadCatalog;
 use crate::db::page::{Collection, Identified};
-use crate::db::tasks::TaskRow;
+use crate::db::tasks::{self, GroupedTaskRow, TaskRow};
 use crate::db::Pool;
 use crate::domain::enums::{EvolvableMembers, WorkflowCategory};
 use crate::domain::keys::{Address, Addressed, EntitySet};
@@ -155,21 +155,15 @@ impl Served for WorkflowTemplates {
         if !wire.expands("tasks") {
             return Ok(None);
         }
-        let rows = sqlx::query_as::<_, TemplateTaskRow>(
-            "select t.template_id, t.id, t.execution_sequence, t.display_name, t.description,
+        let rows = sqlx::query_as::<_, GroupedTaskRow<Uuid>>(
+            "select t.template_id as group_key, t.id, t.execution_sequence, t.display_name, t.description,
                     t.task_definition_id, t.category, t.continue_on_error, t.is_enabled, t.arguments
              from workflow_template_tasks t
              order by t.template_id, t.execution_sequence",
         )
         .fetch_all(pool)
         .await?;
-        let mut tasks: HashMap<Uuid, Vec<Task>> = HashMap::new();
-        for row in rows {
-            tasks
-                .entry(row.template_id)
-                .or_default()
-                .push(row.task.into());
-        }
+        let tasks = tasks::by_group(rows);
         Ok(Some(tasks))
     }
 
@@ -193,13 +187,6 @@ impl Served for WorkflowTemplates {
             tasks,
         }
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct TemplateTaskRow {
-    template_id: Uuid,
-    #[sqlx(flatten)]
-    task: TaskRow,
 }
 
 impl CollectionPath<WorkflowTemplates> for () {
