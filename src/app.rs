@@ -9,7 +9,7 @@ use crate::rate_limit::{self, RateLimiter};
 use crate::shutdown::{self, StopSignals};
 use crate::state::{AppState, Loopback};
 use crate::wire::PublicBaseUrl;
-use crate::{db, metrics, purge, routes};
+use crate::{db, engine, metrics, purge, routes};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -38,6 +38,8 @@ pub enum StartupError {
     Listen(#[from] std::io::Error),
     #[error("could not set up authentication: {0}")]
     Auth(#[from] auth::SetupError),
+    #[error("could not set up the engine: {0}")]
+    Engine(String),
 }
 
 pub struct Application {
@@ -96,6 +98,7 @@ impl Application {
             settings.deleted_retention,
             settings.purge_interval,
         ));
+        engine::spawn(&state.pool, &settings.engine).map_err(StartupError::Engine)?;
         let pool = state.pool.clone();
         let server = HttpServer::new(move || {
             App::new()

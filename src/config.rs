@@ -57,6 +57,29 @@ pub struct Settings {
     pub purge_interval: Duration,
     /// `LCW_AUTH_*`: how bearer tokens are validated.
     pub auth: AuthSettings,
+    pub engine: EngineSettings,
+}
+
+/// The engine that runs workflows: its workers, the scheduler, and where email
+/// goes.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Workers processing queued users in this process; 0: none.
+    pub workers: usize,
+    /// How long a claimed user stays with its worker before another may take it.
+    pub lease: Duration,
+    /// How long an idle worker waits before it looks for work again.
+    pub poll: Duration,
+    /// How many users a worker claims at once.
+    pub batch: i64,
+    /// How often this process runs a scheduling pass; None: never.
+    pub scheduler_tick: Option<Duration>,
+    /// The SMTP server email tasks send through (`smtp://host:port`); None:
+    /// email tasks fail, saying so.
+    pub smtp_url: Option<String>,
+    /// The sender of email tasks, unless the tenant's settings name a sender
+    /// domain.
+    pub smtp_from: String,
 }
 
 /// Each tenant's allowance: `per_second` requests, in bursts of up to `burst`.
@@ -210,6 +233,37 @@ impl Settings {
                 "LCW_PURGE_INTERVAL_SECS",
             )?),
             auth: AuthSettings::from_lookup(&get)?,
+            engine: EngineSettings::from_lookup(&get)?,
+        })
+    }
+}
+
+impl EngineSettings {
+    fn from_lookup(get: &impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
+        let scheduler_secs: u64 = parse_or(
+            get("LCW_SCHEDULER_TICK_SECS"),
+            "LCW_SCHEDULER_TICK_SECS",
+            Some(300),
+        )?;
+        Ok(Self {
+            workers: parse_or(get("LCW_ENGINE_WORKERS"), "LCW_ENGINE_WORKERS", Some(2))?,
+            lease: Duration::from_secs(positive(
+                parse_or(
+                    get("LCW_ENGINE_LEASE_SECS"),
+                    "LCW_ENGINE_LEASE_SECS",
+                    Some(300),
+                )?,
+                "LCW_ENGINE_LEASE_SECS",
+            )?),
+            poll: milliseconds(get, "LCW_ENGINE_POLL_MS", 1_000)?,
+            batch: positive(
+                parse_or(get("LCW_ENGINE_BATCH"), "LCW_ENGINE_BATCH", Some(16))?,
+                "LCW_ENGINE_BATCH",
+            )?,
+            scheduler_tick: (scheduler_secs > 0).then(|| Duration::from_secs(scheduler_secs)),
+            smtp_url: get("LCW_SMTP_URL"),
+            smtp_from: get("LCW_SMTP_FROM")
+                .unwrap_or_else(|| "lifecycle-workflows@localhost".to_owned()),
         })
     }
 }

@@ -1,8 +1,10 @@
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::auth::{self, TokenRequest};
-use lifecycle_workflows::config::Settings;
+use lifecycle_workflows::config::{EngineSettings, Settings};
+use lifecycle_workflows::engine::{self, scheduler};
 use lifecycle_workflows::shutdown::StopSignals;
 use lifecycle_workflows::tenant::Tenant;
 use lifecycle_workflows::{db, seed, telemetry};
@@ -55,8 +57,34 @@ enum Command {
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
     },
+    /// Run scheduling passes: every tenant's enabled, scheduling-enabled
+    /// workflows start scheduled runs for the users their triggers pick. Without
+    /// --once, a pass every LCW_SCHEDULER_TICK_SECS, as `serve` does.
+    Schedule {
+        /// Run one pass over every such workflow, due or not, and exit.
+        #[arg(long)]
+        once: bool,
+        /// The moment the pass evaluates triggers at (RFC 3339); by default now.
+        #[arg(long, value_name = "TIME", value_parser = parse_time, requires = "once")]
+        at: Option<DateTime<Utc>>,
+        /// List who would be picked, and why, without writing anything.
+        #[arg(long, requires = "once")]
+        dry_run: bool,
+    },
+    /// Process queued users (of scheduled and activated runs) with the engine's
+    /// workers, as `serve` does; with --until-idle, exit once none is left.
+    Work {
+        #[arg(long)]
+        until_idle: bool,
+    },
     /// Print the OpenAPI 3.1 document the service serves at /openapi.json.
     Openapi,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|error| format!("'{text}' is not an RFC 3339 time ({error})"))
 }
 
 #[actix_web::main]
@@ -105,6 +133,14 @@ async fn main() -> ExitCode {
         Command::Serve => {
             telemetry::init(settings.log_format);
             serve(settings).await
+        }
+        Command::Schedule { once, at, dry_run } => {
+            telemetry::init(settings.log_format);
+            schedule(settings, once, at, dry_run).await
+        }
+        Command::Work { until_idle } => {
+            telemetry::init(settings.log_format);
+            work(settings, until_idle).await
         }
         Command::Openapi => {
             println!("{}", lifecycle_workflows::routes::openapi_json());
@@ -166,6 +202,79 @@ async fn seed_tenant(
         seeded.user_processing_results,
         seeded.task_processing_results,
     );
+    Ok(())
+}
+
+async fn schedule(
+    settings: Settings,
+    once: bool,
+    at: Option<DateTime<Utc>>,
+    dry_run: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    migrate(&settings).await?;
+    let pool = db::pool(&settings);
+    if !once {
+        let tick = settings
+            .engine
+            .scheduler_tick
+            .ok_or("LCW_SCHEDULER_TICK_SECS is 0: no passes to run (use --once)")?;
+        let engine = EngineSettings {
+            workers: 0,
+            scheduler_tick: Some(tick),
+            ..settings.engine
+        };
+        engine::spawn(&pool, &engine)?;
+        StopSignals::catch()?.received().await;
+        return Ok(());
+    }
+    let pass = scheduler::Pass {
+        at: at.unwrap_or_else(Utc::now),
+        every_workflow: true,
+        dry_run,
+    };
+    for scheduled in scheduler::pass(&pool, pass).await? {
+        let outcome = match scheduled.run_id {
+            Some(run) => format!("run {run}"),
+            None if dry_run && !scheduled.picks.is_empty() => "would start a run".to_owned(),
+            None => "no run".to_owned(),
+        };
+        println!(
+            "tenant {} workflow {} '{}' version {}: {} users picked, {outcome}",
+            scheduled.tenant.id(),
+            scheduled.workflow_id,
+            scheduled.display_name,
+            scheduled.version,
+            scheduled.picks.len(),
+        );
+        for pick in &scheduled.picks {
+            println!(
+                "  {} {}: {} (trigger date {})",
+                pick.subject_id,
+                pick.user_principal_name,
+                pick.reason,
+                pick.trigger_date_time.to_rfc3339(),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn work(settings: Settings, until_idle: bool) -> Result<(), Box<dyn std::error::Error>> {
+    migrate(&settings).await?;
+    let pool = db::pool(&settings);
+    if until_idle {
+        let worker = engine::worker(&pool, &settings.engine)?;
+        let processed = engine::work_until_idle(&worker).await?;
+        println!("processed {processed} users");
+        return Ok(());
+    }
+    let engine = EngineSettings {
+        workers: settings.engine.workers.max(1),
+        scheduler_tick: None,
+        ..settings.engine
+    };
+    engine::spawn(&pool, &engine)?;
+    StopSignals::catch()?.received().await;
     Ok(())
 }
 

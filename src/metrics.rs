@@ -11,6 +11,10 @@ pub const REQUESTS: &str = "http_requests_total";
 pub const REQUEST_DURATION: &str = "http_request_duration_seconds";
 pub const IN_FLIGHT: &str = "http_requests_in_flight";
 pub const ROWS_CREATED: &str = "rows_created_total";
+pub const ENGINE_RUNS: &str = "engine_runs_total";
+pub const ENGINE_TASKS: &str = "engine_tasks_total";
+pub const ENGINE_QUEUE_DEPTH: &str = "engine_queue_depth";
+pub const ENGINE_QUEUE_OLDEST_AGE: &str = "engine_queue_oldest_age_seconds";
 const POOL_CONNECTIONS: &str = "db_pool_connections";
 const POOL_MAX: &str = "db_pool_max_connections";
 const POOL_WAITING: &str = "db_pool_waiting_requests";
@@ -54,6 +58,23 @@ pub async fn upkeep(handle: PrometheusHandle) {
 /// `userProcessingResult`, `taskProcessingResult`).
 pub fn rows_created(resource: &'static str, rows: u64) {
     metrics::counter!(ROWS_CREATED, "resource" => resource).increment(rows);
+}
+
+/// Counts a run the engine started (`status` "inProgress") or ended (its final
+/// status).
+pub fn engine_run(status: &'static str) {
+    metrics::counter!(ENGINE_RUNS, "status" => status).increment(1);
+}
+
+/// Counts a task the engine ended, by definition and status.
+pub fn engine_task(definition: String, status: &'static str) {
+    metrics::counter!(ENGINE_TASKS, "definition" => definition, "status" => status).increment(1);
+}
+
+/// The engine's queue: users waiting, and how long the oldest has waited.
+pub fn engine_queue(depth: i64, oldest_age_seconds: f64) {
+    metrics::gauge!(ENGINE_QUEUE_DEPTH).set(depth as f64);
+    metrics::gauge!(ENGINE_QUEUE_OLDEST_AGE).set(oldest_age_seconds);
 }
 
 /// The Prometheus text, with the pool's gauges read now.

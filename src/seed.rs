@@ -8,13 +8,13 @@ use crate::db::page::{self, After, PageRequest};
 use crate::db::task_processing_results::{Scope, TaskProcessingResults};
 use crate::db::transaction::Writer;
 use crate::db::{self, Pool};
-use crate::domain::enums::{ProcessingStatus, WorkflowCategory};
+use crate::domain::enums::{ProcessingStatus, WorkflowCategory, WorkflowExecutionType};
 use crate::domain::keys::{RunKey, TaskProcessingResultRef, UserProcessingResultRef};
 use crate::domain::patch::{Patch, ProcessingUpdate};
 use crate::domain::task_processing_result::TaskProcessingResultUpdate;
 use crate::domain::validation::ValidationError;
 use crate::domain::workflow::{
-    Activation, ExecutionConditions, ExecutionTrigger, NewTask, NewWorkflow, OnDemandExecutionOnly,
+    ExecutionConditions, ExecutionTrigger, NewTask, NewWorkflow, OnDemandExecutionOnly,
     RuleBasedSubjectSet, SubjectSet, TimeBasedAttribute, TimeBasedAttributeTrigger, Tree,
     TriggerAndScopeBasedConditions,
 };
@@ -83,17 +83,15 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
                 workflow_id,
                 run_id: Uuid::now_v7(),
             };
-            let activation = Activation::new(subjects.to_vec())?;
+            let start = db::runs::Start {
+                execution_type: WorkflowExecutionType::OnDemand,
+                scheduled_date_time: Utc::now(),
+                subjects,
+                by_engine: false,
+            };
             let created = writer
                 .run(async |connection| {
-                    db::workflows::activate(
-                        connection,
-                        tenant,
-                        workflow_id,
-                        run.run_id,
-                        &activation,
-                    )
-                    .await
+                    db::runs::start(connection, tenant, workflow_id, run.run_id, &start).await
                 })
                 .await?
                 .unwrap_or_default();
@@ -106,7 +104,10 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
             progress(seeded.task_processing_results);
         }
         if index % DELETED_EVERY == DELETED_EVERY - 1 {
-            db::workflows::soft_delete(pool, plan.tenant, workflow_id).await?;
+            pool.run(async |connection| {
+                db::workflows::soft_delete(connection, plan.tenant, workflow_id).await
+            })
+            .await?;
             seeded.deleted_workflows += 1;
         }
     }

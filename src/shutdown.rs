@@ -25,6 +25,12 @@ impl StopSignals {
         })
     }
 
+    /// Waits for the first stop signal (for the processes that serve no HTTP).
+    pub async fn received(mut self) {
+        let signal = self.first().await;
+        tracing::info!(signal, "stopping");
+    }
+
     async fn first(&mut self) -> &'static str {
         tokio::select! {
             _ = self.terminate.recv() => "SIGTERM",

@@ -1,7 +1,9 @@
 //! Postgres access: one file per table family, free functions over a pool or a
 //! connection, one SQL statement per operation where the operation allows.
 
+pub mod actions;
 pub mod counters;
+pub mod engine;
 pub mod enums;
 pub mod error;
 pub mod idempotency;
@@ -10,6 +12,7 @@ pub mod locate;
 pub mod page;
 pub mod pool;
 pub mod runs;
+pub mod schedule;
 pub mod settings;
 pub mod task_definitions;
 pub mod task_processing_results;

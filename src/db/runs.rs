@@ -60,6 +60,82 @@ pub async fn create(
     Ok(row.map(Run::from))
 }
 
+/// A run to start for subjects: by activation (onDemand) or by the scheduler.
+pub struct Start<'a> {
+    pub execution_type: WorkflowExecutionType,
+    pub scheduled_date_time: DateTime<Utc>,
+    pub subjects: &'a [Uuid],
+    /// Whether the engine processes it (otherwise its outcomes are recorded
+    /// through the API, as the seed does).
+    pub by_engine: bool,
+}
+
+/// Starts a run of a live workflow's current version, in one statement: a
+/// queued run, a queued userProcessingResult per subject and a queued
+/// taskProcessingResult per enabled task and subject, and, for the engine, a
+/// queue entry per subject. The number of taskProcessingResults created; None
+/// when no live workflow has the id.
+pub async fn start(
+    connection: &mut WriteConnection<'_>,
+    tenant: Tenant,
+    workflow_id: Uuid,
+    run_id: Uuid,
+    start: &Start<'_>,
+) -> Result<Option<u64>, sqlx::Error> {
+    // The userProcessingResults' ids are made here, in subject order, so that they
+    // list in the order the subjects were given.
+    let result_ids: Vec<Uuid> = start.subjects.iter().map(|_| Uuid::now_v7()).collect();
+    // Every table is read with the tenant as a value, so that Citus runs each
+    // step on the tenant's shard; it runs the steps one by one, as the ids of
+    // the task results are made on the way (uuid_v7 is volatile).
+    let created = sqlx::query!(
+        r#"with workflow as (
+               select tenant_id, id, version from workflows
+               where tenant_id = $1 and id = $2 and deleted_date_time is null
+           ), run as (
+               insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
+                                 scheduled_date_time)
+               select $1, id, $3, 'queued', $6, $7 from workflow
+               returning tenant_id, workflow_id, id
+           ), users as (
+               insert into user_processing_results
+                   (tenant_id, workflow_id, run_id, id, subject_id, processing_status,
+                    workflow_execution_type, scheduled_date_time, workflow_version)
+               select $1, run.workflow_id, run.id, subject.result_id, subject.id, 'queued',
+                      $6, $7, workflow.version
+               from run cross join workflow cross join unnest($4::uuid[], $5::uuid[]) as subject(id, result_id)
+               returning tenant_id, workflow_id, run_id, id, subject_id
+           ), results as (
+               insert into task_processing_results
+                   (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
+                    created_date_time, processing_status)
+               select $1, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
+               from users u
+               join tasks t on t.tenant_id = $1 and t.workflow_id = u.workflow_id and t.is_enabled
+                           and t.workflow_version = (select version from workflow)
+               returning id
+           ), queued as (
+               insert into engine_queue (tenant_id, workflow_id, run_id, user_processing_result_id)
+               select $1, u.workflow_id, u.run_id, u.id from users u where $8
+               returning 1
+           )
+           select (select count(*) from run) as "runs!",
+                  (select count(*) from results) as "task_results!",
+                  (select count(*) from queued) as "queued!""#,
+        tenant.id(),
+        workflow_id,
+        run_id,
+        start.subjects,
+        &result_ids,
+        start.execution_type.as_str(),
+        start.scheduled_date_time,
+        start.by_engine,
+    )
+    .fetch_one(connection.get())
+    .await?;
+    Ok((created.runs == 1).then_some(created.task_results as u64))
+}
+
 /// Filterable properties of runs.
 pub const FILTERABLE: &[Field] = &[
     Field::new("id", "r.id", FieldKind::Guid),

@@ -1,11 +1,12 @@
 //! Workflows and their tasks.
 
+use super::engine;
 use super::page::{self, Collection};
 use super::tasks;
 use super::transaction::WriteConnection;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
 use crate::domain::workflow::{
-    Activation, ExecutionConditions, NewWorkflow, TaskArgument, Tree, Workflow, WorkflowUpdate,
+    ExecutionConditions, NewWorkflow, TaskArgument, Tree, Workflow, WorkflowUpdate,
 };
 use crate::odata::{Field, FieldKind};
 use crate::tenant::Tenant;
@@ -168,6 +169,9 @@ pub async fn create_version(
     .execute(&mut *transaction)
     .await?;
     insert_tasks(&mut transaction, tenant, id, workflow).await?;
+    // Users queued under the replaced version do not run: the next scheduling
+    // pass picks under the new one.
+    engine::cancel_queued(&mut *transaction, tenant, id).await?;
     let created = find(&mut transaction, tenant, Tree::Live, id).await?;
     transaction.commit().await?;
     created.map_or(Err(sqlx::Error::RowNotFound), |workflow| {
@@ -252,12 +256,14 @@ pub async fn find(
 }
 
 /// Applies `update` to a live workflow; false when there is none with the id.
+/// Disabling it cancels its queued users, in the same transaction.
 pub async fn update(
-    executor: impl PgExecutor<'_>,
+    connection: &mut PgConnection,
     tenant: Tenant,
     id: Uuid,
     update: &WorkflowUpdate,
 ) -> Result<bool, sqlx::Error> {
+    let mut transaction = connection.begin().await?;
     let result = sqlx::query!(
         "update workflows
          set display_name = coalesce($3, display_name),
@@ -274,9 +280,14 @@ pub async fn update(
         update.is_enabled,
         update.is_scheduling_enabled,
     )
-    .execute(executor)
+    .execute(&mut *transaction)
     .await?;
-    Ok(result.rows_affected() == 1)
+    let updated = result.rows_affected() == 1;
+    if updated && update.is_enabled == Some(false) {
+        engine::cancel_queued(&mut *transaction, tenant, id).await?;
+    }
+    transaction.commit().await?;
+    Ok(updated)
 }
 
 /// Brings a deleted workflow and its subtree back to the live tree, in one
@@ -317,84 +328,29 @@ pub async fn purge_deleted_before(
     Ok(result.rows_affected())
 }
 
-/// Runs a live workflow on demand for `activation`'s subjects, in one statement:
-/// an onDemand run in status queued, a queued userProcessingResult per subject and
-/// a queued taskProcessingResult per enabled task of the current version and
-/// subject. The number of
-/// taskProcessingResults created; None when no live workflow has the id.
-pub async fn activate(
-    connection: &mut WriteConnection<'_>,
-    tenant: Tenant,
-    id: Uuid,
-    run_id: Uuid,
-    activation: &Activation,
-) -> Result<Option<u64>, sqlx::Error> {
-    // The userProcessingResults' ids are made here, in subject order, so that they
-    // list in the order the subjects were given.
-    let result_ids: Vec<Uuid> = activation
-        .subjects()
-        .iter()
-        .map(|_| Uuid::now_v7())
-        .collect();
-    // Every table is read with the tenant as a value, so that Citus runs each
-    // step on the tenant's shard; it runs the steps one by one, as the ids of
-    // the task results are made on the way (uuid_v7 is volatile).
-    let created = sqlx::query!(
-        r#"with workflow as (
-               select tenant_id, id, version from workflows
-               where tenant_id = $1 and id = $2 and deleted_date_time is null
-           ), run as (
-               insert into runs (tenant_id, workflow_id, id, processing_status, workflow_execution_type,
-                                 scheduled_date_time)
-               select $1, id, $3, 'queued', 'onDemand', now() from workflow
-               returning tenant_id, workflow_id, id
-           ), users as (
-               insert into user_processing_results
-                   (tenant_id, workflow_id, run_id, id, subject_id, processing_status,
-                    workflow_execution_type, scheduled_date_time, workflow_version)
-               select $1, run.workflow_id, run.id, subject.result_id, subject.id, 'queued',
-                      'onDemand', now(), workflow.version
-               from run cross join workflow cross join unnest($4::uuid[], $5::uuid[]) as subject(id, result_id)
-               returning tenant_id, workflow_id, run_id, id, subject_id
-           ), results as (
-               insert into task_processing_results
-                   (tenant_id, workflow_id, run_id, user_processing_result_id, id, task_id, subject_id,
-                    created_date_time, processing_status)
-               select $1, u.workflow_id, u.run_id, u.id, uuid_v7(), t.id, u.subject_id, now(), 'queued'
-               from users u
-               join tasks t on t.tenant_id = $1 and t.workflow_id = u.workflow_id and t.is_enabled
-                           and t.workflow_version = (select version from workflow)
-               returning id
-           )
-           select (select count(*) from run) as "runs!",
-                  (select count(*) from results) as "task_results!""#,
-        tenant.id(),
-        id,
-        run_id,
-        activation.subjects(),
-        &result_ids,
-    )
-    .fetch_one(connection.get())
-    .await?;
-    Ok((created.runs == 1).then_some(created.task_results as u64))
-}
-
-/// Moves a live workflow, with its whole subtree, to the deleted tree. False when
-/// no live workflow has the id.
+/// Moves a live workflow, with its whole subtree, to the deleted tree, and
+/// cancels its queued users, in one transaction. False when no live workflow
+/// has the id.
 pub async fn soft_delete(
-    executor: impl PgExecutor<'_>,
+    connection: &mut PgConnection,
     tenant: Tenant,
     id: Uuid,
 ) -> Result<bool, sqlx::Error> {
+    let mut transaction = connection.begin().await?;
     let result = sqlx::query!(
         "update workflows set deleted_date_time = now()
          where tenant_id = $1 and id = $2 and deleted_date_time is null",
         tenant.id(),
         id,
     )
-    .execute(executor)
+    .execute(&mut *transaction)
     .await?;
-    Ok(result.rows_affected() == 1)
+    let deleted = result.rows_affected() == 1;
+    if deleted {
+        engine::cancel_queued(&mut *transaction, tenant, id).await?;
+    }
+    transaction.commit().await?;
+    Ok(deleted)
 }
 
 /// Removes a deleted workflow and everything beneath it. False when no deleted

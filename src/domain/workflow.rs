@@ -62,6 +62,90 @@ objects::tagged!(ExecutionConditions as "microsoft.graph.identityGovernance.work
     "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions" => TriggerAndScopeBasedConditions(TriggerAndScopeBasedConditions),
 });
 
+/// The user properties an `attributeChangeTrigger` may name: those the directory
+/// holds and records changes of.
+pub const TRIGGER_ATTRIBUTES: &[&str] = &[
+    "displayName",
+    "givenName",
+    "surname",
+    "userPrincipalName",
+    "mail",
+    "department",
+    "jobTitle",
+    "companyName",
+    "officeLocation",
+    "employeeId",
+    "employeeType",
+    "employeeHireDate",
+    "employeeLeaveDateTime",
+    "accountEnabled",
+];
+
+impl ExecutionConditions {
+    /// The trigger and scope, unless the workflow runs on demand only.
+    pub fn triggered(&self) -> Option<&TriggerAndScopeBasedConditions> {
+        match self {
+            ExecutionConditions::OnDemandExecutionOnly(_) => None,
+            ExecutionConditions::TriggerAndScopeBasedConditions(conditions) => Some(conditions),
+        }
+    }
+
+    /// Refuses conditions the engine could not evaluate, rather than storing a
+    /// workflow that would never run. The scope's rule is checked where users'
+    /// properties are known (`db::schedule::scope_rule`).
+    fn check_evaluable(&self) -> Result<(), ValidationError> {
+        let Some(conditions) = self.triggered() else {
+            return Ok(());
+        };
+        if let SubjectSet::GroupBased(scope) = &conditions.scope {
+            if scope.groups.is_empty() {
+                return Err(ValidationError::new(
+                    "executionConditions.scope.groups",
+                    "must name at least one group",
+                ));
+            }
+        }
+        match (&conditions.trigger, &conditions.scope) {
+            (ExecutionTrigger::UserInactivity(_), _) => Err(ValidationError::new(
+                "executionConditions.trigger",
+                "a userInactivityTrigger needs sign-in activity, which this service does not \
+                 hold: use a timeBasedAttributeTrigger, an attributeChangeTrigger or a \
+                 membershipChangeTrigger",
+            )),
+            (ExecutionTrigger::MembershipChange(_), SubjectSet::RuleBased(_)) => {
+                Err(ValidationError::new(
+                    "executionConditions.scope",
+                    "a membershipChangeTrigger takes a groupBasedSubjectSet: the groups whose \
+                     members it watches",
+                ))
+            }
+            (ExecutionTrigger::AttributeChange(trigger), _) => {
+                if trigger.trigger_attributes.is_empty() {
+                    return Err(ValidationError::new(
+                        "executionConditions.trigger.triggerAttributes",
+                        "must name at least one attribute",
+                    ));
+                }
+                for (index, attribute) in trigger.trigger_attributes.iter().enumerate() {
+                    if !TRIGGER_ATTRIBUTES.contains(&attribute.name.as_str()) {
+                        return Err(ValidationError::new(
+                            format!("executionConditions.trigger.triggerAttributes[{index}].name"),
+                            format!(
+                                "'{}' is not a user property whose changes this service \
+                                 records ({})",
+                                attribute.name,
+                                TRIGGER_ATTRIBUTES.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// `onDemandExecutionOnly`: the workflow runs only when activated.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +325,7 @@ impl NewWorkflow {
                 "can only be true when isEnabled is true",
             ));
         }
+        self.execution_conditions.check_evaluable()?;
         for (index, task) in self.tasks.iter().enumerate() {
             check_display_name(
                 &format!("tasks[{index}].displayName"),

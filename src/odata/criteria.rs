@@ -48,6 +48,7 @@ pub enum Condition {
     Not(Box<Condition>),
     Compare(&'static str, Operator, Bound),
     In(&'static str, Vec<Bound>),
+    StartsWith(&'static str, Bound),
 }
 
 /// A literal ready to bind.
@@ -89,7 +90,7 @@ impl Criteria {
             .map(|text| {
                 let parsed =
                     filter::parse(text).map_err(|error| option_error("$filter", &error.0))?;
-                check(&parsed, fields)
+                check(&parsed, fields).map_err(|problem| option_error("$filter", &problem))
             })
             .transpose()?;
         let search = match (options.search.as_deref(), searchable) {
@@ -116,7 +117,9 @@ impl Criteria {
                     names(left, alias) || names(right, alias)
                 }
                 Condition::Not(inner) => names(inner, alias),
-                Condition::Compare(column, ..) | Condition::In(column, _) => column
+                Condition::Compare(column, ..)
+                | Condition::In(column, _)
+                | Condition::StartsWith(column, _) => column
                     .strip_prefix(alias)
                     .is_some_and(|rest| rest.starts_with('.')),
             }
@@ -165,7 +168,36 @@ fn search_text(text: &str) -> Result<String, GraphError> {
         })
 }
 
-fn check(filter: &Filter, fields: &[Field]) -> Result<Condition, GraphError> {
+/// A scope rule (`ruleBasedSubjectSet.rule`): a filter over `fields` that takes
+/// eq, ne, in and startsWith only, with and, or and not. The error is the
+/// problem, naming its position.
+pub fn check_rule(text: &str, fields: &[Field]) -> Result<Condition, String> {
+    let parsed = filter::parse(text).map_err(|error| error.0)?;
+    check_rule_operators(&parsed)?;
+    check(&parsed, fields)
+}
+
+fn check_rule_operators(filter: &Filter) -> Result<(), String> {
+    match filter {
+        Filter::Or(left, right) | Filter::And(left, right) => {
+            check_rule_operators(left)?;
+            check_rule_operators(right)
+        }
+        Filter::Not(inner) => check_rule_operators(inner),
+        Filter::Compare(property, operator, _)
+            if !matches!(operator, Operator::Eq | Operator::Ne) =>
+        {
+            Err(format!(
+                "is not valid at position {}: a rule compares with eq, ne, in and startsWith, not {}",
+                property.position,
+                operator.as_str()
+            ))
+        }
+        Filter::Compare(..) | Filter::In(..) | Filter::StartsWith(..) => Ok(()),
+    }
+}
+
+fn check(filter: &Filter, fields: &[Field]) -> Result<Condition, String> {
     Ok(match filter {
         Filter::Or(left, right) => Condition::Or(
             Box::new(check(left, fields)?),
@@ -193,24 +225,30 @@ fn check(filter: &Filter, fields: &[Field]) -> Result<Condition, GraphError> {
                 .map(|literal| bind(field, literal))
                 .collect::<Result<Vec<_>, _>>()?;
             if values.contains(&Bound::Null) {
-                return Err(option_error(
-                    "$filter",
-                    "cannot use null in an 'in' list: use eq null",
-                ));
+                return Err("cannot use null in an 'in' list: use eq null".to_owned());
             }
             Condition::In(field.column, values)
+        }
+        Filter::StartsWith(property, literal) => {
+            let field = field(fields, &property.path, property.position)?;
+            check_operator(field, "startsWith", property.position)?;
+            match bind(field, literal)? {
+                Bound::Null => return Err(literal_error(field, literal)),
+                prefix => Condition::StartsWith(field.column, prefix),
+            }
         }
     })
 }
 
 /// A 400 unless a field of its kind takes `operator`: every kind eq, ne and
 /// in, dates and integers also the orderings, and a flags string has alone.
-fn check_operator(field: &Field, operator: &str, position: usize) -> Result<(), GraphError> {
+fn check_operator(field: &Field, operator: &str, position: usize) -> Result<(), String> {
     let supported = match field.kind {
         FieldKind::DateTime | FieldKind::Integer => {
             ["eq", "ne", "gt", "ge", "lt", "le", "in"].as_slice()
         }
         FieldKind::Flags(_) => ["has"].as_slice(),
+        FieldKind::String => ["eq", "ne", "in", "startsWith"].as_slice(),
         _ => ["eq", "ne", "in"].as_slice(),
     };
     if supported.contains(&operator) {
@@ -221,29 +259,23 @@ fn check_operator(field: &Field, operator: &str, position: usize) -> Result<(), 
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         [] => String::new(),
     };
-    Err(option_error(
-        "$filter",
-        &format!(
-            "is not valid at position {position}: '{}' supports only {names}, not {operator}",
-            field.name
-        ),
+    Err(format!(
+        "is not valid at position {position}: '{}' supports only {names}, not {operator}",
+        field.name
     ))
 }
 
-fn field<'f>(fields: &'f [Field], path: &str, position: usize) -> Result<&'f Field, GraphError> {
+fn field<'f>(fields: &'f [Field], path: &str, position: usize) -> Result<&'f Field, String> {
     fields.iter().find(|field| field.name == path).ok_or_else(|| {
         let names: Vec<&str> = fields.iter().map(|field| field.name).collect();
-        option_error(
-            "$filter",
-            &format!(
-                "is not valid at position {position}: '{path}' is not a filterable property here (filterable: {})",
-                names.join(", ")
-            ),
+        format!(
+            "is not valid at position {position}: '{path}' is not a filterable property here (filterable: {})",
+            names.join(", ")
         )
     })
 }
 
-fn literal_error(field: &Field, literal: &Literal) -> GraphError {
+fn literal_error(field: &Field, literal: &Literal) -> String {
     let expected = match field.kind {
         FieldKind::Guid => "a GUID".to_owned(),
         FieldKind::String => "a string".to_owned(),
@@ -254,19 +286,16 @@ fn literal_error(field: &Field, literal: &Literal) -> GraphError {
             format!("one of '{}'", members.join("', '"))
         }
     };
-    option_error(
-        "$filter",
-        &format!(
-            "is not valid at position {}: '{}' takes {expected}, not {}",
-            literal.position,
-            field.name,
-            literal.value.kind()
-        ),
+    format!(
+        "is not valid at position {}: '{}' takes {expected}, not {}",
+        literal.position,
+        field.name,
+        literal.value.kind()
     )
 }
 
 /// The literal as a value of the field's type, or an error naming both.
-fn bind(field: &Field, literal: &Literal) -> Result<Bound, GraphError> {
+fn bind(field: &Field, literal: &Literal) -> Result<Bound, String> {
     let bound = match (field.kind, &literal.value) {
         (_, Value::Null) => Bound::Null,
         (FieldKind::Guid, Value::Guid(id)) => Bound::Guid(*id),
@@ -275,12 +304,9 @@ fn bind(field: &Field, literal: &Literal) -> Result<Bound, GraphError> {
             Bound::Guid(Uuid::parse_str(text).map_err(|_| literal_error(field, literal))?)
         }
         (_, Value::String(text)) if text.contains('\0') => {
-            return Err(option_error(
-                "$filter",
-                &format!(
-                    "is not valid at position {}: a string cannot contain U+0000",
-                    literal.position
-                ),
+            return Err(format!(
+                "is not valid at position {}: a string cannot contain U+0000",
+                literal.position
             ))
         }
         (FieldKind::String, Value::String(text)) => Bound::Text(text.clone()),
@@ -297,7 +323,8 @@ fn bind(field: &Field, literal: &Literal) -> Result<Bound, GraphError> {
     Ok(bound)
 }
 
-fn push_condition(builder: &mut QueryBuilder<'_, Postgres>, condition: &Condition) {
+/// Appends the condition, parenthesized.
+pub fn push_condition(builder: &mut QueryBuilder<'_, Postgres>, condition: &Condition) {
     match condition {
         Condition::Or(left, right) | Condition::And(left, right) => {
             let joiner = if matches!(condition, Condition::Or(..)) {
@@ -341,6 +368,11 @@ fn push_condition(builder: &mut QueryBuilder<'_, Postgres>, condition: &Conditio
             };
             builder.push(format_args!("({column} {sql} "));
             push_value(builder, value);
+            builder.push(")");
+        }
+        Condition::StartsWith(column, prefix) => {
+            builder.push(format_args!("starts_with({column}, "));
+            push_value(builder, prefix);
             builder.push(")");
         }
         Condition::In(column, values) => {

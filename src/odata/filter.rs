@@ -18,6 +18,8 @@ pub enum Filter {
     Not(Box<Filter>),
     Compare(Property, Operator, Literal),
     In(Property, Vec<Literal>),
+    /// `startsWith(property, 'prefix')`.
+    StartsWith(Property, Literal),
 }
 
 /// A property path as written (`processingStatus`, `subject/id`), and where.
@@ -111,7 +113,11 @@ peg::parser! {
 
         rule primary() -> Filter
             = "(" _ e:or() _ ")" { e }
+            / starts_with()
             / comparison()
+
+        rule starts_with() -> Filter
+            = "startsWith" _ "(" _ p:property() _ "," _ v:literal() _ ")" { Filter::StartsWith(p, v) }
 
         rule comparison() -> Filter
             = p:property() _ quiet!{"in"} _ "(" _ values:(literal() ++ (_ "," _)) _ ")" { Filter::In(p, values) }
@@ -236,6 +242,9 @@ fn first_invalid(filter: &Filter) -> Option<&Literal> {
         Filter::In(_, literals) => literals
             .iter()
             .find(|literal| matches!(literal.value, Value::Invalid(..))),
+        Filter::StartsWith(_, literal) => {
+            Some(literal).filter(|literal| matches!(literal.value, Value::Invalid(..)))
+        }
     }
 }
 

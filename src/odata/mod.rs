@@ -8,7 +8,9 @@ mod filter;
 mod order;
 mod paging;
 
-pub use criteria::{push_after, Bound, Criteria, Field, FieldKind};
+pub use criteria::{
+    check_rule, push_after, push_condition, Bound, Condition, Criteria, Field, FieldKind,
+};
 pub use order::{Direction, OrderKey};
 pub use paging::Cursor;
 

@@ -14,7 +14,7 @@ use crate::db::workflows::NewVersion;
 use crate::db::workflows::Workflows;
 use crate::db::Pool;
 use crate::domain::enums::{
-    TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput,
+    TaskCategory, TaskCategoryInput, WorkflowCategory, WorkflowCategoryInput, WorkflowExecutionType,
 };
 use crate::domain::keys::{Address, Addressed, WorkflowKey};
 use crate::domain::objects;
@@ -31,6 +31,7 @@ use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, Wire, WorkflowJson};
 use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
+use chrono::Utc;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -149,6 +150,10 @@ impl WorkflowBody {
             tasks,
         }
         .validate()
+        .and_then(|workflow| {
+            db::schedule::check_scope(&workflow.execution_conditions)?;
+            Ok(workflow)
+        })
     }
 }
 
@@ -368,7 +373,14 @@ async fn delete(
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let deleted = match tree {
-        Tree::Live => db::workflows::soft_delete(&state.pool, tenant, key.workflow_id).await?,
+        Tree::Live => {
+            state
+                .pool
+                .run(async |connection| {
+                    db::workflows::soft_delete(connection, tenant, key.workflow_id).await
+                })
+                .await?
+        }
         Tree::Deleted => {
             db::workflows::delete_permanently(&state.pool, tenant, key.workflow_id).await?
         }
@@ -487,7 +499,12 @@ impl Updated for Workflows {
             ));
         }
         let update = body.into_domain()?;
-        Ok(db::workflows::update(pool, tenant, key.workflow_id, &update).await?)
+        let updated = pool
+            .run(async |connection| {
+                db::workflows::update(connection, tenant, key.workflow_id, &update).await
+            })
+            .await?;
+        Ok(updated)
     }
 }
 
@@ -540,7 +557,8 @@ impl ActivateBody {
 }
 
 /// `POST /workflows/{id}/activate`: runs the workflow now for the subjects, in one
-/// statement. Disabled workflows can be activated on demand, as in Graph.
+/// statement; the engine processes the run. Disabled workflows can be activated
+/// on demand, as in Graph.
 async fn activate(
     state: web::Data<AppState>,
     writer: Writer,
@@ -551,10 +569,15 @@ async fn activate(
     let key = key.into_inner();
     let activation = body.0.into_domain()?;
     let users = activation.subjects().len() as u64;
+    let start = db::runs::Start {
+        execution_type: WorkflowExecutionType::OnDemand,
+        scheduled_date_time: Utc::now(),
+        subjects: activation.subjects(),
+        by_engine: true,
+    };
     let created = writer
         .run(async |connection| {
-            let run_id = Uuid::now_v7();
-            db::workflows::activate(connection, tenant, key.workflow_id, run_id, &activation).await
+            db::runs::start(connection, tenant, key.workflow_id, Uuid::now_v7(), &start).await
         })
         .await?;
     match created {

@@ -150,7 +150,10 @@ async fn category_has_selects_by_member_as_the_list_says() {
         ("category eq 'leaver'", "supports only has"),
         ("category in ('leaver')", "supports only has"),
         ("category has null", "one of"),
-        ("displayName has 'x'", "supports only eq, ne and in"),
+        (
+            "displayName has 'x'",
+            "supports only eq, ne, in and startsWith",
+        ),
     ] {
         let message = app
             .get(&format!("{DEFINITIONS}?$filter={filter}"))

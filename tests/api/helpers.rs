@@ -199,6 +199,9 @@ impl TestApp {
             ("LCW_DB_POOL_SIZE", "3"),
             ("LCW_WORKERS", "1"),
             ("LCW_AUTH_HS256_SECRET", TEST_SECRET),
+            // The engine runs only in the tests that start it.
+            ("LCW_ENGINE_WORKERS", "0"),
+            ("LCW_SCHEDULER_TICK_SECS", "0"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -366,6 +369,8 @@ pub fn spawn_over(database_url: &str, overrides: &[(&str, &str)]) -> (String, re
         ("LCW_WORKERS", "1"),
         ("LCW_DB_POOL_SIZE", "2"),
         ("LCW_AUTH_HS256_SECRET", TEST_SECRET),
+        ("LCW_ENGINE_WORKERS", "0"),
+        ("LCW_SCHEDULER_TICK_SECS", "0"),
     ]
     .into();
     values.extend(overrides.iter().copied());

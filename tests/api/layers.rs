@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "state",
     "openapi",
     "purge",
+    "engine",
     "seed",
     "shutdown",
     "routes",

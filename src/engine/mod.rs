@@ -1,0 +1,109 @@
+//! The engine that makes workflows run: a scheduler that starts scheduled runs
+//! for the users triggers pick, and workers that process queued users (of
+//! scheduled and activated runs) from a queue in Postgres that every instance
+//! of the service shares.
+
+pub mod email;
+pub mod scheduler;
+pub mod tasks;
+pub mod worker;
+
+use crate::config::EngineSettings;
+use crate::db::{self, Pool};
+use crate::metrics;
+use chrono::Utc;
+use std::time::Duration;
+use tracing::Instrument;
+use worker::Worker;
+
+/// How often the queue's depth is measured for the metrics.
+const QUEUE_GAUGE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// A worker for these settings; fails only on an SMTP URL it cannot use.
+pub fn worker(pool: &Pool, settings: &EngineSettings) -> Result<Worker, String> {
+    Ok(Worker {
+        pool: pool.clone(),
+        mailer: email::Mailer::new(settings.smtp_url.as_deref(), settings.smtp_from.clone())?,
+        lease: settings.lease,
+        batch: settings.batch,
+    })
+}
+
+/// Starts this process's workers, scheduler and queue gauge, as the settings
+/// say; they run for as long as the runtime does. Work cut off by a stop is
+/// taken over when its lease runs out.
+pub fn spawn(pool: &Pool, settings: &EngineSettings) -> Result<(), String> {
+    let worker = worker(pool, settings)?;
+    for index in 0..settings.workers {
+        let worker = worker.clone();
+        let poll = settings.poll;
+        tokio::spawn(
+            async move { work_forever(&worker, poll).await }
+                .instrument(tracing::info_span!("engine", worker = index)),
+        );
+    }
+    if let Some(tick) = settings.scheduler_tick {
+        let pool = pool.clone();
+        tokio::spawn(
+            async move { schedule_forever(&pool, tick).await }
+                .instrument(tracing::info_span!("scheduler")),
+        );
+    }
+    if settings.workers > 0 {
+        let pool = pool.clone();
+        tokio::spawn(async move { gauge_forever(&pool).await });
+    }
+    Ok(())
+}
+
+async fn work_forever(worker: &Worker, poll: Duration) {
+    loop {
+        match worker.round().await {
+            Ok(0) => tokio::time::sleep(poll).await,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "an engine round failed; retrying");
+                tokio::time::sleep(poll).await;
+            }
+        }
+    }
+}
+
+/// Processes queued users until none is left to claim; how many.
+pub async fn work_until_idle(worker: &Worker) -> Result<usize, sqlx::Error> {
+    let mut processed = 0;
+    loop {
+        match worker.round().await? {
+            0 => return Ok(processed),
+            users => processed += users,
+        }
+    }
+}
+
+async fn schedule_forever(pool: &Pool, tick: Duration) {
+    let mut ticks = tokio::time::interval(tick);
+    loop {
+        ticks.tick().await;
+        let pass = scheduler::Pass {
+            at: Utc::now(),
+            every_workflow: false,
+            dry_run: false,
+        };
+        if let Err(error) = scheduler::pass(pool, pass).await {
+            tracing::warn!(%error, "a scheduling pass failed; the next tick retries");
+        }
+    }
+}
+
+async fn gauge_forever(pool: &Pool) {
+    let mut ticks = tokio::time::interval(QUEUE_GAUGE_INTERVAL);
+    loop {
+        ticks.tick().await;
+        if let Ok((depth, oldest)) = db::engine::depth(pool).await {
+            let age = oldest.map_or(0.0, |oldest| {
+                (Utc::now() - oldest).as_seconds_f64().max(0.0)
+            });
+            metrics::engine_queue(depth, age);
+        }
+    }
+}
