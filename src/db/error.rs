@@ -181,6 +181,11 @@ pub const UNVIOLATABLE: &[&str] = &[
     "result_counters_workflow_fkey",
     // Written by createNewVersion while it holds the workflow's row locked.
     "past_workflow_versions_workflow_fkey",
+    // The engine's: a queue entry is inserted in the statement that inserts its
+    // userProcessingResult, and a scheduled subject while the scheduler holds
+    // its workflow's row locked.
+    "engine_queue_user_processing_result_fkey",
+    "scheduled_subjects_workflow_fkey",
     // Refused first: the Idempotency-Key header is 1 to 255 ASCII characters
     // (routes::idempotency::parse_key).
     "idempotency_keys_key_length_check",

@@ -55,8 +55,12 @@ pub const RULE_FIELDS: &[Field] = &[
 
 /// A scope rule checked against the users' properties; a 400 names its position.
 pub fn scope_rule(rule: &str) -> Result<Condition, ValidationError> {
-    odata::check_rule(rule, RULE_FIELDS)
-        .map_err(|problem| ValidationError::new("executionConditions.scope.rule", problem))
+    let refused = |problem: String| ValidationError::new("executionConditions.scope.rule", problem);
+    // Refused before parsing, as everywhere (PostgreSQL's text cannot hold it).
+    if rule.contains('\0') {
+        return Err(refused("cannot contain U+0000".to_owned()));
+    }
+    odata::check_rule(rule, RULE_FIELDS).map_err(refused)
 }
 
 /// Checks the scope rule of `conditions`, if they have one.

@@ -18,9 +18,13 @@ use crate::helpers::{
 };
 use crate::openapi::operations;
 use crate::statements::{self, PURGE};
+use lifecycle_workflows::config::Settings;
+use lifecycle_workflows::db;
+use lifecycle_workflows::engine::{self, scheduler};
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// The purge's statements: background work that deletes by age across every
@@ -29,6 +33,18 @@ const BACKGROUND: [&str; 3] = [
     "set local statement_timeout = 0",
     "delete from workflows where deleted_date_time < $1",
     "delete from idempotency_keys where created_at < $1",
+];
+
+/// The engine's statements that span tenants: finding the tenants with work,
+/// the workflows due, and the queue's depth for the metrics.
+const ENGINE_WIDE: [&str; 3] = [
+    "select distinct tenant_id from engine_queue where available_date_time <= now() limit $1",
+    "select tenant_id, id from workflows
+     where deleted_date_time is null and is_enabled and is_scheduling_enabled
+       and ($1::timestamptz is null or next_schedule_run_date_time is null
+            or next_schedule_run_date_time <= $1)
+     order by tenant_id, id",
+    r#"select count(*) as "depth!", min(enqueued_date_time) as oldest from engine_queue"#,
 ];
 
 /// Operations whose statement Citus runs in steps, each on the tenant's shard:
@@ -341,6 +357,7 @@ fn literal(type_name: &str, tenant: Uuid) -> String {
         "bytea" => "''::bytea".to_owned(),
         "text" | "character varying" => "null".to_owned(),
         "timestamp with time zone" => "'2026-01-01T00:00:00Z'::timestamptz".to_owned(),
+        "interval" => "'1 day'::interval".to_owned(),
         // An enum: its first label.
         other => format!("(enum_range(null::{other}))[1]"),
     }
@@ -447,7 +464,13 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
     for (method, template, operation) in operations(&document) {
         tour.visit(&method, &template, operation).await;
     }
-    let sent = tour.statements();
+    let mut sent = tour.statements();
+    for statement in drive_the_engine(&app).await {
+        sent.entry(words(&statement))
+            .or_default()
+            .insert(statements::ENGINE.to_owned());
+    }
+    let engine_wide: BTreeSet<String> = ENGINE_WIDE.iter().map(|s| words(s)).collect();
 
     let purged: BTreeSet<String> = statements::statements_of(PURGE)
         .iter()
@@ -465,16 +488,24 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
 
     let mut connection = PgConnection::connect(&app.database_url()).await.unwrap();
     let mut spread = Vec::new();
-    for (statement, operations) in sent.iter().filter(|(statement, _)| !is_control(statement)) {
+    let spans_tenants =
+        |statement: &String| is_control(statement) || engine_wide.contains(statement);
+    for (statement, operations) in sent
+        .iter()
+        .filter(|(statement, _)| !spans_tenants(statement))
+    {
         let first = statement.split_whitespace().next().unwrap().to_lowercase();
         assert!(
             ["select", "insert", "update", "delete", "with"].contains(&first.as_str()),
             "neither a query nor transaction control: {statement}"
         );
         let plan = explain(&mut connection, statement, app.tenant).await;
-        let stepwise = operations
-            .iter()
-            .all(|what| STEPWISE.iter().any(|action| what.ends_with(action)));
+        // The engine starts scheduled runs with activate's statement.
+        let is_stepwise = |what: &String| STEPWISE.iter().any(|action| what.ends_with(action));
+        let stepwise = operations.iter().any(is_stepwise)
+            && operations
+                .iter()
+                .all(|what| is_stepwise(what) || what == statements::ENGINE);
         let routed = if stepwise {
             steps_on_one_shard(&plan)
         } else {
@@ -490,4 +521,121 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
         spread.len(),
         spread.join("\n\n")
     );
+}
+
+/// Drives the engine over a directory and workflows made for it, in a span
+/// whose statements are counted: a scheduling pass, then workers until the
+/// queue is empty (the tour's activations included), so that every statement of
+/// the engine is sent: each directory action, an email (failing: no SMTP
+/// server here, which stops the user's remaining tasks), a user canceled before
+/// it started, and the queue's gauge.
+async fn drive_the_engine(app: &TestApp) -> Vec<String> {
+    let tenant = app.tenant;
+    let directory = [
+        "insert into users (tenant_id, id, display_name, user_principal_name, department, employee_leave_date_time, manager_id)
+         values ($1, '00000000-0000-0000-0000-00000000000a', 'Manager', 'manager@example.com', 'Board', null, null),
+                ($1, '00000000-0000-0000-0000-00000000000b', 'Leaver', 'leaver@example.com', 'Sales', now(), '00000000-0000-0000-0000-00000000000a'),
+                ($1, '00000000-0000-0000-0000-00000000000c', 'Other', 'other@example.com', 'Sales', null, null)",
+        "insert into groups (tenant_id, id, display_name) values ($1, '00000000-0000-0000-0000-0000000000f1', 'Group')",
+        "insert into group_members (tenant_id, group_id, user_id) values ($1, '00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-00000000000b')",
+    ];
+    for statement in directory {
+        sqlx::query(statement)
+            .bind(tenant)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let group = json!([{"name": "groupID", "value": "00000000-0000-0000-0000-0000000000f1"}]);
+    let continuing = |name: &str, definition: &str, arguments: Value| json!({"displayName": name, "taskDefinitionId": definition, "continueOnError": true, "arguments": arguments});
+    let workflow = |name: &str, conditions: Value, tasks: Value| {
+        json!({"category": "leaver", "displayName": name, "isEnabled": true,
+               "isSchedulingEnabled": conditions["trigger"].is_object(),
+               "executionConditions": conditions, "tasks": tasks})
+    };
+    let on_demand =
+        json!({"@odata.type": "#microsoft.graph.identityGovernance.onDemandExecutionOnly"});
+    let scheduled = workflow(
+        "Scheduled",
+        json!({
+            "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+            "scope": {"@odata.type": "#microsoft.graph.identityGovernance.ruleBasedSubjectSet", "rule": "department eq 'Sales'"},
+            "trigger": {"@odata.type": "#microsoft.graph.identityGovernance.timeBasedAttributeTrigger",
+                        "timeBasedAttribute": "employeeLeaveDateTime", "offsetInDays": 0}
+        }),
+        json!([
+            continuing("Disable", "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950", json!([])),
+            continuing("Add", "22085229-5809-45e8-97fd-270d28d66910", group.clone()),
+            continuing("Remove", "1953a66c-751c-45e5-8bfe-01462c70da3c", group),
+            continuing("Remove all", "b3a31406-2a15-4c9a-b25b-a658fa5f07fc", json!([])),
+            {"displayName": "Email", "taskDefinitionId": "9c0a1eaf-5bda-4392-9d9e-6e155bb57411"},
+            {"displayName": "Never", "taskDefinitionId": "8d18588d-9ad3-4c0f-99d0-ec215f0e3dff"},
+        ]),
+    );
+    let deleting = workflow(
+        "Deleting",
+        on_demand.clone(),
+        json!([{"displayName": "Delete", "taskDefinitionId": "8d18588d-9ad3-4c0f-99d0-ec215f0e3dff"}]),
+    );
+    let disabled = workflow(
+        "Disabled",
+        on_demand,
+        json!([{"displayName": "Enable", "taskDefinitionId": "6fc52c9d-398b-4305-9763-15f42c1676fc"}]),
+    );
+    let mut ids = Vec::new();
+    for body in [scheduled, deleting, disabled] {
+        let response = app.post("/workflows", &body).await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        ids.push(response.id());
+    }
+    for workflow in &ids[1..] {
+        let activated = app
+            .post(
+                &format!("/workflows/{workflow}/activate"),
+                &json!({"subjects": [{"id": "00000000-0000-0000-0000-00000000000c"}]}),
+            )
+            .await;
+        assert_eq!(activated.status, 204, "{}", activated.text);
+    }
+    let patched = app
+        .send(
+            app.client
+                .patch(app.url(&format!("/workflows/{}", ids[2])))
+                .json(&json!({"isEnabled": false})),
+        )
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+
+    let settings = Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(app.database_url()),
+        "LCW_DB_POOL_SIZE" => Some("2".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let pool = db::pool(&settings);
+    async {
+        let pass = scheduler::Pass {
+            at: chrono::Utc::now(),
+            every_workflow: false,
+            dry_run: false,
+        };
+        let scheduled = scheduler::pass(&pool, pass).await.unwrap();
+        assert!(scheduled.iter().any(|workflow| workflow.picks.len() == 1));
+        let worker = engine::worker(&pool, &settings.engine).unwrap();
+        engine::work_until_idle(&worker).await.unwrap();
+        db::engine::depth(&pool).await.unwrap();
+    }
+    .instrument(tracing::info_span!("engine"))
+    .await;
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "select distinct processing_status from task_processing_results where tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    for status in ["completed", "failed", "canceled"] {
+        assert!(statuses.iter().any(|s| s == status), "{statuses:?}");
+    }
+    statements::statements_of(statements::ENGINE)
 }

@@ -314,7 +314,10 @@ async fn a_leaver_workflow_runs_for_exactly_the_users_it_picks() {
         ]
     );
 
-    let goodbye = smtp.received().into_iter().find(|message| message.subject == "Your last day, Ada");
+    let goodbye = smtp
+        .received()
+        .into_iter()
+        .find(|message| message.subject == "Your last day, Ada");
     assert!(goodbye.is_some_and(|message| message.data.contains("Hello Ada,")));
 
     // Statuses, times and counters.
@@ -648,7 +651,9 @@ async fn two_service_processes_process_each_user_exactly_once() {
     // Two activations (100 users at most each), both completed.
     let runs = json_of(&app, &format!("/{LIVE}/{workflow}/runs")).await;
     let runs = runs["value"].as_array().unwrap();
-    assert!(runs.iter().all(|run| run["processingStatus"] == "completed"));
+    assert!(runs
+        .iter()
+        .all(|run| run["processingStatus"] == "completed"));
     let users: i64 = runs
         .iter()
         .map(|run| run["successfulUsersCount"].as_i64().unwrap())
@@ -681,7 +686,11 @@ async fn a_process_killed_mid_run_leaves_work_the_next_one_finishes() {
     let statuses = statuses(&app).await;
     let count = |status: &str| statuses.get(status).copied().unwrap_or_default();
     let (completed, failed, canceled) = (count("completed"), count("failed"), count("canceled"));
-    assert_eq!(completed + failed + canceled, 200, "every task ended: {statuses:?}");
+    assert_eq!(
+        completed + failed + canceled,
+        200,
+        "every task ended: {statuses:?}"
+    );
     // A task cut off while it sent is failed, never sent again (at most one per
     // worker of the killed process), and the user's next task is canceled.
     assert!(failed <= 2 && canceled <= failed, "{statuses:?}");
