@@ -71,8 +71,9 @@ enum Command {
         #[arg(long, requires = "once")]
         dry_run: bool,
     },
-    /// Process queued users (of scheduled and activated runs) with the engine's
-    /// workers, as `serve` does; with --until-idle, exit once none is left.
+    /// Process queued users (of scheduled and activated runs) with
+    /// LCW_ENGINE_WORKERS workers (at least one), as `serve` does; with
+    /// --until-idle, exit once none is left.
     Work {
         #[arg(long)]
         until_idle: bool,
@@ -264,7 +265,7 @@ async fn work(settings: Settings, until_idle: bool) -> Result<(), Box<dyn std::e
     let pool = db::pool(&settings);
     if until_idle {
         let worker = engine::worker(&pool, &settings.engine)?;
-        let processed = engine::work_until_idle(&worker).await?;
+        let processed = engine::work_until_idle(&worker, settings.engine.workers).await?;
         println!("processed {processed} users");
         return Ok(());
     }

@@ -51,7 +51,13 @@ pub fn spawn(pool: &Pool, settings: &EngineSettings) -> Result<(), String> {
     }
     if settings.workers > 0 {
         let pool = pool.clone();
-        tokio::spawn(async move { gauge_forever(&pool).await });
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(QUEUE_GAUGE_INTERVAL);
+            loop {
+                ticks.tick().await;
+                gauge_queue(&pool).await;
+            }
+        });
     }
     Ok(())
 }
@@ -60,7 +66,8 @@ async fn work_forever(worker: &Worker, poll: Duration) {
     loop {
         match worker.round().await {
             Ok(0) => tokio::time::sleep(poll).await,
-            Ok(_) => {}
+            // The queue changed: the gauge shows it now, not at the next tick.
+            Ok(_) => gauge_queue(&worker.pool).await,
             Err(error) => {
                 tracing::warn!(%error, "an engine round failed; retrying");
                 tokio::time::sleep(poll).await;
@@ -69,15 +76,27 @@ async fn work_forever(worker: &Worker, poll: Duration) {
     }
 }
 
-/// Processes queued users until none is left to claim; how many.
-pub async fn work_until_idle(worker: &Worker) -> Result<usize, sqlx::Error> {
-    let mut processed = 0;
-    loop {
-        match worker.round().await? {
-            0 => return Ok(processed),
-            users => processed += users,
-        }
+/// Processes queued users with `workers` concurrent workers until none is left
+/// to claim; how many.
+pub async fn work_until_idle(worker: &Worker, workers: usize) -> Result<usize, sqlx::Error> {
+    let mut running = tokio::task::JoinSet::new();
+    for _ in 0..workers.max(1) {
+        let worker = worker.clone();
+        running.spawn(async move {
+            let mut processed = 0;
+            loop {
+                match worker.round().await? {
+                    0 => return Ok::<_, sqlx::Error>(processed),
+                    users => processed += users,
+                }
+            }
+        });
     }
+    let mut processed = 0;
+    while let Some(done) = running.join_next().await {
+        processed += done.map_err(|error| sqlx::Error::Protocol(error.to_string()))??;
+    }
+    Ok(processed)
 }
 
 async fn schedule_forever(pool: &Pool, tick: Duration) {
@@ -95,15 +114,12 @@ async fn schedule_forever(pool: &Pool, tick: Duration) {
     }
 }
 
-async fn gauge_forever(pool: &Pool) {
-    let mut ticks = tokio::time::interval(QUEUE_GAUGE_INTERVAL);
-    loop {
-        ticks.tick().await;
-        if let Ok((depth, oldest)) = db::engine::depth(pool).await {
-            let age = oldest.map_or(0.0, |oldest| {
-                (Utc::now() - oldest).as_seconds_f64().max(0.0)
-            });
-            metrics::engine_queue(depth, age);
-        }
+/// Measures the queue for the metrics: its depth and its oldest entry's age.
+async fn gauge_queue(pool: &Pool) {
+    if let Ok((depth, oldest)) = db::engine::depth(pool).await {
+        let age = oldest.map_or(0.0, |oldest| {
+            (Utc::now() - oldest).as_seconds_f64().max(0.0)
+        });
+        metrics::engine_queue(depth, age);
     }
 }

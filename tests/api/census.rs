@@ -622,7 +622,7 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
         let scheduled = scheduler::pass(&pool, pass).await.unwrap();
         assert!(scheduled.iter().any(|workflow| workflow.picks.len() == 1));
         let worker = engine::worker(&pool, &settings.engine).unwrap();
-        engine::work_until_idle(&worker).await.unwrap();
+        engine::work_until_idle(&worker, 1).await.unwrap();
         db::engine::depth(&pool).await.unwrap();
     }
     .instrument(tracing::info_span!("engine"))

@@ -785,3 +785,56 @@ async fn triggers_and_rules_the_engine_cannot_evaluate_are_refused() {
     }
     assert_eq!(app.count("workflows").await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_reports_runs_tasks_and_its_queue_in_the_metrics() {
+    let app =
+        TestApp::spawn_with(&[("LCW_ENGINE_WORKERS", "1"), ("LCW_ENGINE_POLL_MS", "50")]).await;
+    let user = add_user(
+        &app,
+        NewUser {
+            name: "Hedy",
+            department: "Sales",
+            leave: None,
+            manager: None,
+        },
+    )
+    .await;
+    let mut unsupported = task("Remove licenses", REMOVE_LICENSES, json!([]));
+    unsupported["continueOnError"] = json!(true);
+    let workflow = create_workflow(
+        &app,
+        json!({"@odata.type": "#microsoft.graph.identityGovernance.onDemandExecutionOnly"}),
+        vec![task("Disable", DISABLE_ACCOUNT, json!([])), unsupported],
+    )
+    .await;
+    activate(&app, &workflow, &[user]).await;
+    wait_for("the run to end", async || {
+        only_run(&app, &workflow).await["processingStatus"] == "completedWithErrors"
+    })
+    .await;
+    wait_for("the queue gauge", async || {
+        let metrics = app
+            .send(app.client.get(format!("{}/metrics", app.address)))
+            .await
+            .text;
+        metrics.lines().any(|line| line == "engine_queue_depth 0")
+    })
+    .await;
+    let metrics = app
+        .send(app.client.get(format!("{}/metrics", app.address)))
+        .await
+        .text;
+    for expected in [
+        "engine_runs_total{status=\"inProgress\"}".to_owned(),
+        "engine_runs_total{status=\"completedWithErrors\"}".to_owned(),
+        format!("engine_tasks_total{{definition=\"{DISABLE_ACCOUNT}\",status=\"completed\"}}"),
+        format!("engine_tasks_total{{definition=\"{REMOVE_LICENSES}\",status=\"failed\"}}"),
+        "engine_queue_oldest_age_seconds 0".to_owned(),
+    ] {
+        assert!(
+            metrics.lines().any(|line| line.starts_with(&expected)),
+            "{expected} in\n{metrics}"
+        );
+    }
+}
