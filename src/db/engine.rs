@@ -97,14 +97,14 @@ pub async fn begin_user(
     let started = sqlx::query!(
         r#"with started as (
                update user_processing_results u
-               set processing_status = 'inProgress', started_date_time = coalesce(u.started_date_time, now())
+               set processing_status = 'inProgress', started_date_time = coalesce(u.started_date_time, $5)
                where u.tenant_id = $1 and u.workflow_id = $2 and u.run_id = $3 and u.id = $4
                  and u.processing_status in ('queued', 'inProgress')
                returning u.subject_id, u.workflow_version
            ), run as (
                update runs r
-               set processing_status = 'inProgress', started_date_time = coalesce(r.started_date_time, now()),
-                   last_updated_date_time = now()
+               set processing_status = 'inProgress', started_date_time = coalesce(r.started_date_time, $5),
+                   last_updated_date_time = $5
                where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3 and r.processing_status = 'queued'
                  and exists (select 1 from started)
                returning 1
@@ -116,6 +116,9 @@ pub async fn begin_user(
         key.workflow_id,
         key.run_id,
         key.user_processing_result_id,
+        // Bound rather than now(): Citus routes no coalesce of a non-immutable
+        // function.
+        Utc::now(),
     )
     .fetch_optional(&mut *connection)
     .await?;
