@@ -45,7 +45,8 @@ enum Command {
         #[arg(long, default_value_t = auth::DEVELOPMENT_TENANT)]
         tenant: Uuid,
         /// A delegated permission (`scp`); repeat for more. Without scopes or
-        /// roles the token carries LifecycleWorkflows.ReadWrite.All.
+        /// roles the token carries LifecycleWorkflows.ReadWrite.All and
+        /// Directory.ReadWrite.All.
         #[arg(long = "scope", value_name = "PERMISSION")]
         scopes: Vec<String>,
         /// An application permission (`roles`); repeat for more.

@@ -2,8 +2,10 @@
 //! connection, one SQL statement per operation where the operation allows.
 
 pub mod counters;
+pub mod directory_changes;
 pub mod enums;
 pub mod error;
+pub mod groups;
 pub mod idempotency;
 pub mod insights;
 pub mod locate;
@@ -17,6 +19,7 @@ pub mod task_reports;
 pub mod tasks;
 pub mod transaction;
 pub mod user_processing_results;
+pub mod users;
 pub mod versions;
 pub mod workflows;
 

@@ -1,7 +1,7 @@
 //! Hostile input for every request body the service decodes: arbitrary bytes,
 //! arbitrary JSON objects built from the bodies' own vocabulary, and valid bodies
 //! with a few properties removed, replaced or added. Each input goes through the
-//! handler's own path (`body::decode`, then the body's `into_domain`), which must
+//! handler's own path (`json::decode`, then the body's `into_domain`), which must
 //! never panic and must answer either a value or a 400 `invalidRequest` that names
 //! the property (or, for what is not a JSON object, the request body).
 //!
@@ -9,12 +9,12 @@
 //! test --lib routes::fuzz` runs longer.
 
 use super::batch::BatchBody;
-use super::body::decode;
 use super::runs::{ProcessingPatchBody, RunBody};
 use super::task_processing_results::{TaskProcessingResultBody, TaskProcessingResultPatchBody};
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
+use crate::domain::json::decode;
 use crate::error::GraphError;
 use actix_web::http::StatusCode;
 use proptest::prelude::*;
