@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod metrics;
 pub mod middleware;
 pub mod odata;

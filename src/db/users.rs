@@ -23,8 +23,9 @@ pub(super) const USER_COLUMNS: &str = "select u.id, u.display_name, u.given_name
         u.office_location, u.employee_id, u.employee_type, u.employee_hire_date,
         u.employee_leave_date_time, u.account_enabled, u.created_date_time, u.manager_id";
 
-/// What `$filter` and `$orderby` may name on a list of users.
-pub(super) const USER_FIELDS: &[Field] = &[
+/// What `$filter` and `$orderby` may name on a list of users: every property
+/// but the key, with its kind.
+pub const USER_FIELDS: &[Field] = &[
     Field::new("id", "u.id", FieldKind::Guid),
     Field::new("displayName", "u.display_name", FieldKind::String),
     Field::new("givenName", "u.given_name", FieldKind::String),
@@ -83,6 +84,40 @@ pub async fn create(
     id: Uuid,
     user: &NewUser,
 ) -> Result<User, sqlx::Error> {
+    insert(connection.get(), tenant, id, user).await
+}
+
+/// A user [`create_all`] could not insert: its index, and why.
+#[derive(Debug)]
+pub struct Refused {
+    pub index: usize,
+    pub error: sqlx::Error,
+}
+
+/// Inserts `users` in one transaction, each as [`create`] does: all of them,
+/// or none and the first refused.
+pub async fn create_all(
+    connection: &mut WriteConnection<'_>,
+    tenant: Tenant,
+    users: &[(Uuid, NewUser)],
+) -> Result<(), Refused> {
+    let refused = |index| move |error| Refused { index, error };
+    let mut transaction = connection.get().begin().await.map_err(refused(0))?;
+    for (index, (id, user)) in users.iter().enumerate() {
+        insert(&mut *transaction, tenant, *id, user)
+            .await
+            .map_err(refused(index))?;
+    }
+    let last = users.len().saturating_sub(1);
+    transaction.commit().await.map_err(refused(last))
+}
+
+async fn insert(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    id: Uuid,
+    user: &NewUser,
+) -> Result<User, sqlx::Error> {
     sqlx::query_as!(
         User,
         "insert into users (tenant_id, id, display_name, given_name, surname, user_principal_name,
@@ -111,7 +146,7 @@ pub async fn create(
         user.employee_leave_date_time,
         user.account_enabled,
     )
-    .fetch_one(connection.get())
+    .fetch_one(executor)
     .await
 }
 

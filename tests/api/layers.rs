@@ -25,6 +25,7 @@ const LAYERS: &[&str] = &[
     "openapi",
     "purge",
     "seed",
+    "import",
     "shutdown",
     "routes",
     "app",

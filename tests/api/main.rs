@@ -9,6 +9,7 @@ mod catalog;
 mod census;
 mod constraints;
 mod demo_data;
+mod directory;
 mod errors;
 mod health;
 mod helpers;
