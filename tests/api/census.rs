@@ -159,14 +159,17 @@ fn address(
 /// A valid body for a write, by what it writes (none for restore).
 fn body(method: &str, template: &str, chain: &Chain, directory: &Directory) -> Option<Value> {
     let last = template.rsplit('/').next().unwrap();
-    // A user not yet in the group; as a manager, the one the user has.
-    let reference = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{}", directory.manager)});
+    let reference =
+        |id: &str| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{id}")});
     let body = match (method, last) {
         ("post", "users") => {
             json!({"displayName": "Toured", "userPrincipalName": format!("{}@contoso.com", Uuid::new_v4())})
         }
         ("post", "groups") => json!({"displayName": "Toured", "groupTypes": []}),
-        ("post" | "put", "$ref") => reference,
+        // The manager the user has; a user the group has already, so that the
+        // refusal's statement (which says why nothing was added) is sent too.
+        ("put", "$ref") => reference(&directory.manager),
+        ("post", "$ref") => reference(&directory.user),
         ("patch", "{userId}") => json!({"department": "Toured"}),
         ("patch", "{groupId}") => json!({"description": "Toured"}),
         ("post", "$batch") => json!({"requests": [
