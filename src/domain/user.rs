@@ -97,12 +97,8 @@ pub struct UserBody {
     /// Accepted and ignored: the service holds no mailbox.
     #[serde(default, rename = "mailNickname")]
     _mail_nickname: Option<String>,
-    #[serde(
-        default,
-        rename = "passwordProfile",
-        deserialize_with = "objects::optional"
-    )]
-    _password_profile: Option<PasswordProfile>,
+    #[serde(default, deserialize_with = "objects::optional")]
+    password_profile: Option<PasswordProfile>,
     #[schema(value_type = Option<Value>, read_only)]
     #[serde(default, rename = "id")]
     _id: Option<IgnoredAny>,
@@ -112,20 +108,53 @@ pub struct UserBody {
 }
 
 /// `passwordProfile`: accepted, so that Graph's create works as documented, and
-/// never stored or kept: its values are skipped unread.
+/// never stored or kept: the password is checked to be text and skipped unread.
 #[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = microsoft::graph::passwordProfile)]
 pub struct PasswordProfile {
+    #[schema(pattern = r"^#?microsoft\.graph\.passwordProfile$")]
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
     #[schema(value_type = Option<String>, write_only)]
     #[serde(default, rename = "password")]
-    _password: Option<IgnoredAny>,
-    #[schema(value_type = Option<bool>)]
+    _password: Option<Unread>,
     #[serde(default, rename = "forceChangePasswordNextSignIn")]
-    _force_change_password_next_sign_in: Option<IgnoredAny>,
-    #[schema(value_type = Option<bool>)]
+    _force_change_password_next_sign_in: Option<bool>,
     #[serde(default, rename = "forceChangePasswordNextSignInWithMfa")]
-    _force_change_password_next_sign_in_with_mfa: Option<IgnoredAny>,
+    _force_change_password_next_sign_in_with_mfa: Option<bool>,
+}
+
+impl PasswordProfile {
+    /// Checks the profile's `@odata.type`, if any, naming the property.
+    fn check(profile: Option<&Self>) -> Result<(), ValidationError> {
+        let given = profile.and_then(|profile| profile.odata_type.as_deref());
+        check_odata_type(given, "microsoft.graph.passwordProfile")
+            .map_err(|error| error.within("passwordProfile"))
+    }
+}
+
+/// A JSON string whose content is skipped, never held.
+struct Unread;
+
+impl<'de> Deserialize<'de> for Unread {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Skip;
+
+        impl serde::de::Visitor<'_> for Skip {
+            type Value = Unread;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Unread, E> {
+                Ok(Unread)
+            }
+        }
+
+        deserializer.deserialize_str(Skip)
+    }
 }
 
 fn enabled_by_default() -> bool {
@@ -135,6 +164,7 @@ fn enabled_by_default() -> bool {
 impl UserBody {
     pub fn into_domain(self) -> Result<NewUser, ValidationError> {
         check_odata_type(self.odata_type.as_deref(), ODATA_TYPE)?;
+        PasswordProfile::check(self.password_profile.as_ref())?;
         check_display_name(&self.display_name)?;
         check_user_principal_name(&self.user_principal_name)?;
         Ok(NewUser {
@@ -229,17 +259,14 @@ pub struct UserPatchBody {
     employee_leave_date_time: Patch<Timestamp>,
     #[serde(default, rename = "mailNickname")]
     _mail_nickname: Option<String>,
-    #[serde(
-        default,
-        rename = "passwordProfile",
-        deserialize_with = "objects::optional"
-    )]
-    _password_profile: Option<PasswordProfile>,
+    #[serde(default, deserialize_with = "objects::optional")]
+    password_profile: Option<PasswordProfile>,
 }
 
 impl UserPatchBody {
     pub fn into_domain(self) -> Result<UserUpdate, ValidationError> {
         check_odata_type(self.odata_type.as_deref(), ODATA_TYPE)?;
+        PasswordProfile::check(self.password_profile.as_ref())?;
         let display_name = self.display_name.required("displayName")?;
         if let Some(name) = &display_name {
             check_display_name(name)?;
