@@ -48,10 +48,14 @@ create table groups (
     mail_nickname     text,
     mail_enabled      boolean     not null default false,
     security_enabled  boolean     not null default true,
+    -- Graph's groupTypes: empty for a security or distribution group,
+    -- {Unified} for a Microsoft 365 group.
+    group_types       text[]      not null default '{}',
     created_date_time timestamptz not null default now(),
     constraint groups_pkey primary key (tenant_id, id),
     constraint groups_display_name_length_check
-        check (char_length(display_name) between 1 and 256)
+        check (char_length(display_name) between 1 and 256),
+    constraint groups_group_types_check check (group_types <@ array['Unified'])
 );
 
 create table group_members (

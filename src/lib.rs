@@ -7,6 +7,7 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod import;
 pub mod metrics;
 pub mod middleware;
 pub mod odata;

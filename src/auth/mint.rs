@@ -45,13 +45,19 @@ struct Claims<'a> {
     ver: &'static str,
 }
 
+/// What a token carries when it is asked for no permission: everything the
+/// service serves, Lifecycle Workflows and the directory they act on.
+pub const DEFAULT_SCOPES: [Permission; 2] =
+    [Permission::ReadWriteAll, Permission::DirectoryReadWrite];
+
 /// A token the service accepts: issued by the first accepted issuer, for the first
 /// accepted audience. Without scopes or roles it carries the delegated
-/// `LifecycleWorkflows.ReadWrite.All`.
+/// [`DEFAULT_SCOPES`].
 pub fn mint(settings: &AuthSettings, request: &TokenRequest) -> Result<String, MintError> {
     let secret = super::signing_secret(&settings.keys).ok_or(MintError::NoSecret)?;
     let scopes = if request.scopes.is_empty() && request.roles.is_empty() {
-        Some(Permission::ReadWriteAll.name().to_owned())
+        let names: Vec<&str> = DEFAULT_SCOPES.iter().map(|scope| scope.name()).collect();
+        Some(names.join(" "))
     } else {
         (!request.scopes.is_empty()).then(|| request.scopes.join(" "))
     };

@@ -11,8 +11,9 @@ mod token;
 
 pub use mint::{mint, MintError, TokenRequest};
 pub use permissions::{
-    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadReports, ReadSettings,
-    ReadWorkflows, WriteReports, WriteSettings, WriteWorkflows,
+    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadGroups, ReadReports,
+    ReadSettings, ReadUsers, ReadWorkflows, WriteGroups, WriteReports, WriteSettings, WriteUsers,
+    WriteWorkflows,
 };
 pub use token::{AuthError, Authenticator};
 

@@ -7,6 +7,10 @@
 //! and the two broad permissions cover everything. As the API contract says, a
 //! write permission also reads everything. The write side of runs and results,
 //! which Graph keeps internal, needs the broad write permission.
+//!
+//! The directory (users and groups) takes Graph's directory permissions, which
+//! no Lifecycle Workflows permission grants: `User.*` for users and their
+//! manager, `Group.*` for groups and their members, and `Directory.*` for both.
 
 /// A permission this service understands; others in a token are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,16 +21,28 @@ pub enum Permission {
     WorkflowReadWrite,
     WorkflowActivate,
     ReportsRead,
+    UserRead,
+    UserReadWrite,
+    GroupRead,
+    GroupReadWrite,
+    DirectoryRead,
+    DirectoryReadWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ReadAll,
         Permission::ReadWriteAll,
         Permission::WorkflowRead,
         Permission::WorkflowReadWrite,
         Permission::WorkflowActivate,
         Permission::ReportsRead,
+        Permission::UserRead,
+        Permission::UserReadWrite,
+        Permission::GroupRead,
+        Permission::GroupReadWrite,
+        Permission::DirectoryRead,
+        Permission::DirectoryReadWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,17 +53,23 @@ impl Permission {
             Permission::WorkflowReadWrite => "LifecycleWorkflows-Workflow.ReadWrite.All",
             Permission::WorkflowActivate => "LifecycleWorkflows-Workflow.Activate",
             Permission::ReportsRead => "LifecycleWorkflows-Reports.Read.All",
+            Permission::UserRead => "User.Read.All",
+            Permission::UserReadWrite => "User.ReadWrite.All",
+            Permission::GroupRead => "Group.Read.All",
+            Permission::GroupReadWrite => "Group.ReadWrite.All",
+            Permission::DirectoryRead => "Directory.Read.All",
+            Permission::DirectoryReadWrite => "Directory.ReadWrite.All",
         }
     }
 
-    fn bit(self) -> u8 {
-        1 << self as u8
+    fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 
 /// The permissions a token grants.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Permissions(u8);
+pub struct Permissions(u16);
 
 impl Permissions {
     /// The permissions named by a token's `scp` (space-separated) and `roles`.
@@ -98,6 +120,14 @@ pub enum ReadCatalog {}
 pub enum ReadSettings {}
 /// Changing the tenant's settings, which Graph leaves to the broad permission.
 pub enum WriteSettings {}
+/// Reading the directory's users and their managers.
+pub enum ReadUsers {}
+/// Creating, updating and deleting users, and setting their managers.
+pub enum WriteUsers {}
+/// Reading the directory's groups and their members (and a user's groups).
+pub enum ReadGroups {}
+/// Creating, updating and deleting groups, and changing their members.
+pub enum WriteGroups {}
 
 impl Need for ReadWorkflows {
     const ACCEPTED: &'static [Permission] = &[
@@ -166,6 +196,38 @@ impl Need for WriteReports {
     const ACTION: &'static str = "record runs and processing results";
 }
 
+impl Need for ReadUsers {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::UserRead,
+        Permission::UserReadWrite,
+        Permission::DirectoryRead,
+        Permission::DirectoryReadWrite,
+    ];
+    const ACTION: &'static str = "read users";
+}
+
+impl Need for WriteUsers {
+    const ACCEPTED: &'static [Permission] =
+        &[Permission::UserReadWrite, Permission::DirectoryReadWrite];
+    const ACTION: &'static str = "change users";
+}
+
+impl Need for ReadGroups {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::GroupRead,
+        Permission::GroupReadWrite,
+        Permission::DirectoryRead,
+        Permission::DirectoryReadWrite,
+    ];
+    const ACTION: &'static str = "read groups and their members";
+}
+
+impl Need for WriteGroups {
+    const ACCEPTED: &'static [Permission] =
+        &[Permission::GroupReadWrite, Permission::DirectoryReadWrite];
+    const ACTION: &'static str = "change groups and their members";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,16 +262,44 @@ mod tests {
     }
 
     #[test]
+    fn the_directory_takes_directory_permissions_only() {
+        let workflows = Permissions::from_claims(
+            Some("LifecycleWorkflows.ReadWrite.All LifecycleWorkflows.Read.All"),
+            &[],
+        );
+        let directory = Permissions::from_claims(Some("Directory.ReadWrite.All"), &[]);
+        for accepted in [
+            ReadUsers::ACCEPTED,
+            WriteUsers::ACCEPTED,
+            ReadGroups::ACCEPTED,
+            WriteGroups::ACCEPTED,
+        ] {
+            assert!(!workflows.grant_any(accepted));
+            assert!(directory.grant_any(accepted));
+        }
+        assert!(!directory.grant_any(ReadWorkflows::ACCEPTED));
+        let users = Permissions::from_claims(None, &["User.ReadWrite.All".to_owned()]);
+        assert!(users.grant_any(WriteUsers::ACCEPTED) && !users.grant_any(ReadGroups::ACCEPTED));
+        let reader = Permissions::from_claims(Some("Group.Read.All"), &[]);
+        assert!(reader.grant_any(ReadGroups::ACCEPTED) && !reader.grant_any(WriteGroups::ACCEPTED));
+    }
+
+    #[test]
     fn a_read_permission_never_writes() {
         for read in [
             Permission::ReadAll,
             Permission::WorkflowRead,
             Permission::ReportsRead,
+            Permission::UserRead,
+            Permission::GroupRead,
+            Permission::DirectoryRead,
         ] {
             let granted = Permissions::from_claims(Some(read.name()), &[]);
             assert!(!granted.grant_any(WriteWorkflows::ACCEPTED), "{read:?}");
             assert!(!granted.grant_any(WriteReports::ACCEPTED), "{read:?}");
             assert!(!granted.grant_any(ActivateWorkflows::ACCEPTED), "{read:?}");
+            assert!(!granted.grant_any(WriteUsers::ACCEPTED), "{read:?}");
+            assert!(!granted.grant_any(WriteGroups::ACCEPTED), "{read:?}");
         }
     }
 }

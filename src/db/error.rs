@@ -138,6 +138,26 @@ pub const CLIENT_ERRORS: &[(&str, MakeError)] = &[
             "Invalid value for property 'task': it is not a task of this workflow.",
         )
     }),
+    ("users_user_principal_name_key", || {
+        GraphError::conflict(
+            "Invalid value for property 'userPrincipalName': another user of the tenant has it (compared without regard to case).",
+        )
+    }),
+    // The backstop of domain::user's own check, which names the value; the
+    // database's white space may be wider than Rust's.
+    ("users_user_principal_name_check", || {
+        GraphError::invalid_request(
+            "Invalid value for property 'userPrincipalName': it is not of the form alias@domain.",
+        )
+    }),
+    // A manager deleted while it was being made one (the deletion locks it
+    // first, so the write waits, then finds it gone).
+    ("users_manager_fkey", || {
+        GraphError::not_found("The manager the request names no longer exists.")
+    }),
+    // A user or group deleted while a membership of theirs was being written.
+    ("group_members_group_fkey", member_gone),
+    ("group_members_user_fkey", member_gone),
     // A parent removed between the request's lookup and its write.
     ("runs_workflow_fkey", parent_gone),
     ("tasks_workflow_fkey", parent_gone),
@@ -159,6 +179,10 @@ fn completed_before_started() -> GraphError {
 
 fn parent_gone() -> GraphError {
     GraphError::not_found("A parent of the resource no longer exists.")
+}
+
+fn member_gone() -> GraphError {
+    GraphError::not_found("The user or the group of the membership no longer exists.")
 }
 
 /// The constraints no request can violate, and why; a violation of one is the
@@ -216,6 +240,15 @@ pub const UNVIOLATABLE: &[&str] = &[
     "tasks_execution_sequence_check",
     "tasks_execution_sequence_key",
     "tasks_arguments_check",
+    // Refused first: a user's or group's displayName that is blank or longer
+    // than 256 characters, groupTypes other than Unified (domain::user,
+    // domain::group, on create and update).
+    "users_display_name_length_check",
+    "groups_display_name_length_check",
+    "groups_group_types_check",
+    // Changes are recorded by the service, with a kind it names and the
+    // property or group that kind needs (domain::directory).
+    "directory_changes_kind_check",
 ];
 
 #[cfg(test)]

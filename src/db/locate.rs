@@ -70,8 +70,8 @@ pub async fn missing(
             None
         } else {
             let parent = Address {
-                tree: address.tree,
                 steps: address.steps[..index].to_vec(),
+                ..address.clone()
             };
             Some(parent.lacks(step.set, key))
         };

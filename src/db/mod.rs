@@ -3,9 +3,11 @@
 
 pub mod actions;
 pub mod counters;
+pub mod directory_changes;
 pub mod engine;
 pub mod enums;
 pub mod error;
+pub mod groups;
 pub mod idempotency;
 pub mod insights;
 pub mod locate;
@@ -20,6 +22,7 @@ pub mod task_reports;
 pub mod tasks;
 pub mod transaction;
 pub mod user_processing_results;
+pub mod users;
 pub mod versions;
 pub mod workflows;
 

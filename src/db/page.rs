@@ -267,6 +267,8 @@ macro_rules! identified {
 }
 
 identified!(
+    crate::domain::user::User,
+    crate::domain::group::Group,
     crate::domain::workflow::Workflow,
     crate::domain::workflow::Task,
     crate::domain::run::Run,

@@ -47,6 +47,41 @@ pub struct UserProcessingResultRef {
     pub user_processing_result_id: Uuid,
 }
 
+/// The service root, where Graph's directory lives: the parent of `/users`
+/// and `/groups`. Its path has no parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct DirectoryRoot {}
+
+/// A user of the directory: `/users/{userId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserKey {
+    pub user_id: Uuid,
+}
+
+/// A group of the directory: `/groups/{groupId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupKey {
+    pub group_id: Uuid,
+}
+
+/// A member of a group: `/groups/{groupId}/members/{directoryObjectId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberKey {
+    pub group_id: Uuid,
+    pub directory_object_id: Uuid,
+}
+
+impl MemberKey {
+    pub fn group(self) -> GroupKey {
+        GroupKey {
+            group_id: self.group_id,
+        }
+    }
+}
+
 /// A taskProcessingResult under a userProcessingResult addressed with or without
 /// its run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -256,7 +291,7 @@ pub struct EntitySet {
     pub per_tenant: bool,
 }
 
-/// A set of the hierarchy: per tenant, keyed by `id`.
+/// A set of the hierarchy or the directory: per tenant, keyed by `id`.
 const fn hierarchy(
     name: &'static str,
     segment: &'static str,
@@ -308,6 +343,20 @@ pub const TASK_PROCESSING_RESULTS: EntitySet = hierarchy(
     "task_processing_result_id",
 );
 
+/// The users of the tenant's directory, at the service root.
+pub const USERS: EntitySet = hierarchy("user", "users", "users", "user_id");
+/// The groups of the tenant's directory, at the service root.
+pub const GROUPS: EntitySet = hierarchy("group", "groups", "groups", "group_id");
+/// The members of a group, named by the user's id.
+pub const GROUP_MEMBERS: EntitySet = EntitySet {
+    name: "member",
+    segment: "members",
+    table: "group_members",
+    key: "user_id",
+    reference: "user_id",
+    per_tenant: true,
+};
+
 /// How a step of an address names its entity: an id, or a number (a version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
@@ -331,12 +380,22 @@ pub struct Step {
     pub key: Key,
 }
 
-/// Where a request points: a chain of entities from the container down, as deep
+/// Where an address's chain of entities starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The Lifecycle Workflows container (`identityGovernance/lifecycleWorkflows`).
+    Container,
+    /// The service root, where Graph's directory (`users`, `groups`) lives.
+    Service,
+}
+
+/// Where a request points: a chain of entities from its origin down, as deep
 /// as the URL goes, and the tree when the chain starts at a workflow. Used to say
 /// which part of an address does not exist. A singleton (settings) is no step:
 /// it always exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
+    pub origin: Origin,
     pub tree: Option<Tree>,
     pub steps: Vec<Step>,
 }
@@ -345,8 +404,17 @@ impl Address {
     /// The container itself, the parent of the resources beside `workflows`.
     pub fn root() -> Self {
         Self {
+            origin: Origin::Container,
             tree: None,
             steps: Vec::new(),
+        }
+    }
+
+    /// The service root, the parent of the directory's users and groups.
+    pub fn directory() -> Self {
+        Self {
+            origin: Origin::Service,
+            ..Self::root()
         }
     }
 
@@ -443,6 +511,32 @@ impl Addressed for TaskKey {
             None => &TASKS,
         };
         self.version().address(tree).then_id(tasks, self.task_id)
+    }
+}
+
+impl Addressed for DirectoryRoot {
+    fn address(self, _: Tree) -> Address {
+        Address::directory()
+    }
+}
+
+impl Addressed for UserKey {
+    fn address(self, _: Tree) -> Address {
+        Address::directory().then_id(&USERS, self.user_id)
+    }
+}
+
+impl Addressed for GroupKey {
+    fn address(self, _: Tree) -> Address {
+        Address::directory().then_id(&GROUPS, self.group_id)
+    }
+}
+
+impl Addressed for MemberKey {
+    fn address(self, tree: Tree) -> Address {
+        self.group()
+            .address(tree)
+            .then_id(&GROUP_MEMBERS, self.directory_object_id)
     }
 }
 

@@ -1,7 +1,10 @@
 //! Validated domain values and records: no HTTP, no SQL.
 
+pub mod directory;
 pub mod enums;
+pub mod group;
 pub mod insights;
+pub mod json;
 pub mod keys;
 pub mod objects;
 pub mod patch;
@@ -12,6 +15,7 @@ pub mod task_definition;
 pub mod task_processing_result;
 pub mod task_report;
 pub mod timestamp;
+pub mod user;
 pub mod user_processing_result;
 pub mod validation;
 pub mod workflow;

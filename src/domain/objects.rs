@@ -114,7 +114,7 @@ pub fn many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// Marks an error message that carries the path, within a polymorphic object,
 /// of the value at fault: `{MARK}{path}{MARK}{message}`. The body decoder puts
-/// the path after the property's own (`routes::body`).
+/// the path after the property's own (`json::decode`).
 const NESTED_PATH_MARK: char = '\u{1f}';
 
 /// The path and message of an error message marked by [`variant`], if it is.

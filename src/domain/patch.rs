@@ -43,6 +43,19 @@ impl<T> Patch<T> {
         }
     }
 
+    /// The value the patch gives the property, when it gives one: `Some(None)`
+    /// clears it.
+    pub fn change(&self) -> Option<Option<T>>
+    where
+        T: Clone,
+    {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(value) => Some(Some(value.clone())),
+        }
+    }
+
     /// A value for a property that cannot be null: absent is `None`, null an error.
     pub fn required(self, property: &str) -> Result<Option<T>, ValidationError> {
         match self {

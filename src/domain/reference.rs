@@ -1,5 +1,6 @@
 //! Navigation references in request bodies: `"subject": {"id": …}` or
-//! `"subject@odata.bind": "https://graph.microsoft.com/v1.0/users/{id}"`.
+//! `"subject@odata.bind": "https://graph.microsoft.com/v1.0/users/{id}"`, and
+//! the `{"@odata.id": …}` of a `$ref` write.
 
 use super::validation::ValidationError;
 use uuid::Uuid;
@@ -33,6 +34,23 @@ pub fn resolve(
             format!("is required, as {{\"id\": …}} or as {property}@odata.bind"),
         )),
     }
+}
+
+/// The id a `$ref` body's `@odata.id` names: the URL of an entity in one of
+/// `collections` (`…/directoryObjects/{id}` or `…/users/{id}`).
+pub fn referenced(url: &str, collections: &[&str]) -> Result<Uuid, ValidationError> {
+    collections
+        .iter()
+        .find_map(|collection| bound_id(url, collection))
+        .ok_or_else(|| {
+            ValidationError::new(
+                "@odata.id",
+                format!(
+                    "'{url}' is not the URL of an entity in '{}'",
+                    collections.join("' or '")
+                ),
+            )
+        })
 }
 
 /// The id at the end of `…/{collection}/{id}` or `…/{collection}('{id}')`.
@@ -89,6 +107,21 @@ mod tests {
             "subject"
         );
         assert_eq!(resolve("subject", "users", Some(id), None), Ok(id));
+    }
+
+    #[test]
+    fn a_reference_names_an_entity_of_one_of_the_collections() {
+        let id = Uuid::parse_str(ID).unwrap();
+        let collections = ["directoryObjects", "users"];
+        for url in [
+            format!("https://graph.microsoft.com/v1.0/directoryObjects/{ID}"),
+            format!("http://localhost:8081/beta/users/{ID}"),
+            format!("users('{ID}')"),
+        ] {
+            assert_eq!(referenced(&url, &collections), Ok(id), "{url}");
+        }
+        let refused = referenced(&format!("/groups/{ID}"), &collections).unwrap_err();
+        assert_eq!(refused.property, "@odata.id");
     }
 
     proptest::proptest! {

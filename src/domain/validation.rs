@@ -48,6 +48,21 @@ pub fn check_odata_type(given: Option<&str>, expected: &str) -> Result<(), Valid
     }
 }
 
+/// Checks a text that must not be blank and has at most `max_chars` characters.
+pub fn check_text(property: &str, text: &str, max_chars: usize) -> Result<(), ValidationError> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() {
+        Err(ValidationError::new(property, "must not be empty"))
+    } else if chars > max_chars {
+        Err(ValidationError::new(
+            property,
+            format!("must be at most {max_chars} characters, not {chars}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Rejects a completion that precedes the start.
 pub fn check_completed_after_started<T: PartialOrd>(
     started: Option<&T>,

@@ -45,12 +45,14 @@ pub trait Served: Collection + 'static {
     /// The canonical address of a record of `scope`.
     fn address(tree: Tree, scope: Self::Scope, record: &Self::Record) -> Address;
 
-    /// Reads what the request's `$expand` asks for, for records of `scope`.
+    /// Reads what the request's `$expand` asks for, for `records` of `scope`
+    /// (a page, or the one entity): one query for them all.
     async fn extra(
         _pool: &Pool,
         _tenant: Tenant,
         _scope: Self::Scope,
         _wire: &Wire,
+        _records: &[Self::Record],
     ) -> Result<Self::Extra, GraphError> {
         Ok(Self::Extra::default())
     }
@@ -110,14 +112,26 @@ pub async fn list<S: Served, P: CollectionPath<S>>(
     path: web::Path<P>,
     listing: Listing<S::Read>,
 ) -> Result<HttpResponse, GraphError> {
-    let (path, tree) = (path.into_inner(), listing.tree);
-    let extra = S::extra(&state.pool, listing.tenant, path.scope(), &listing.wire).await?;
+    let (path, tree, tenant) = (path.into_inner(), listing.tree, listing.tenant);
+    let (pool, scope) = (&state.pool, path.scope());
+    let criteria = listing.criteria::<S>()?;
+    let page = page::list::<S>(
+        pool,
+        tenant,
+        tree,
+        scope,
+        &criteria,
+        listing.page(&criteria)?,
+    );
+    let page = page.await?;
+    let extra = S::extra(pool, tenant, scope, &listing.wire, &page.items).await?;
     listing
-        .serve::<S, _>(
+        .respond(
             &state,
-            path.scope(),
             path.collection(tree),
             path.address(tree),
+            std::future::ready(Ok(page)),
+            page::count::<S>(pool, tenant, tree, scope, &criteria),
             |record, evolvable| S::render(record, evolvable, &extra),
         )
         .await
@@ -146,7 +160,8 @@ pub async fn get<S: Served, P: ItemPath<S>>(
     let path = path.into_inner();
     match page::find::<S>(&state.pool, tenant, tree, path.scope(), path.id()).await? {
         Some(record) => {
-            let extra = S::extra(&state.pool, tenant, path.scope(), &wire).await?;
+            let records = std::slice::from_ref(&record);
+            let extra = S::extra(&state.pool, tenant, path.scope(), &wire, records).await?;
             wire.ok(
                 &S::address(tree, path.scope(), &record),
                 S::render(record, wire.evolvable, &extra),
@@ -270,24 +285,6 @@ impl<N: Need> Listing<N> {
     /// the collection `C` can filter, search and sort by.
     pub fn criteria<C: Collection>(&self) -> Result<Criteria, GraphError> {
         Criteria::check(&self.options, C::FILTERABLE, C::SEARCHABLE)
-    }
-
-    /// Answers with the page of collection `C` under `scope` that the request
-    /// asks for (see [`Listing::respond`]).
-    pub async fn serve<C: Collection, J: Resource>(
-        &self,
-        state: &AppState,
-        scope: C::Scope,
-        collection: CollectionAddress,
-        parent: Address,
-        render: impl Fn(C::Record, EvolvableMembers) -> J,
-    ) -> Result<HttpResponse, GraphError> {
-        let criteria = self.criteria::<C>()?;
-        let (pool, tenant, tree) = (&state.pool, self.tenant, self.tree);
-        let page = page::list::<C>(pool, tenant, tree, scope, &criteria, self.page(&criteria)?);
-        let count = page::count::<C>(pool, tenant, tree, scope, &criteria);
-        self.respond(state, collection, parent, page, count, render)
-            .await
     }
 
     /// Answers `{collection}/$count` for collection `C` under `scope`.

@@ -1,7 +1,7 @@
 //! Hostile input for every request body the service decodes: arbitrary bytes,
 //! arbitrary JSON objects built from the bodies' own vocabulary, and valid bodies
 //! with a few properties removed, replaced or added. Each input goes through the
-//! handler's own path (`body::decode`, then the body's `into_domain`), which must
+//! handler's own path (`json::decode`, then the body's `into_domain`), which must
 //! never panic and must answer either a value or a 400 `invalidRequest` that names
 //! the property (or, for what is not a JSON object, the request body).
 //!
@@ -9,12 +9,15 @@
 //! test --lib routes::fuzz` runs longer.
 
 use super::batch::BatchBody;
-use super::body::decode;
+use super::body::Reference;
 use super::runs::{ProcessingPatchBody, RunBody};
 use super::task_processing_results::{TaskProcessingResultBody, TaskProcessingResultPatchBody};
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
+use crate::domain::group::{GroupBody, GroupPatchBody};
+use crate::domain::json::decode;
+use crate::domain::user::{UserBody, UserPatchBody};
 use crate::error::GraphError;
 use actix_web::http::StatusCode;
 use proptest::prelude::*;
@@ -181,6 +184,62 @@ const BODIES: &[BodyKind] = &[
                 {"id": "2", "method": "post", "url": "/identityGovernance/lifecycleWorkflows/workflows",
                  "headers": {"Content-Type": "application/json"}, "body": {"a": [1]}, "dependsOn": ["1"]}
             ]})]
+        },
+    },
+    BodyKind {
+        name: "user create",
+        check: |bytes| checked(bytes, |body: UserBody| Ok(body.into_domain()?)),
+        valid: || {
+            vec![
+                json!({
+                    "accountEnabled": true, "displayName": "Adele Vance", "mailNickname": "AdeleV",
+                    "userPrincipalName": "AdeleV@contoso.com",
+                    "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": "x"}
+                }),
+                json!({
+                    "@odata.type": "#microsoft.graph.user", "displayName": "A", "userPrincipalName": "a@b",
+                    "givenName": "A", "surname": null, "mail": "a@b", "department": "Sales",
+                    "jobTitle": "Buyer", "companyName": "Contoso", "officeLocation": "1",
+                    "employeeId": "7", "employeeType": "Employee",
+                    "employeeHireDate": "2027-01-04T08:00:00Z", "employeeLeaveDateTime": null,
+                    "id": "ignored", "createdDateTime": null
+                }),
+            ]
+        },
+    },
+    BodyKind {
+        name: "user update",
+        check: |bytes| checked(bytes, |body: UserPatchBody| Ok(body.into_domain()?)),
+        valid: || {
+            vec![json!({
+                "displayName": "B", "userPrincipalName": "b@c", "accountEnabled": false,
+                "department": null, "employeeLeaveDateTime": "2027-03-31T17:00:00Z",
+                "passwordProfile": null, "mailNickname": "b"
+            })]
+        },
+    },
+    BodyKind {
+        name: "group create",
+        check: |bytes| checked(bytes, |body: GroupBody| Ok(body.into_domain()?)),
+        valid: || {
+            vec![json!({
+                "description": "Library", "displayName": "Library Assist", "groupTypes": ["Unified"],
+                "mailEnabled": true, "mailNickname": "library", "securityEnabled": false
+            })]
+        },
+    },
+    BodyKind {
+        name: "group update",
+        check: |bytes| checked(bytes, |body: GroupPatchBody| Ok(body.into_domain()?)),
+        valid: || vec![json!({"displayName": "B", "description": null, "groupTypes": []})],
+    },
+    BodyKind {
+        name: "$ref",
+        check: |bytes| checked(bytes, |body: Reference| Ok(body.directory_object()?)),
+        valid: || {
+            vec![
+                json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{ID}")}),
+            ]
         },
     },
 ];
@@ -673,6 +732,7 @@ fn arrays_in_place_of_objects_are_refused_naming_the_property() {
                 "/identityGovernance/lifecycleWorkflows/workflows"
             ]),
         ),
+        (11, "/passwordProfile", json!(["x", true])),
     ] {
         let mut body = (BODIES[kind].valid)().remove(0);
         if let Some(slot) = body.pointer_mut(pointer) {

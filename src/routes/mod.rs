@@ -1,6 +1,7 @@
 //! The route tree. Every path of the API is served under `/beta`, `/v1.0` and
 //! without a version; below the container, the same subtree hangs off the live
 //! tree (`/workflows`) and the deleted tree (`/deletedItems/workflows`). The
+//! directory (`/users`, `/groups`) hangs off the version, as in Graph. The
 //! operational routes live at the root. Each endpoint is registered with the
 //! [`Operation`] that documents it (see [`tree`]).
 
@@ -8,6 +9,7 @@ mod batch;
 mod body;
 mod collection;
 mod create;
+mod groups;
 pub mod idempotency;
 mod insights;
 mod operational;
@@ -20,6 +22,7 @@ mod task_reports;
 mod tasks;
 pub mod tree;
 mod user_processing_results;
+mod users;
 mod versions;
 mod workflow_templates;
 mod workflows;
@@ -105,7 +108,20 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .child(workflow_templates::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
+        // After the container: its workflows' group references and the
+        // directory's groups share a schema name, and the group's is the one
+        // the document keeps.
+        directory(users::routes(version), version),
+        directory(groups::routes(version), version),
     ]
+}
+
+/// A collection of the directory at the service root: authenticated, and
+/// outside both trees (the generic handlers read it as live).
+fn directory(node: Node, version: &'static str) -> Node {
+    node.authenticated()
+        .data(ApiVersion(version))
+        .data(Tree::Live)
 }
 
 /// A path key that does not parse addresses nothing: 404, naming the segment.

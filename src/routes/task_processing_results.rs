@@ -8,6 +8,7 @@ use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
 use super::create::{self, Creates};
 use super::tasks;
 use super::tree::Node;
+use super::users::{self, Subjects};
 use crate::auth::{ReadReports, WriteReports};
 use crate::db;
 use crate::db::task_processing_results::{Scope, TaskProcessingResults};
@@ -226,12 +227,12 @@ pub fn under_user(creates: bool) -> Node {
 }
 
 /// With `$expand=task`, the tasks of the scope's workflow, by id (a version has
-/// at most 25).
+/// at most 25); with `$expand=subject`, the subjects the directory holds.
 impl Served for TaskProcessingResults {
     const SET: &'static EntitySet = &TASK_PROCESSING_RESULTS;
     type Json = TaskProcessingResultJson;
     type Read = ReadReports;
-    type Extra = HashMap<Uuid, Task>;
+    type Extra = (HashMap<Uuid, Task>, Subjects);
 
     fn address(tree: Tree, _: Scope, result: &TaskProcessingResult) -> Address {
         result.key().address(tree)
@@ -242,23 +243,31 @@ impl Served for TaskProcessingResults {
         tenant: Tenant,
         scope: Scope,
         wire: &Wire,
-    ) -> Result<HashMap<Uuid, Task>, GraphError> {
+        results: &[TaskProcessingResult],
+    ) -> Result<Self::Extra, GraphError> {
+        let subject_ids = results.iter().map(|result| result.subject_id);
+        let subjects = users::subjects(pool, tenant, wire, subject_ids).await?;
         if !wire.expands("task") {
-            return Ok(HashMap::new());
+            return Ok((HashMap::new(), subjects));
         }
         // A result may be of a task of any version.
-        Ok(db::tasks::of_every_version_by_id(pool, tenant, scope.workflow_id()).await?)
+        let tasks = db::tasks::of_every_version_by_id(pool, tenant, scope.workflow_id()).await?;
+        Ok((tasks, subjects))
     }
 
     fn render(
         result: TaskProcessingResult,
         evolvable: EvolvableMembers,
-        tasks: &HashMap<Uuid, Task>,
+        (tasks, subjects): &Self::Extra,
     ) -> TaskProcessingResultJson {
         let task = tasks.get(&result.task_id).cloned();
-        let json = TaskProcessingResultJson::new(result, evolvable);
-        match task {
-            Some(task) => json.with_task(task, evolvable),
+        let subject = subjects.get(&result.subject_id).cloned();
+        let mut json = TaskProcessingResultJson::new(result, evolvable);
+        if let Some(task) = task {
+            json = json.with_task(task, evolvable);
+        }
+        match subject {
+            Some(user) => json.with_subject(user),
             None => json,
         }
     }

@@ -85,6 +85,7 @@ impl Served for TaskReports {
         tenant: Tenant,
         workflow: WorkflowKey,
         wire: &Wire,
+        _: &[TaskReport],
     ) -> Result<Self::Extra, GraphError> {
         if !wire.expands("task") {
             return Ok(HashMap::new());

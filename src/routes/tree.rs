@@ -71,7 +71,7 @@ impl Node {
         }
     }
 
-    methods!(get GET, post POST, patch PATCH, delete DELETE);
+    methods!(get GET, post POST, put PUT, patch PATCH, delete DELETE);
 
     fn on<F, Args>(mut self, method: Method, operation: Operation, handler: F) -> Self
     where

@@ -7,6 +7,7 @@ use super::create::{self, Creates};
 use super::runs::ProcessingPatchBody;
 use super::summary::{self, SummaryWindow};
 use super::tree::Node;
+use super::users::{self, Subjects};
 use super::{not_found, task_processing_results};
 use crate::auth::{Authorized, ReadReports, WriteReports};
 use crate::db;
@@ -149,22 +150,39 @@ fn item(creates: bool) -> Node {
     .child(task_processing_results::under_user(creates))
 }
 
+/// With `$expand=subject`, the subjects the directory holds.
 impl Served for UserProcessingResults {
     const SET: &'static EntitySet = &USER_PROCESSING_RESULTS;
     type Json = UserProcessingResultJson;
     type Read = ReadReports;
-    type Extra = ();
+    type Extra = Subjects;
 
     fn address(tree: Tree, _: Scope, result: &UserProcessingResult) -> Address {
         result.key().address(tree)
     }
 
+    async fn extra(
+        pool: &Pool,
+        tenant: Tenant,
+        _: Scope,
+        wire: &Wire,
+        results: &[UserProcessingResult],
+    ) -> Result<Subjects, GraphError> {
+        let subject_ids = results.iter().map(|result| result.subject_id);
+        users::subjects(pool, tenant, wire, subject_ids).await
+    }
+
     fn render(
         result: UserProcessingResult,
         evolvable: EvolvableMembers,
-        _: &(),
+        subjects: &Subjects,
     ) -> UserProcessingResultJson {
-        UserProcessingResultJson::new(result, evolvable)
+        let subject = subjects.get(&result.subject_id).cloned();
+        let json = UserProcessingResultJson::new(result, evolvable);
+        match subject {
+            Some(user) => json.with_subject(user),
+            None => json,
+        }
     }
 }
 

@@ -55,6 +55,7 @@ impl Served for WorkflowVersions {
         tenant: Tenant,
         workflow: WorkflowKey,
         wire: &Wire,
+        _: &[WorkflowVersion],
     ) -> Result<Self::Extra, GraphError> {
         if !wire.expands("tasks") {
             return Ok(None);

@@ -151,7 +151,13 @@ impl Served for WorkflowTemplates {
         Address::root().then_id(&WORKFLOW_TEMPLATES, template.id)
     }
 
-    async fn extra(pool: &Pool, _: Tenant, _: (), wire: &Wire) -> Result<Self::Extra, GraphError> {
+    async fn extra(
+        pool: &Pool,
+        _: Tenant,
+        _: (),
+        wire: &Wire,
+        _: &[WorkflowTemplate],
+    ) -> Result<Self::Extra, GraphError> {
         if !wire.expands("tasks") {
             return Ok(None);
         }

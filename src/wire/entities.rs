@@ -1,6 +1,7 @@
 //! The JSON shape of each entity: every property present, absent values as `null`,
 //! timestamps in UTC, evolvable enum members shown only to clients that opted in.
 
+use super::directory::UserJson;
 use super::projection::Resource;
 use crate::domain::enums::{
     EvolvableMembers, ProcessingStatus, TaskCategory, WorkflowCategory, WorkflowExecutionType,
@@ -9,6 +10,7 @@ use crate::domain::run::{Run, RunSummary};
 use crate::domain::task_processing_result::TaskProcessingResult;
 use crate::domain::task_report::{TaskReport, TaskReportSummary};
 use crate::domain::timestamp;
+use crate::domain::user::User;
 use crate::domain::user_processing_result::{UserProcessingResult, UserSummary};
 use crate::domain::workflow::{ExecutionConditions, Task, TaskArgument, Workflow, WorkflowVersion};
 use chrono::{DateTime, Utc};
@@ -16,11 +18,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A navigation property rendered inline as `{"id": …}`.
-#[derive(Serialize, ToSchema)]
-#[schema(as = microsoft::graph::user)]
-pub struct IdRef {
-    id: Uuid,
+/// A result's `subject`: the user when the request expands it and the
+/// directory holds the user, otherwise a reference, `{"id": …}`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SubjectJson {
+    Reference { id: Uuid },
+    User(Box<UserJson>),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -214,7 +218,8 @@ impl RunJson {
 #[schema(as = microsoft::graph::identityGovernance::userProcessingResult)]
 pub struct UserProcessingResultJson {
     id: Uuid,
-    subject: IdRef,
+    #[schema(value_type = UserJson)]
+    subject: SubjectJson,
     #[schema(value_type = ProcessingStatus)]
     processing_status: &'static str,
     #[schema(value_type = WorkflowExecutionType)]
@@ -235,7 +240,7 @@ impl UserProcessingResultJson {
     pub fn new(result: UserProcessingResult, evolvable: EvolvableMembers) -> Self {
         Self {
             id: result.id,
-            subject: IdRef {
+            subject: SubjectJson::Reference {
                 id: result.subject_id,
             },
             processing_status: result.processing_status.wire_name(evolvable),
@@ -247,6 +252,14 @@ impl UserProcessingResultJson {
             total_tasks_count: result.tasks.total,
             failed_tasks_count: result.tasks.failed,
             total_unprocessed_tasks_count: result.tasks.unprocessed,
+        }
+    }
+
+    /// The result with its subject as the directory holds it (`$expand=subject`).
+    pub fn with_subject(self, user: User) -> Self {
+        Self {
+            subject: SubjectJson::User(Box::new(user.into())),
+            ..self
         }
     }
 }
@@ -266,7 +279,8 @@ pub struct TaskProcessingResultJson {
     completed_date_time: Option<DateTime<Utc>>,
     failure_reason: Option<String>,
     processing_info: Option<String>,
-    subject: IdRef,
+    #[schema(value_type = UserJson)]
+    subject: SubjectJson,
     /// With `$expand=task` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     task: Option<TaskJson>,
@@ -282,10 +296,18 @@ impl TaskProcessingResultJson {
             completed_date_time: result.completed_date_time,
             failure_reason: result.failure_reason,
             processing_info: result.processing_info,
-            subject: IdRef {
+            subject: SubjectJson::Reference {
                 id: result.subject_id,
             },
             task: None,
+        }
+    }
+
+    /// The result with its subject as the directory holds it (`$expand=subject`).
+    pub fn with_subject(self, user: User) -> Self {
+        Self {
+            subject: SubjectJson::User(Box::new(user.into())),
+            ..self
         }
     }
 

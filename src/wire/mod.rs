@@ -2,6 +2,7 @@
 //! the headers every entity response carries.
 
 mod address;
+mod directory;
 mod entities;
 mod projection;
 
@@ -12,6 +13,7 @@ pub const METADATA: &str = include_str!("metadata.xml");
 pub use address::{CollectionAddress, CONTAINER};
 
 use address::EntityAddress;
+pub use directory::{GroupJson, UserJson};
 pub use entities::{
     RunJson, RunSummaryJson, TaskJson, TaskProcessingResultJson, TaskReportJson,
     TaskReportSummaryJson, UserProcessingResultJson, UserSummaryJson, WorkflowJson,

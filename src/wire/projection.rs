@@ -103,8 +103,9 @@ impl Projection {
         Ok(())
     }
 
-    /// The body with only the selected properties (and the key).
-    /// An expanded navigation property stays, selected or not, as OData has it.
+    /// The body with only the selected properties (and the key and the
+    /// annotations, `@odata.type`). An expanded navigation property stays,
+    /// selected or not, as OData has it.
     pub fn apply<R: Resource>(&self, body: R, expansion: &Expansion) -> Result<Value, GraphError> {
         let value = serde_json::to_value(body).map_err(|error| GraphError::internal(&error))?;
         let Some(names) = &self.0 else {
@@ -116,7 +117,10 @@ impl Projection {
         let kept: Map<String, Value> = object
             .into_iter()
             .filter(|(key, _)| {
-                key == R::KEY || names.iter().any(|name| name == key) || expansion.contains(key)
+                key == R::KEY
+                    || key.starts_with('@')
+                    || names.iter().any(|name| name == key)
+                    || expansion.contains(key)
             })
             .collect();
         Ok(Value::Object(kept))

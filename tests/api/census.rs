@@ -78,10 +78,69 @@ fn checked_statements() -> BTreeSet<String> {
 /// The workflow template whose first task the tour reads.
 const TEMPLATE_ID: &str = "e821c59e-d28c-44d7-902f-5fed05e926f1";
 
+/// A user with a manager, in a group, for the directory's operations.
+#[derive(Default)]
+struct Directory {
+    user: String,
+    manager: String,
+    group: String,
+}
+
+impl Directory {
+    async fn create(app: &TestApp) -> Self {
+        let root = format!("{}/beta", app.address);
+        let mut ids = Vec::new();
+        for name in ["User", "Manager"] {
+            let body = json!({"displayName": name, "userPrincipalName": format!("{}@contoso.com", Uuid::new_v4())});
+            let created = app
+                .send(app.client.post(format!("{root}/users")).json(&body))
+                .await;
+            ids.push(created.id());
+        }
+        let group = app
+            .send(
+                app.client
+                    .post(format!("{root}/groups"))
+                    .json(&json!({"displayName": "Group"})),
+            )
+            .await
+            .id();
+        let (user, manager) = (ids[0].clone(), ids[1].clone());
+        let manager_ref = json!({"@odata.id": format!("{root}/users/{manager}")});
+        let member_ref = json!({"@odata.id": format!("{root}/directoryObjects/{user}")});
+        for (method, url, body) in [
+            (
+                reqwest::Method::PUT,
+                format!("{root}/users/{user}/manager/$ref"),
+                manager_ref,
+            ),
+            (
+                reqwest::Method::POST,
+                format!("{root}/groups/{group}/members/$ref"),
+                member_ref,
+            ),
+        ] {
+            let response = app.send(app.client.request(method, &url).json(&body)).await;
+            assert_eq!(response.status, 204, "{url}: {}", response.text);
+        }
+        Self {
+            user,
+            manager,
+            group,
+        }
+    }
+}
+
 /// The path of an operation for `chain` (a template's task being
-/// `template_task`, the chain's task report `report`), with the summary's
-/// window.
-fn address(template: &str, chain: &Chain, template_task: &str, report: &str) -> String {
+/// `template_task`, the chain's task report `report`) and `directory`, with
+/// the summary's window.
+fn address(
+    template: &str,
+    chain: &Chain,
+    directory: &Directory,
+    template_task: &str,
+    report: &str,
+) -> String {
     let path = template.trim_start_matches(BASE);
     let path = match path.split_once("/workflowTemplates/{workflowTemplateId}") {
         Some((before, after)) => format!(
@@ -102,7 +161,10 @@ fn address(template: &str, chain: &Chain, template_task: &str, report: &str) -> 
         .replace("{taskDefinitionId}", TASK_DEFINITION_ID)
         .replace("{startDateTime}", "2026-01-01T00:00:00Z")
         .replace("{endDateTime}", "2027-01-01T00:00:00Z")
-        .replace("{file}", "index.html");
+        .replace("{file}", "index.html")
+        .replace("{userId}", &directory.user)
+        .replace("{groupId}", &directory.group)
+        .replace("{directoryObjectId}", &directory.user);
     assert!(
         !path.contains('{'),
         "{template} has a parameter the tour cannot fill"
@@ -111,9 +173,21 @@ fn address(template: &str, chain: &Chain, template_task: &str, report: &str) -> 
 }
 
 /// A valid body for a write, by what it writes (none for restore).
-fn body(method: &str, template: &str, chain: &Chain) -> Option<Value> {
+fn body(method: &str, template: &str, chain: &Chain, directory: &Directory) -> Option<Value> {
     let last = template.rsplit('/').next().unwrap();
+    let reference =
+        |id: &str| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{id}")});
     let body = match (method, last) {
+        ("post", "users") => {
+            json!({"displayName": "Toured", "userPrincipalName": format!("{}@contoso.com", Uuid::new_v4())})
+        }
+        ("post", "groups") => json!({"displayName": "Toured", "groupTypes": []}),
+        // The manager the user has; a user the group has already, so that the
+        // refusal's statement (which says why nothing was added) is sent too.
+        ("put", "$ref") => reference(&directory.manager),
+        ("post", "$ref") => reference(&directory.user),
+        ("patch", "{userId}") => json!({"department": "Toured"}),
+        ("patch", "{groupId}") => json!({"description": "Toured"}),
         ("post", "$batch") => json!({"requests": [
             {"id": "1", "method": "GET", "url": format!("/identityGovernance/lifecycleWorkflows/workflows/{}/runs", chain.workflow)}
         ]}),
@@ -258,7 +332,19 @@ impl Tour<'_> {
             .fetch_one(&app.db)
             .await
             .unwrap();
-        let path = address(template, &chain, &self.template_task, &report.to_string());
+        let directory =
+            if template.starts_with("/beta/users") || template.starts_with("/beta/groups") {
+                Directory::create(app).await
+            } else {
+                Directory::default()
+            };
+        let path = address(
+            template,
+            &chain,
+            &directory,
+            &self.template_task,
+            &report.to_string(),
+        );
         let url = if template.starts_with(BASE) {
             app.url(&path)
         } else {
@@ -278,7 +364,7 @@ impl Tour<'_> {
             "get" => {
                 let response = self.send(&what, client.get(&url)).await;
                 answered(operation, &response, &what);
-                if template.ends_with('}') && template.starts_with(BASE) {
+                if template.ends_with('}') && template.starts_with("/beta/") {
                     let unknown_key = if template.ends_with("{versionNumber}") {
                         "999".to_owned()
                     } else {
@@ -292,13 +378,13 @@ impl Tour<'_> {
             }
             // $batch takes its keys in the inner requests.
             "post" if template.ends_with("$batch") => {
-                let body = body(method, template, &chain).unwrap();
+                let body = body(method, template, &chain, &directory).unwrap();
                 let response = self.send(&what, client.post(&url).json(&body)).await;
                 documented(operation, &response, &what);
             }
             "post" => {
                 let key = Uuid::new_v4().to_string();
-                let body = body(method, template, &chain);
+                let body = body(method, template, &chain, &directory);
                 let request = || {
                     let request = client.post(&url).header("Idempotency-Key", &key);
                     match &body {
@@ -315,8 +401,13 @@ impl Tour<'_> {
                     replay.text
                 );
             }
+            "put" => {
+                let body = body(method, template, &chain, &directory).unwrap();
+                let response = self.send(&what, client.put(&url).json(&body)).await;
+                documented(operation, &response, &what);
+            }
             "patch" => {
-                let body = body(method, template, &chain).unwrap();
+                let body = body(method, template, &chain, &directory).unwrap();
                 let response = self.send(&what, client.patch(&url).json(&body)).await;
                 documented(operation, &response, &what);
             }

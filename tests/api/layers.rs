@@ -26,6 +26,7 @@ const LAYERS: &[&str] = &[
     "purge",
     "engine",
     "seed",
+    "import",
     "shutdown",
     "routes",
     "app",

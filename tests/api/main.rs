@@ -9,6 +9,7 @@ mod catalog;
 mod census;
 mod constraints;
 mod demo_data;
+mod directory;
 mod engine;
 mod errors;
 mod health;

@@ -10,11 +10,14 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 const NAMESPACE: &str = "microsoft.graph.identityGovernance";
+/// The directory's types (`user`, `group`), in Graph's own namespace.
+const GRAPH: &str = "microsoft.graph";
 
-/// The types the service serves, by name within [`NAMESPACE`], with their
-/// properties: every `microsoft.graph.identityGovernance.<type>` schema of the
-/// OpenAPI document that a 200 or 201 response refers to, as its body or as the
-/// items of a page's `value`.
+/// The types the service serves, by qualified name, with their properties:
+/// every `microsoft.graph.identityGovernance.<type>` and `microsoft.graph.<type>`
+/// schema of the OpenAPI document that a 200 or 201 response refers to, as its
+/// body or as the items of a page's `value`. Annotations (`@odata.type`) are
+/// no properties.
 fn served_types() -> BTreeMap<String, Vec<String>> {
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
@@ -33,12 +36,19 @@ fn served_types() -> BTreeMap<String, Vec<String>> {
                     let Some(name) = schema["$ref"]
                         .as_str()
                         .and_then(|reference| reference.rsplit('/').next())
-                        .and_then(|name| name.strip_prefix(NAMESPACE)?.strip_prefix('.'))
+                        .filter(|name| {
+                            [NAMESPACE, GRAPH].into_iter().any(|namespace| {
+                                name.strip_prefix(namespace)
+                                    .and_then(|rest| rest.strip_prefix('.'))
+                                    .is_some_and(|rest| !rest.contains('.'))
+                            })
+                        })
                     else {
                         continue;
                     };
                     let properties = resolve(&document, schema)["properties"].as_object();
-                    let names = properties.into_iter().flat_map(Map::keys).cloned();
+                    let names = properties.into_iter().flat_map(Map::keys);
+                    let names = names.filter(|name| !name.starts_with('@')).cloned();
                     served.insert(name.to_owned(), names.collect());
                 }
             }
@@ -55,8 +65,9 @@ fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
         .unwrap_or(value)
 }
 
-/// The kind (`EntityType` or `ComplexType`) of a structured type and its
-/// properties (structural and navigation), its base types' included.
+/// The kind (`EntityType` or `ComplexType`) of a structured type, by qualified
+/// name, and its properties (structural and navigation), its base types'
+/// included.
 fn properties(document: &Document, name: &str) -> (String, Vec<String>) {
     let schema_of = |qualified: &str| {
         let (namespace, name) = qualified.rsplit_once('.').unwrap();
@@ -69,7 +80,7 @@ fn properties(document: &Document, name: &str) -> (String, Vec<String>) {
     };
     let mut kind = None;
     let mut found = Vec::new();
-    let mut next = Some((NAMESPACE.to_owned(), name.to_owned()));
+    let mut next = Some(schema_of(name));
     while let Some((namespace, name)) = next.take() {
         let structured = document
             .descendants()
@@ -110,7 +121,13 @@ fn members(document: &Document, enum_type: &str) -> Vec<String> {
 async fn metadata_is_csdl_that_declares_what_the_json_carries() {
     let app = TestApp::spawn().await;
     let served = served_types();
-    assert!(served.contains_key("workflow"), "{served:?}");
+    for name in ["workflow", "user", "group"] {
+        let qualified = if name == "workflow" { NAMESPACE } else { GRAPH };
+        assert!(
+            served.contains_key(&format!("{qualified}.{name}")),
+            "{served:?}"
+        );
+    }
     for version in ["/beta", "/v1.0", ""] {
         // No token: metadata describes types, never data.
         let response = reqwest::get(format!("{}{version}/$metadata", app.address))
@@ -135,6 +152,18 @@ async fn metadata_is_csdl_that_declares_what_the_json_carries() {
                     "{type_name}.{property} is not in $metadata"
                 );
             }
+        }
+        // The directory's collections are entity sets of the container, as
+        // their context URLs (`$metadata#users`) name them.
+        for (set, entity_type) in [("users", "graph.user"), ("groups", "graph.group")] {
+            let declared = document
+                .descendants()
+                .find(|node| node.has_tag_name("EntitySet") && node.attribute("Name") == Some(set));
+            assert_eq!(
+                declared.and_then(|node| node.attribute("EntityType")),
+                Some(entity_type),
+                "{set}"
+            );
         }
         for (enum_type, names) in [
             ("lifecycleWorkflowProcessingStatus", ProcessingStatus::NAMES),

@@ -209,7 +209,19 @@ async fn the_token_subcommand_prints_a_token_the_service_accepts() {
         claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
         300
     );
-    assert_eq!(claims["scp"], "LifecycleWorkflows.ReadWrite.All");
+    // Everything the service serves: the workflows and the directory.
+    assert_eq!(
+        claims["scp"],
+        "LifecycleWorkflows.ReadWrite.All Directory.ReadWrite.All"
+    );
+    let user = app
+        .send(
+            client_with_token(&writer)
+                .post(format!("{}/beta/users", app.address))
+                .json(&json!({"displayName": "Adele Vance", "userPrincipalName": "adelev@contoso.com"})),
+        )
+        .await;
+    assert_eq!(user.status, 201, "{}", user.text);
 
     let reporter = token(&[
         "--tenant",
