@@ -1,7 +1,6 @@
 //! Postgres access: one file per table family, free functions over a pool or a
 //! connection, one SQL statement per operation where the operation allows.
 
-pub mod actions;
 pub mod counters;
 pub mod directory_changes;
 pub mod engine;

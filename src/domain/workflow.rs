@@ -4,7 +4,7 @@ use super::enums::{TaskCategory, WorkflowCategory};
 use super::keys::WorkflowKey;
 use super::objects;
 use super::patch::Patch;
-use super::validation::ValidationError;
+use super::validation::{check_text, ValidationError};
 use crate::error::GraphError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -189,9 +189,11 @@ pub struct GroupBasedSubjectSet {
     pub groups: Vec<GroupRef>,
 }
 
+/// A group of a `groupBasedSubjectSet`, named by its id (the directory's
+/// group entity is `microsoft.graph.group`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(as = microsoft::graph::group)]
+#[schema(as = groupReference)]
 pub struct GroupRef {
     pub id: Uuid,
 }
@@ -309,7 +311,7 @@ impl NewWorkflow {
     /// Checks the rules that span properties: a displayName of 1..=256 characters,
     /// 1..=25 tasks, and scheduling only on an enabled workflow.
     pub fn validate(self) -> Result<Self, ValidationError> {
-        check_display_name("displayName", &self.display_name, MAX_DISPLAY_NAME_CHARS)?;
+        check_text("displayName", &self.display_name, MAX_DISPLAY_NAME_CHARS)?;
         if self.tasks.is_empty() || self.tasks.len() > MAX_TASKS {
             return Err(ValidationError::new(
                 "tasks",
@@ -327,7 +329,7 @@ impl NewWorkflow {
         }
         self.execution_conditions.check_evaluable()?;
         for (index, task) in self.tasks.iter().enumerate() {
-            check_display_name(
+            check_text(
                 &format!("tasks[{index}].displayName"),
                 &task.display_name,
                 usize::MAX,
@@ -346,20 +348,6 @@ impl NewWorkflow {
         ids.sort_unstable();
         ids.dedup();
         ids
-    }
-}
-
-fn check_display_name(property: &str, name: &str, max_chars: usize) -> Result<(), ValidationError> {
-    let chars = name.chars().count();
-    if name.trim().is_empty() {
-        Err(ValidationError::new(property, "must not be empty"))
-    } else if chars > max_chars {
-        Err(ValidationError::new(
-            property,
-            format!("must be at most {max_chars} characters, not {chars}"),
-        ))
-    } else {
-        Ok(())
     }
 }
 
@@ -467,7 +455,7 @@ impl WorkflowUpdate {
     ) -> Result<Self, ValidationError> {
         let display_name = display_name.required("displayName")?;
         if let Some(name) = &display_name {
-            check_display_name("displayName", name, MAX_DISPLAY_NAME_CHARS)?;
+            check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)?;
         }
         let is_enabled = is_enabled.required("isEnabled")?;
         let is_scheduling_enabled = is_scheduling_enabled.required("isSchedulingEnabled")?;
@@ -500,7 +488,7 @@ impl TaskUpdate {
     ) -> Result<Self, ValidationError> {
         let display_name = display_name.required("displayName")?;
         if let Some(name) = &display_name {
-            check_display_name("displayName", name, usize::MAX)?;
+            check_text("displayName", name, usize::MAX)?;
         }
         Ok(Self {
             display_name,

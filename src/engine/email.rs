@@ -2,8 +2,8 @@
 //! `{{…}}` placeholders, and sending through SMTP.
 
 use super::tasks::{completed, failed};
-use crate::db::actions::Recipient;
 use crate::db::engine::TaskOutcome;
+use crate::domain::user::{User, UserWithManager};
 use crate::domain::workflow::TaskArgument;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
@@ -109,7 +109,7 @@ pub struct Email {
 /// The email a task sends to `user`, or why it cannot be sent.
 pub fn compose(
     kind: EmailKind,
-    user: &Recipient,
+    user: &UserWithManager,
     arguments: &[TaskArgument],
 ) -> Result<Email, TaskOutcome> {
     let argument = |name: &str| {
@@ -131,17 +131,13 @@ pub fn compose(
         }
     };
     let address = match to {
-        To::User => Some(
-            user.mail
-                .clone()
-                .unwrap_or_else(|| user.user_principal_name.clone()),
-        ),
-        To::Manager => user.manager_mail.clone(),
+        To::User => Some(address_of(&user.user)),
+        To::Manager => user.manager.as_ref().map(address_of),
     };
     let Some(address) = address else {
         return Err(failed(format!(
             "The email goes to the manager of {}, who has none.",
-            user.user_principal_name
+            user.user.user_principal_name
         )));
     };
     let cc = argument("cc")
@@ -164,8 +160,16 @@ pub fn compose(
     })
 }
 
+/// Where a user's email goes: its mail, else its userPrincipalName.
+fn address_of(user: &User) -> String {
+    user.mail
+        .clone()
+        .unwrap_or_else(|| user.user_principal_name.clone())
+}
+
 /// Fills Graph's placeholders with the user's values (empty when it has none).
-pub fn fill(template: &str, user: &Recipient) -> String {
+pub fn fill(template: &str, with_manager: &UserWithManager) -> String {
+    let (user, manager) = (&with_manager.user, with_manager.manager.as_ref());
     let date = |at: Option<DateTime<Utc>>| {
         at.map(|at| at.format("%Y-%m-%d").to_string())
             .unwrap_or_default()
@@ -182,12 +186,11 @@ pub fn fill(template: &str, user: &Recipient) -> String {
         ),
         (
             "managerDisplayName",
-            user.manager_display_name.clone().unwrap_or_default(),
+            manager
+                .map(|manager| manager.display_name.clone())
+                .unwrap_or_default(),
         ),
-        (
-            "managerEmail",
-            user.manager_mail.clone().unwrap_or_default(),
-        ),
+        ("managerEmail", manager.map(address_of).unwrap_or_default()),
     ];
     let mut filled = template.to_owned();
     for (name, value) in values {
@@ -279,17 +282,32 @@ fn message(from: &str, email: &Email) -> Result<Message, String> {
 mod tests {
     use super::*;
 
-    fn user() -> Recipient {
-        Recipient {
-            display_name: "Ada Lovelace".to_owned(),
-            given_name: Some("Ada".to_owned()),
+    fn person(name: &str, principal: &str) -> User {
+        User {
+            id: Uuid::nil(),
+            display_name: name.to_owned(),
+            given_name: name.split(' ').next().map(str::to_owned),
             surname: None,
-            user_principal_name: "ada@example.com".to_owned(),
+            user_principal_name: principal.to_owned(),
             mail: None,
+            department: None,
+            job_title: None,
+            company_name: None,
+            office_location: None,
+            employee_id: None,
+            employee_type: None,
             employee_hire_date: None,
             employee_leave_date_time: "2026-12-04T17:00:00Z".parse().ok(),
-            manager_display_name: Some("Charles".to_owned()),
-            manager_mail: Some("charles@example.com".to_owned()),
+            account_enabled: true,
+            created_date_time: DateTime::UNIX_EPOCH,
+            manager_id: None,
+        }
+    }
+
+    fn user() -> UserWithManager {
+        UserWithManager {
+            user: person("Ada Lovelace", "ada@example.com"),
+            manager: Some(person("Charles", "charles@example.com")),
         }
     }
 
@@ -332,7 +350,7 @@ mod tests {
         let refused = to(EmailKind::Welcome, &sponsors).unwrap_err();
         assert!(refused.failure_reason.unwrap().contains("Sponsors"));
         let mut alone = user();
-        alone.manager_mail = None;
+        alone.manager = None;
         let refused = compose(EmailKind::BeforeLastDay, &alone, &[]).unwrap_err();
         assert!(refused.failure_reason.unwrap().contains("has none"));
     }

@@ -82,15 +82,19 @@ pub async fn work_until_idle(worker: &Worker, workers: usize) -> Result<usize, s
     let mut running = tokio::task::JoinSet::new();
     for _ in 0..workers.max(1) {
         let worker = worker.clone();
-        running.spawn(async move {
-            let mut processed = 0;
-            loop {
-                match worker.round().await? {
-                    0 => return Ok::<_, sqlx::Error>(processed),
-                    users => processed += users,
+        // In the caller's span, as its own work.
+        running.spawn(
+            async move {
+                let mut processed = 0;
+                loop {
+                    match worker.round().await? {
+                        0 => return Ok::<_, sqlx::Error>(processed),
+                        users => processed += users,
+                    }
                 }
             }
-        });
+            .instrument(tracing::Span::current()),
+        );
     }
     let mut processed = 0;
     while let Some(done) = running.join_next().await {

@@ -3,10 +3,14 @@
 //! not hold fail, saying so.
 
 use super::email::EmailKind;
-use crate::db::actions::{self, Membership};
 use crate::db::engine::TaskOutcome;
+use crate::db::groups::{self, Groups, Membership};
+use crate::db::page;
+use crate::db::transaction::WriteConnection;
+use crate::db::users;
 use crate::domain::enums::ProcessingStatus;
-use crate::domain::workflow::TaskArgument;
+use crate::domain::user::UserUpdate;
+use crate::domain::workflow::{TaskArgument, Tree};
 use crate::tenant::Tenant;
 use sqlx::PgConnection;
 use uuid::{uuid, Uuid};
@@ -69,7 +73,8 @@ pub fn action(definition: Uuid) -> Action {
 }
 
 /// Does a directory action (every action but email) in the caller's
-/// transaction, and says how it went.
+/// transaction, through the directory's own writes (which record their
+/// changes), and says how it went.
 pub async fn act(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -81,16 +86,37 @@ pub async fn act(
     let missing = || failed(format!("The user {subject_id} is not in the directory."));
     Ok(match action {
         Action::SetAccountEnabled(enabled) => {
-            match actions::set_account_enabled(connection, tenant, subject_id, enabled).await? {
+            let update = UserUpdate {
+                account_enabled: Some(enabled),
+                ..UserUpdate::default()
+            };
+            match users::update(
+                &mut WriteConnection::dedicated(&mut *connection),
+                tenant,
+                subject_id,
+                &update,
+            )
+            .await?
+            {
                 None => missing(),
                 Some(changed) => completed(format!(
                     "accountEnabled is {enabled}{}",
-                    if changed { "" } else { " (it already was)" }
+                    if changed.is_empty() {
+                        " (it already was)"
+                    } else {
+                        ""
+                    }
                 )),
             }
         }
         Action::DeleteUser => {
-            if actions::delete_user(connection, tenant, subject_id).await? {
+            if users::delete(
+                &mut WriteConnection::dedicated(&mut *connection),
+                tenant,
+                subject_id,
+            )
+            .await?
+            {
                 completed(format!("Deleted the user {subject_id}."))
             } else {
                 missing()
@@ -101,39 +127,57 @@ pub async fn act(
                 Ok(groups) => groups,
                 Err(outcome) => return Ok(outcome),
             };
-            let mut added = Vec::new();
+            let mut done = Vec::new();
             for group in groups {
-                match actions::add_member(connection, tenant, group, subject_id).await? {
-                    Membership::NoSuchGroup => {
-                        return Ok(failed(format!(
-                            "The group {group} is not in the directory."
-                        )))
-                    }
-                    Membership::Changed => added.push(format!("added to {group}")),
-                    Membership::Unchanged => added.push(format!("already in {group}")),
+                match groups::add_member(
+                    &mut WriteConnection::dedicated(&mut *connection),
+                    tenant,
+                    group,
+                    subject_id,
+                )
+                .await?
+                {
+                    Membership::NoGroup => return Ok(no_group(group)),
+                    Membership::NoUser => return Ok(missing()),
+                    Membership::Added => done.push(format!("added to {group}")),
+                    Membership::AlreadyMember => done.push(format!("already in {group}")),
                 }
             }
-            completed(added.join("; "))
+            completed(format!("The user was {}.", done.join(", ")))
         }
         Action::RemoveFromGroups => {
             let groups = match group_ids(arguments) {
                 Ok(groups) => groups,
                 Err(outcome) => return Ok(outcome),
             };
-            for group in &groups {
-                if !actions::group_exists(connection, tenant, *group).await? {
-                    return Ok(failed(format!(
-                        "The group {group} is not in the directory."
-                    )));
+            let mut left = Vec::new();
+            for group in groups {
+                let held =
+                    page::find::<Groups>(&mut *connection, tenant, Tree::Live, (), group).await?;
+                if held.is_none() {
+                    return Ok(no_group(group));
+                }
+                if groups::remove_member(
+                    &mut WriteConnection::dedicated(&mut *connection),
+                    tenant,
+                    group,
+                    subject_id,
+                )
+                .await?
+                {
+                    left.push(group);
                 }
             }
-            let left =
-                actions::remove_memberships(connection, tenant, subject_id, Some(&groups)).await?;
-            completed(listed("Removed from", &left))
+            completed(listed(&left))
         }
         Action::RemoveFromAllGroups => {
-            let left = actions::remove_memberships(connection, tenant, subject_id, None).await?;
-            completed(listed("Removed from", &left))
+            let left = groups::remove_from_all(
+                &mut WriteConnection::dedicated(&mut *connection),
+                tenant,
+                subject_id,
+            )
+            .await?;
+            completed(listed(&left))
         }
         Action::NoExecutor(needs) => failed(format!(
             "The task definition {definition} has no executor here: this service holds no {needs}."
@@ -141,6 +185,10 @@ pub async fn act(
         // Sent outside any transaction (engine::worker).
         Action::Email(_) => failed("An email task reached the directory's executor.".to_owned()),
     })
+}
+
+fn no_group(group: Uuid) -> TaskOutcome {
+    failed(format!("The group {group} is not in the directory."))
 }
 
 /// The `groupID` argument: one group id, or several separated by commas.
@@ -166,12 +214,12 @@ fn group_ids(arguments: &[TaskArgument]) -> Result<Vec<Uuid>, TaskOutcome> {
         .collect()
 }
 
-fn listed(what: &str, groups: &[Uuid]) -> String {
+fn listed(groups: &[Uuid]) -> String {
     if groups.is_empty() {
         "The user was in none of the groups.".to_owned()
     } else {
         let ids: Vec<String> = groups.iter().map(Uuid::to_string).collect();
-        format!("{what} {}.", ids.join(", "))
+        format!("Removed from {}.", ids.join(", "))
     }
 }
 

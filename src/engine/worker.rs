@@ -7,7 +7,7 @@
 use super::email::{self, Mailer};
 use super::tasks::{self, Action};
 use crate::db::engine::{self, TaskOutcome, TaskWork, UserWork};
-use crate::db::{self, actions, Pool};
+use crate::db::{self, users, Pool};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
 use crate::metrics;
@@ -169,7 +169,8 @@ impl Worker {
                 if !engine::begin_task(connection, tenant, key, task.result_id).await? {
                     return Ok(None);
                 }
-                let recipient = actions::recipient(connection, tenant, work.subject_id).await?;
+                let recipient =
+                    users::with_manager(&mut *connection, tenant, work.subject_id).await?;
                 let settings = db::settings::get(&mut *connection, tenant).await?;
                 Ok(Some((recipient, settings.sender_domain)))
             })

@@ -108,9 +108,6 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .child(workflow_templates::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
-        // After the container: its workflows' group references and the
-        // directory's groups share a schema name, and the group's is the one
-        // the document keeps.
         directory(users::routes(version), version),
         directory(groups::routes(version), version),
     ]

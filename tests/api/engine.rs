@@ -838,3 +838,149 @@ async fn the_engine_reports_runs_tasks_and_its_queue_in_the_metrics() {
         );
     }
 }
+
+/// A write to the directory, at `/beta{path}`; its answer.
+async fn directory(app: &TestApp, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let url = format!("{}/beta{path}", app.address);
+    let response = app.send(app.client.request(method, url).json(&body)).await;
+    assert!(response.status.is_success(), "{path}: {}", response.text);
+    response.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attribute_and_membership_changes_trigger_their_workflows() {
+    let app = TestApp::spawn().await;
+    let smtp = SmtpSink::start(Duration::ZERO).await;
+    let post = reqwest::Method::POST;
+    let patch = reqwest::Method::PATCH;
+    let mut ids = Vec::new();
+    for name in ["mover", "joiner", "bystander"] {
+        let user = directory(&app, post.clone(), "/users", json!({
+            "displayName": name, "userPrincipalName": format!("{name}@example.com"), "department": "Sales"
+        }))
+        .await;
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let [mover, joiner, bystander] = [&ids[0], &ids[1], &ids[2]];
+    let group = |name: &str| json!({"displayName": name, "mailEnabled": false, "mailNickname": name, "securityEnabled": true});
+    let watched = directory(&app, post.clone(), "/groups", group("watched")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let target = directory(&app, post.clone(), "/groups", group("target")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let join_target = vec![task(
+        "Join the target",
+        ADD_TO_GROUPS,
+        json!([{"name": "groupID", "value": target}]),
+    )];
+    let mut moved = json!({
+        "category": "mover", "displayName": "Moved to Marketing", "isEnabled": true, "isSchedulingEnabled": true,
+        "executionConditions": {
+            "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+            "scope": {"@odata.type": "#microsoft.graph.identityGovernance.ruleBasedSubjectSet", "rule": "department eq 'Marketing'"},
+            "trigger": {"@odata.type": "#microsoft.graph.identityGovernance.attributeChangeTrigger", "triggerAttributes": [{"name": "department"}]}
+        },
+        "tasks": join_target,
+    });
+    let created = app.post(&format!("/{LIVE}"), &moved).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    moved["displayName"] = json!("Joined the watched group");
+    moved["executionConditions"] = json!({
+        "@odata.type": "#microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
+        "scope": {"@odata.type": "#microsoft.graph.identityGovernance.groupBasedSubjectSet", "groups": [{"id": watched}]},
+        "trigger": {"@odata.type": "#microsoft.graph.identityGovernance.membershipChangeTrigger", "changeType": "add"}
+    });
+    let created = app.post(&format!("/{LIVE}"), &moved).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+
+    directory(
+        &app,
+        patch.clone(),
+        &format!("/users/{mover}"),
+        json!({"department": "Marketing"}),
+    )
+    .await;
+    // Another property, or a group nobody watches, triggers nothing.
+    directory(
+        &app,
+        patch.clone(),
+        &format!("/users/{bystander}"),
+        json!({"jobTitle": "Lead"}),
+    )
+    .await;
+    let member = |id: &str| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    directory(
+        &app,
+        post.clone(),
+        &format!("/groups/{target}/members/$ref"),
+        member(bystander),
+    )
+    .await;
+    directory(
+        &app,
+        post.clone(),
+        &format!("/groups/{watched}/members/$ref"),
+        member(joiner),
+    )
+    .await;
+
+    let picked = run_binary(binary(&app, None, &[]).args(["schedule", "--once"]));
+    assert!(
+        picked.contains(&format!("{mover} mover@example.com: changed department")),
+        "{picked}"
+    );
+    assert!(
+        picked.contains(&format!(
+            "{joiner} joiner@example.com: memberAdded {watched}"
+        )),
+        "{picked}"
+    );
+    assert!(!picked.contains(bystander.as_str()), "{picked}");
+    let again = run_binary(binary(&app, None, &[]).args(["schedule", "--once"]));
+    assert_eq!(again.matches("0 users picked").count(), 2, "{again}");
+    // Out of scope after a change back; picked again after a new change in.
+    directory(
+        &app,
+        patch.clone(),
+        &format!("/users/{mover}"),
+        json!({"department": "Sales"}),
+    )
+    .await;
+    let out = run_binary(binary(&app, None, &[]).args(["schedule", "--once"]));
+    assert!(!out.contains(mover.as_str()), "{out}");
+    directory(
+        &app,
+        patch.clone(),
+        &format!("/users/{mover}"),
+        json!({"department": "Marketing"}),
+    )
+    .await;
+    let back = run_binary(binary(&app, None, &[]).args(["schedule", "--once"]));
+    assert!(back.contains(mover.as_str()), "{back}");
+
+    work_until_idle(&app, &smtp);
+    let url = format!("{}/beta/groups/{target}/members", app.address);
+    let members = app.send(app.client.get(url)).await.body;
+    let mut in_target: Vec<&str> = members["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["id"].as_str().unwrap())
+        .collect();
+    in_target.sort_unstable();
+    let mut expected = vec![mover.as_str(), joiner.as_str(), bystander.as_str()];
+    expected.sort_unstable();
+    assert_eq!(in_target, expected);
+    let completed: i64 = sqlx::query_scalar(
+        "select count(*) from user_processing_results where tenant_id = $1 and processing_status = 'completed'",
+    )
+    .bind(app.tenant)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    // The mover twice (two changes in), the joiner once.
+    assert_eq!(completed, 3);
+}
