@@ -282,21 +282,29 @@ pub async fn drop_user(
 /// Ends a run whose queue is empty: completed when every user completed, failed
 /// when every user failed, canceled when every user was canceled, otherwise
 /// completedWithErrors. The run row is locked first, so that of two users
-/// ending at once the later one sees the other's end.
+/// ending at once the later one sees the other's end; while the queue holds a
+/// user of the run (read by its key, whatever the run's size) nothing more is
+/// read, and the users are counted once, when the last one ends.
 async fn settle_run(
     connection: &mut PgConnection,
     tenant: Tenant,
     workflow_id: Uuid,
     run_id: Uuid,
 ) -> Result<Option<ProcessingStatus>, sqlx::Error> {
-    sqlx::query!(
-        "select 1 as locked from runs where tenant_id = $1 and workflow_id = $2 and id = $3 for update",
+    let pending = sqlx::query_scalar!(
+        r#"select exists (select 1 from engine_queue q
+                          where q.tenant_id = $1 and q.workflow_id = $2 and q.run_id = $3) as "pending!"
+           from runs where tenant_id = $1 and workflow_id = $2 and id = $3
+           for update"#,
         tenant.id(),
         workflow_id,
         run_id,
     )
     .fetch_optional(&mut *connection)
     .await?;
+    if pending != Some(false) {
+        return Ok(None);
+    }
     let settled = sqlx::query_scalar!(
         r#"update runs r
            set processing_status = s.status, completed_date_time = now(), last_updated_date_time = now()
@@ -309,8 +317,6 @@ async fn settle_run(
                  having count(*) filter (where u.processing_status in ('queued', 'inProgress')) = 0) s
            where r.tenant_id = $1 and r.workflow_id = $2 and r.id = $3
              and r.processing_status in ('queued', 'inProgress')
-             and not exists (select 1 from engine_queue q
-                             where q.tenant_id = $1 and q.workflow_id = $2 and q.run_id = $3)
            returning r.processing_status as "processing_status: ProcessingStatus""#,
         tenant.id(),
         workflow_id,
