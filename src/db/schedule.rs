@@ -2,11 +2,12 @@
 //! and scope pick at a moment, and the record of whom each version was run for.
 
 use super::transaction::WriteConnection;
+use super::users::USER_FIELDS;
 use crate::domain::validation::ValidationError;
 use crate::domain::workflow::{
     ExecutionConditions, ExecutionTrigger, MembershipChangeType, SubjectSet, TimeBasedAttribute,
 };
-use crate::odata::{self, Condition, Field, FieldKind};
+use crate::odata::{self, Condition};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::types::Json;
@@ -17,50 +18,15 @@ use uuid::Uuid;
 /// (or a change this long ago) are caught up.
 pub const CATCH_UP_DAYS: i64 = 3;
 
-/// The user properties a scope rule may compare.
-pub const RULE_FIELDS: &[Field] = &[
-    Field::new("id", "u.id", FieldKind::Guid),
-    Field::new("displayName", "u.display_name", FieldKind::String),
-    Field::new("givenName", "u.given_name", FieldKind::String),
-    Field::new("surname", "u.surname", FieldKind::String),
-    Field::new(
-        "userPrincipalName",
-        "u.user_principal_name",
-        FieldKind::String,
-    ),
-    Field::new("mail", "u.mail", FieldKind::String),
-    Field::new("department", "u.department", FieldKind::String),
-    Field::new("jobTitle", "u.job_title", FieldKind::String),
-    Field::new("companyName", "u.company_name", FieldKind::String),
-    Field::new("officeLocation", "u.office_location", FieldKind::String),
-    Field::new("employeeId", "u.employee_id", FieldKind::String),
-    Field::new("employeeType", "u.employee_type", FieldKind::String),
-    Field::new(
-        "employeeHireDate",
-        "u.employee_hire_date",
-        FieldKind::DateTime,
-    ),
-    Field::new(
-        "employeeLeaveDateTime",
-        "u.employee_leave_date_time",
-        FieldKind::DateTime,
-    ),
-    Field::new(
-        "createdDateTime",
-        "u.created_date_time",
-        FieldKind::DateTime,
-    ),
-    Field::new("accountEnabled", "u.account_enabled", FieldKind::Boolean),
-];
-
-/// A scope rule checked against the users' properties; a 400 names its position.
+/// A scope rule checked against the users' properties (those a list of users
+/// filters on, over the same `users u`); a 400 names its position.
 pub fn scope_rule(rule: &str) -> Result<Condition, ValidationError> {
     let refused = |problem: String| ValidationError::new("executionConditions.scope.rule", problem);
     // Refused before parsing, as everywhere (PostgreSQL's text cannot hold it).
     if rule.contains('\0') {
         return Err(refused("cannot contain U+0000".to_owned()));
     }
-    odata::check_rule(rule, RULE_FIELDS).map_err(refused)
+    odata::check_rule(rule, USER_FIELDS).map_err(refused)
 }
 
 /// Checks the scope rule of `conditions`, if they have one.

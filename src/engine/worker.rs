@@ -53,13 +53,13 @@ impl Worker {
             let settled = self
                 .in_transaction(async |connection| engine::drop_user(connection, tenant, key).await)
                 .await?;
-            settled
-                .into_iter()
-                .for_each(|status| metrics::engine_run(status.as_str()));
+            if let Some(status) = settled {
+                run_changed(tenant, key, status);
+            }
             return Ok(());
         };
         if work.run_started {
-            metrics::engine_run(ProcessingStatus::InProgress.as_str());
+            run_changed(tenant, key, ProcessingStatus::InProgress);
         }
         let Some(status) = self.run_tasks(tenant, key, &work).await? else {
             // Another worker holds this user now (this one's lease ran out).
@@ -70,9 +70,9 @@ impl Worker {
                 engine::end_user(connection, tenant, key, status).await
             })
             .await?;
-        settled
-            .into_iter()
-            .for_each(|status| metrics::engine_run(status.as_str()));
+        if let Some(status) = settled {
+            run_changed(tenant, key, status);
+        }
         Ok(())
     }
 
@@ -226,4 +226,17 @@ impl Worker {
         transaction.commit().await?;
         Ok(result)
     }
+}
+
+/// A run started (inProgress) or ended: counted and logged.
+fn run_changed(tenant: Tenant, key: UserProcessingResultKey, status: ProcessingStatus) {
+    metrics::engine_run(status.as_str());
+    tracing::info!(
+        tenant = %tenant.id(),
+        workflow = %key.workflow_id,
+        run = %key.run_id,
+        status = status.as_str(),
+        "run {}",
+        if status == ProcessingStatus::InProgress { "started" } else { "ended" }
+    );
 }
