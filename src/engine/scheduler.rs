@@ -41,6 +41,11 @@ pub async fn pass(pool: &Pool, pass: Pass) -> Result<Vec<Scheduled>, sqlx::Error
     for (tenant, workflow_id) in schedule::candidates(pool, due_at).await? {
         let mut transaction = pool.begin().await?;
         let connection = transaction.connection()?;
+        // Background work, not a request: a run of many users may take longer
+        // than the requests' statement timeout, and must still be started.
+        sqlx::query("set local statement_timeout = 0")
+            .execute(&mut *connection)
+            .await?;
         let Some(workflow) = schedule::lock_due(connection, tenant, workflow_id, due_at).await?
         else {
             // Another pass holds it, or it changed since it was listed.

@@ -36,8 +36,10 @@ const BACKGROUND: [&str; 3] = [
 ];
 
 /// The engine's statements that span tenants: finding the tenants with work,
-/// the workflows due, and the queue's depth for the metrics.
-const ENGINE_WIDE: [&str; 3] = [
+/// the workflows due, and the queue's depth for the metrics; and the
+/// scheduler's lifting of the statement timeout for its transaction.
+const ENGINE_WIDE: [&str; 4] = [
+    "set local statement_timeout = 0",
     "select distinct tenant_id from engine_queue where available_date_time <= now() limit $1",
     "select tenant_id, id from workflows
      where deleted_date_time is null and is_enabled and is_scheduling_enabled
