@@ -64,13 +64,11 @@ pub async fn claim(
         .collect())
 }
 
-/// A user the engine is processing: who, in which workflow, and its tasks.
+/// A user the engine is processing: who, and its tasks.
 pub struct UserWork {
     /// Whether beginning it began its run.
     pub run_started: bool,
     pub subject_id: Uuid,
-    pub workflow_display_name: String,
-    pub workflow_version: i32,
     pub tasks: Vec<TaskWork>,
 }
 
@@ -79,8 +77,6 @@ pub struct UserWork {
 pub struct TaskWork {
     pub result_id: Uuid,
     pub processing_status: ProcessingStatus,
-    pub task_id: Uuid,
-    pub display_name: String,
     pub task_definition_id: Uuid,
     pub continue_on_error: bool,
     pub arguments: Json<Vec<TaskArgument>>,
@@ -100,7 +96,7 @@ pub async fn begin_user(
                set processing_status = 'inProgress', started_date_time = coalesce(u.started_date_time, $5)
                where u.tenant_id = $1 and u.workflow_id = $2 and u.run_id = $3 and u.id = $4
                  and u.processing_status in ('queued', 'inProgress')
-               returning u.subject_id, u.workflow_version
+               returning u.subject_id
            ), run as (
                update runs r
                set processing_status = 'inProgress', started_date_time = coalesce(r.started_date_time, $5),
@@ -109,9 +105,8 @@ pub async fn begin_user(
                  and exists (select 1 from started)
                returning 1
            )
-           select s.subject_id, s.workflow_version, w.display_name,
-                  exists (select 1 from run) as "run_started!"
-           from started s join workflows w on w.tenant_id = $1 and w.id = $2"#,
+           select s.subject_id, exists (select 1 from run) as "run_started!"
+           from started s"#,
         tenant.id(),
         key.workflow_id,
         key.run_id,
@@ -128,7 +123,7 @@ pub async fn begin_user(
     let tasks = sqlx::query_as!(
         TaskWork,
         r#"select p.id as result_id, p.processing_status as "processing_status: ProcessingStatus",
-                  t.id as task_id, t.display_name, t.task_definition_id, t.continue_on_error,
+                  t.task_definition_id, t.continue_on_error,
                   t.arguments as "arguments: Json<Vec<TaskArgument>>"
            from task_processing_results p
            join tasks t on t.tenant_id = $1 and t.workflow_id = $2 and t.id = p.task_id
@@ -145,8 +140,6 @@ pub async fn begin_user(
     Ok(Some(UserWork {
         run_started: started.run_started,
         subject_id: started.subject_id,
-        workflow_display_name: started.display_name,
-        workflow_version: started.workflow_version,
         tasks,
     }))
 }

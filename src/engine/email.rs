@@ -30,15 +30,19 @@ enum To {
 
 impl EmailKind {
     pub fn of(definition: Uuid) -> Option<Self> {
+        const WELCOME: Uuid = uuid!("70b29d51-b59a-4773-9280-8841dfd3f2ea");
+        const ONBOARDING_REMINDER: Uuid = uuid!("3c860712-2d37-42a4-928f-5c93935d26a1");
+        const BEFORE_LAST_DAY: Uuid = uuid!("52853a3e-f4e5-4eb8-bb24-1ac09a1da935");
+        const ON_LAST_DAY: Uuid = uuid!("9c0a1eaf-5bda-4392-9d9e-6e155bb57411");
+        const AFTER_LAST_DAY: Uuid = uuid!("6f22ddd4-b3a5-47a4-a846-0d7c201a49ce");
+        const MANAGER_OF_MOVE: Uuid = uuid!("aab41899-9972-422a-9d97-f626014578b7");
         Some(match definition {
-            id if id == uuid!("70b29d51-b59a-4773-9280-8841dfd3f2ea") => EmailKind::Welcome,
-            id if id == uuid!("3c860712-2d37-42a4-928f-5c93935d26a1") => {
-                EmailKind::OnboardingReminder
-            }
-            id if id == uuid!("52853a3e-f4e5-4eb8-bb24-1ac09a1da935") => EmailKind::BeforeLastDay,
-            id if id == uuid!("9c0a1eaf-5bda-4392-9d9e-6e155bb57411") => EmailKind::OnLastDay,
-            id if id == uuid!("6f22ddd4-b3a5-47a4-a846-0d7c201a49ce") => EmailKind::AfterLastDay,
-            id if id == uuid!("aab41899-9972-422a-9d97-f626014578b7") => EmailKind::ManagerOfMove,
+            WELCOME => EmailKind::Welcome,
+            ONBOARDING_REMINDER => EmailKind::OnboardingReminder,
+            BEFORE_LAST_DAY => EmailKind::BeforeLastDay,
+            ON_LAST_DAY => EmailKind::OnLastDay,
+            AFTER_LAST_DAY => EmailKind::AfterLastDay,
+            MANAGER_OF_MOVE => EmailKind::ManagerOfMove,
             _ => return None,
         })
     }

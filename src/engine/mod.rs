@@ -16,7 +16,8 @@ use std::time::Duration;
 use tracing::Instrument;
 use worker::Worker;
 
-/// How often the queue's depth is measured for the metrics.
+/// How often the queue's depth is measured for the metrics (and whenever a
+/// worker runs out of work).
 const QUEUE_GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
 /// A worker for these settings; fails only on an SMTP URL it cannot use.
@@ -63,11 +64,19 @@ pub fn spawn(pool: &Pool, settings: &EngineSettings) -> Result<(), String> {
 }
 
 async fn work_forever(worker: &Worker, poll: Duration) {
+    let mut busy = false;
     loop {
         match worker.round().await {
-            Ok(0) => tokio::time::sleep(poll).await,
-            // The queue changed: the gauge shows it now, not at the next tick.
-            Ok(_) => gauge_queue(&worker.pool).await,
+            Ok(0) => {
+                // The queue just emptied of claimable work: the gauge shows
+                // it now, not at the next tick (counting it after every round
+                // would add a scan of the queue to each).
+                if std::mem::take(&mut busy) {
+                    gauge_queue(&worker.pool).await;
+                }
+                tokio::time::sleep(poll).await;
+            }
+            Ok(_) => busy = true,
             Err(error) => {
                 tracing::warn!(%error, "an engine round failed; retrying");
                 tokio::time::sleep(poll).await;
