@@ -203,29 +203,9 @@ pub async fn end_task(
     Ok(())
 }
 
-/// Cancels a user's queued tasks (after a task failed that stops the rest).
-pub async fn cancel_remaining_tasks(
-    connection: &mut PgConnection,
-    tenant: Tenant,
-    key: UserProcessingResultKey,
-) -> Result<u64, sqlx::Error> {
-    let canceled = sqlx::query!(
-        "update task_processing_results
-         set processing_status = 'canceled', completed_date_time = now()
-         where tenant_id = $1 and workflow_id = $2 and run_id = $3
-           and user_processing_result_id = $4 and processing_status = 'queued'",
-        tenant.id(),
-        key.workflow_id,
-        key.run_id,
-        key.user_processing_result_id,
-    )
-    .execute(connection)
-    .await?;
-    Ok(canceled.rows_affected())
-}
-
-/// Ends a user with `status` and takes it off the queue; when it was the run's
-/// last queued user, settles the run. The run's status, when it settled.
+/// Ends a user with `status`, cancels its tasks still queued (those after a
+/// failure that stops the rest), and takes it off the queue; when it was the
+/// run's last queued user, settles the run. The run's status, when it settled.
 pub async fn end_user(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -238,6 +218,11 @@ pub async fn end_user(
              set processing_status = $5, completed_date_time = now()
              where tenant_id = $1 and workflow_id = $2 and run_id = $3 and id = $4
                and processing_status = 'inProgress'
+         ), canceled as (
+             update task_processing_results
+             set processing_status = 'canceled', completed_date_time = now()
+             where tenant_id = $1 and workflow_id = $2 and run_id = $3
+               and user_processing_result_id = $4 and processing_status = 'queued'
          )
          delete from engine_queue
          where tenant_id = $1 and workflow_id = $2 and run_id = $3 and user_processing_result_id = $4",

@@ -103,13 +103,6 @@ impl Worker {
                 }
             }
         }
-        if stopped {
-            let pool = &self.pool;
-            pool.run(async |connection| {
-                engine::cancel_remaining_tasks(connection, tenant, key).await
-            })
-            .await?;
-        }
         Ok(Some(match (failures, stopped) {
             (0, _) => ProcessingStatus::Completed,
             (_, true) => ProcessingStatus::Failed,
