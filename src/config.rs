@@ -58,6 +58,22 @@ pub struct Settings {
     /// `LCW_AUTH_*`: how bearer tokens are validated.
     pub auth: AuthSettings,
     pub engine: EngineSettings,
+    pub extensions: ExtensionSettings,
+}
+
+/// Custom task extensions: how many a tenant may have, and what the calls
+/// the engine makes to them may reach.
+#[derive(Debug, Clone)]
+pub struct ExtensionSettings {
+    /// `LCW_EXTENSIONS_MAX_PER_TENANT`: the most custom task extensions a tenant
+    /// may have (Graph's limit is 100).
+    pub max_per_tenant: i64,
+    /// `LCW_EXTENSIONS_ALLOW_PRIVATE`: let endpoints use `http` and loopback,
+    /// private and link-local addresses, for local stacks and tests; never in
+    /// production.
+    pub allow_private: bool,
+    /// `LCW_EXTENSIONS_MAX_RESPONSE_BYTES`: the most of an endpoint's answer read.
+    pub max_response_bytes: usize,
 }
 
 /// The engine that runs workflows: its workers, the scheduler, and where email
@@ -234,6 +250,29 @@ impl Settings {
             )?),
             auth: AuthSettings::from_lookup(&get)?,
             engine: EngineSettings::from_lookup(&get)?,
+            extensions: ExtensionSettings {
+                max_per_tenant: positive(
+                    parse_or(
+                        get("LCW_EXTENSIONS_MAX_PER_TENANT"),
+                        "LCW_EXTENSIONS_MAX_PER_TENANT",
+                        Some(100),
+                    )?,
+                    "LCW_EXTENSIONS_MAX_PER_TENANT",
+                )?,
+                allow_private: parse_or(
+                    get("LCW_EXTENSIONS_ALLOW_PRIVATE"),
+                    "LCW_EXTENSIONS_ALLOW_PRIVATE",
+                    Some(false),
+                )?,
+                max_response_bytes: positive(
+                    parse_or(
+                        get("LCW_EXTENSIONS_MAX_RESPONSE_BYTES"),
+                        "LCW_EXTENSIONS_MAX_RESPONSE_BYTES",
+                        Some(64 << 10),
+                    )?,
+                    "LCW_EXTENSIONS_MAX_RESPONSE_BYTES",
+                )?,
+            },
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod odata;
 pub mod openapi;
+pub mod outbound;
 pub mod purge;
 pub mod rate_limit;
 pub mod routes;

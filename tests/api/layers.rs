@@ -17,6 +17,7 @@ const LAYERS: &[&str] = &[
     "odata",
     "db",
     "metrics",
+    "outbound",
     "rate_limit",
     "auth",
     "wire",
