@@ -64,6 +64,13 @@ enum Command {
         /// How long the token is valid: 1h, 30m, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: Duration,
+        /// The signed-in user (`oid`).
+        #[arg(long, value_name = "ID")]
+        user: Option<Uuid>,
+        /// The application (`azp`), as a custom task extension's authorizedApps
+        /// names it.
+        #[arg(long, value_name = "ID")]
+        app: Option<Uuid>,
     },
     /// Run scheduling passes: every tenant's enabled, scheduling-enabled
     /// workflows start scheduled runs for the users their triggers pick. Without
@@ -130,12 +137,16 @@ async fn main() -> ExitCode {
             scopes,
             roles,
             ttl,
+            user,
+            app,
         } => {
             let request = TokenRequest {
                 tenant,
                 scopes,
                 roles,
                 lifetime: ttl,
+                user,
+                app,
             };
             return print_token(&settings, &request);
         }

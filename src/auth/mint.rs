@@ -16,6 +16,10 @@ pub struct TokenRequest {
     /// Application permissions (`roles`).
     pub roles: Vec<String>,
     pub lifetime: Duration,
+    /// The signed-in user (`oid`), for a delegated token.
+    pub user: Option<Uuid>,
+    /// The application (`azp`).
+    pub app: Option<Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +46,10 @@ struct Claims<'a> {
     scp: Option<String>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     roles: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oid: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    azp: Option<Uuid>,
     ver: &'static str,
 }
 
@@ -81,6 +89,8 @@ pub fn mint(settings: &AuthSettings, request: &TokenRequest) -> Result<String, M
         exp: now.saturating_add(request.lifetime.as_secs()),
         scp: scopes,
         roles: &request.roles,
+        oid: request.user,
+        azp: request.app,
         ver: "2.0",
     };
     Ok(jsonwebtoken::encode(

@@ -40,11 +40,16 @@ pub const DEVELOPMENT_SECRET: &str = "lifecycle-workflows-development-secret-not
 /// The tenant `lifecycle-workflows token` issues tokens for unless told otherwise.
 pub const DEVELOPMENT_TENANT: uuid::Uuid = uuid::uuid!("11111111-1111-1111-1111-111111111111");
 
-/// An authenticated caller: the tenant it acts in and what it may do.
+/// An authenticated caller: the tenant it acts in, what it may do, and who it
+/// is when the token says (ids that are not UUIDs are left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
     pub tenant: Tenant,
     pub permissions: Permissions,
+    /// The signed-in user (`oid`) of a delegated token.
+    pub user: Option<uuid::Uuid>,
+    /// The application (`appid` or `azp`).
+    pub app: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -68,6 +68,11 @@ struct Claims {
     scp: Option<String>,
     #[serde(default)]
     roles: Vec<String>,
+    /// The signed-in user of a delegated token.
+    oid: Option<String>,
+    /// The application: `appid` in v1 tokens, `azp` in v2 tokens.
+    appid: Option<String>,
+    azp: Option<String>,
 }
 
 /// How long a validated token may stay cached, whatever its expiry.
@@ -171,6 +176,14 @@ impl Authenticator {
         let caller = Caller {
             tenant: Tenant::new(tenant),
             permissions: Permissions::from_claims(claims.scp.as_deref(), &claims.roles),
+            user: claims
+                .oid
+                .as_deref()
+                .and_then(|oid| Uuid::parse_str(oid).ok()),
+            app: claims
+                .appid
+                .or(claims.azp)
+                .and_then(|app| Uuid::parse_str(&app).ok()),
         };
         Ok((caller, claims.exp))
     }

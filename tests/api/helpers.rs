@@ -418,6 +418,8 @@ fn token_request(tenant: Uuid, scopes: &[&str], roles: &[&str]) -> TokenRequest 
         scopes: owned(scopes),
         roles: owned(roles),
         lifetime: Duration::from_secs(3600),
+        user: None,
+        app: None,
     }
 }
 
