@@ -157,6 +157,19 @@ impl From<AuthError> for GraphError {
     }
 }
 
+/// The caller itself, for a handler that decides what it may do from more than
+/// its permissions.
+impl FromRequest for Caller {
+    type Error = GraphError;
+    type Future = Ready<Result<Self, GraphError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(request.extensions().get::<Caller>().copied().ok_or_else(|| {
+            GraphError::internal(&"a handler outside the authentication middleware asked for its caller")
+        }))
+    }
+}
+
 /// The tenant of a caller allowed to do what `N` names.
 pub struct Authorized<N: Need> {
     pub tenant: Tenant,

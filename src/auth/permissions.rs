@@ -113,6 +113,8 @@ pub enum ActivateWorkflows {}
 pub enum ReadReports {}
 /// Recording runs and processing results: the write side Graph keeps internal.
 pub enum WriteReports {}
+/// Resuming a task that waits for a callback.
+pub enum ResumeTasks {}
 /// Reading the catalogs every tenant shares (task definitions, workflow
 /// templates).
 pub enum ReadCatalog {}
@@ -194,6 +196,13 @@ impl Need for WriteSettings {
 impl Need for WriteReports {
     const ACCEPTED: &'static [Permission] = &[Permission::ReadWriteAll];
     const ACTION: &'static str = "record runs and processing results";
+}
+
+/// Resuming a task that waits for its custom task extension's callback; the
+/// applications the extension authorizes need no permission.
+impl Need for ResumeTasks {
+    const ACCEPTED: &'static [Permission] = &[Permission::ReadWriteAll];
+    const ACTION: &'static str = "resume a task waiting for its custom task extension";
 }
 
 impl Need for ReadUsers {

@@ -1,6 +1,7 @@
 //! The engine's statements: claiming queued users under a lease, moving users,
 //! tasks and runs through their statuses, and canceling what has not started.
 
+use super::extension_calls::CallState;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
 use crate::domain::workflow::TaskArgument;
@@ -80,6 +81,15 @@ pub struct TaskWork {
     pub task_definition_id: Uuid,
     pub continue_on_error: bool,
     pub arguments: Json<Vec<TaskArgument>>,
+    /// The task's call to a custom task extension, while it has one.
+    pub call_state: Option<String>,
+    pub call_deadline: Option<DateTime<Utc>>,
+}
+
+impl TaskWork {
+    pub fn call(&self) -> Option<CallState> {
+        CallState::from_row(self.call_state.as_deref(), self.call_deadline)
+    }
 }
 
 /// Moves a queued (or interrupted) user, and its run if queued, to inProgress
@@ -124,9 +134,13 @@ pub async fn begin_user(
         TaskWork,
         r#"select p.id as result_id, p.processing_status as "processing_status: ProcessingStatus",
                   t.task_definition_id, t.continue_on_error,
-                  t.arguments as "arguments: Json<Vec<TaskArgument>>"
+                  t.arguments as "arguments: Json<Vec<TaskArgument>>",
+                  c.state as "call_state?", c.deadline_date_time as call_deadline
            from task_processing_results p
            join tasks t on t.tenant_id = $1 and t.workflow_id = $2 and t.id = p.task_id
+           left join extension_calls c
+             on c.tenant_id = $1 and c.workflow_id = $2 and c.run_id = $3
+            and c.user_processing_result_id = $4 and c.task_processing_result_id = p.id
            where p.tenant_id = $1 and p.workflow_id = $2 and p.run_id = $3
              and p.user_processing_result_id = $4
            order by t.execution_sequence"#,
@@ -175,7 +189,8 @@ pub struct TaskOutcome {
     pub failure_reason: Option<String>,
 }
 
-/// Ends an inProgress task with its outcome.
+/// Ends an inProgress task with its outcome; its processingInfo follows what
+/// the task noted while it ran.
 pub async fn end_task(
     connection: &mut PgConnection,
     tenant: Tenant,
@@ -186,7 +201,8 @@ pub async fn end_task(
     sqlx::query!(
         "update task_processing_results
          set processing_status = $6, completed_date_time = now(),
-             processing_info = $7, failure_reason = left($8, 4000)
+             processing_info = coalesce(processing_info || E'\n' || $7, processing_info, $7),
+             failure_reason = left($8, 4000)
          where tenant_id = $1 and workflow_id = $2 and run_id = $3
            and user_processing_result_id = $4 and id = $5 and processing_status = 'inProgress'",
         tenant.id(),
@@ -199,6 +215,29 @@ pub async fn end_task(
         outcome.failure_reason,
     )
     .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Makes a user claimable again at `at`: later, for one whose task waits for a
+/// callback (or earlier, when the callback comes); longer, for one whose worker
+/// is still at it.
+pub async fn park(
+    executor: impl PgExecutor<'_>,
+    tenant: Tenant,
+    key: UserProcessingResultKey,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update engine_queue set available_date_time = $5
+         where tenant_id = $1 and workflow_id = $2 and run_id = $3 and user_processing_result_id = $4",
+        tenant.id(),
+        key.workflow_id,
+        key.run_id,
+        key.user_processing_result_id,
+        at,
+    )
+    .execute(executor)
     .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod counters;
 pub mod directory_changes;
 pub mod engine;
+pub mod extension_calls;
 pub mod enums;
 pub mod error;
 pub mod groups;

@@ -568,6 +568,16 @@ impl Addressed for TaskProcessingResultRef {
     }
 }
 
+impl TaskProcessingResultKey {
+    pub fn user_processing_result(self) -> UserProcessingResultKey {
+        UserProcessingResultKey {
+            workflow_id: self.workflow_id,
+            run_id: self.run_id,
+            user_processing_result_id: self.user_processing_result_id,
+        }
+    }
+}
+
 impl Addressed for TaskProcessingResultKey {
     fn address(self, tree: Tree) -> Address {
         TaskProcessingResultRef::from(self).address(tree)

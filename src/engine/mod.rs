@@ -3,6 +3,7 @@
 //! scheduled and activated runs) from a queue in Postgres that every instance
 //! of the service shares.
 
+pub mod callout;
 pub mod email;
 pub mod scheduler;
 pub mod tasks;

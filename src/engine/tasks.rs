@@ -24,6 +24,8 @@ pub enum Action {
     RemoveFromGroups,
     RemoveFromAllGroups,
     Email(EmailKind),
+    /// Calls a custom task extension (see `callout`).
+    CallExtension,
     /// Needs what the service does not hold (named).
     NoExecutor(&'static str),
 }
@@ -67,7 +69,7 @@ pub fn action(definition: Uuid) -> Action {
         id if ACCESS_PACKAGES.contains(&id) => Action::NoExecutor("access packages"),
         TEMPORARY_ACCESS_PASS => Action::NoExecutor("temporary access passes"),
         REFRESH_TOKENS => Action::NoExecutor("sign-in sessions or refresh tokens"),
-        CUSTOM_TASK_EXTENSION => Action::NoExecutor("custom task extensions"),
+        CUSTOM_TASK_EXTENSION => Action::CallExtension,
         id => EmailKind::of(id).map_or(Action::NoExecutor("an executor for it"), Action::Email),
     }
 }
@@ -183,7 +185,9 @@ pub async fn act(
             "The task definition {definition} has no executor here: this service holds no {needs}."
         )),
         // Sent outside any transaction (engine::worker).
-        Action::Email(_) => failed("An email task reached the directory's executor.".to_owned()),
+        Action::Email(_) | Action::CallExtension => {
+            failed("A task that calls out reached the directory's executor.".to_owned())
+        }
     })
 }
 
@@ -193,11 +197,7 @@ fn no_group(group: Uuid) -> TaskOutcome {
 
 /// The `groupID` argument: one group id, or several separated by commas.
 fn group_ids(arguments: &[TaskArgument]) -> Result<Vec<Uuid>, TaskOutcome> {
-    let value = arguments
-        .iter()
-        .find(|argument| argument.name.eq_ignore_ascii_case("groupID"))
-        .and_then(|argument| argument.value.as_deref())
-        .unwrap_or_default();
+    let value = argument(arguments, "groupID").unwrap_or_default();
     let ids: Vec<&str> = value
         .split(',')
         .map(str::trim)
@@ -229,6 +229,17 @@ pub fn completed(info: String) -> TaskOutcome {
         processing_info: Some(info),
         failure_reason: None,
     }
+}
+
+/// A task's argument by name (in any case), trimmed; None when it is missing
+/// or empty.
+pub fn argument<'a>(arguments: &'a [TaskArgument], name: &str) -> Option<&'a str> {
+    arguments
+        .iter()
+        .find(|argument| argument.name.eq_ignore_ascii_case(name))
+        .and_then(|argument| argument.value.as_deref())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
 }
 
 pub fn failed(reason: String) -> TaskOutcome {

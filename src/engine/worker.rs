@@ -2,11 +2,15 @@
 //! executionSequence. A directory task runs in one transaction with its result's
 //! end, so it happens once or not at all; an email is marked inProgress before
 //! it is sent, and one found inProgress after a crash is failed rather than
-//! sent again.
+//! sent again; a call to a custom task extension is recorded before it is sent
+//! and sent again after a crash (see `callout`). A user whose task waits for
+//! its callback leaves the queue until the callback or its deadline.
 
+use super::callout::Callouts;
 use super::email::{self, Mailer};
 use super::tasks::{self, Action};
 use crate::db::engine::{self, TaskOutcome, TaskWork, UserWork};
+use crate::db::extension_calls::CallState;
 use crate::db::{self, users, Pool};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
@@ -20,8 +24,18 @@ use std::time::Duration;
 pub struct Worker {
     pub pool: Pool,
     pub mailer: Mailer,
+    pub callouts: Callouts,
     pub lease: Duration,
     pub batch: i64,
+}
+
+/// Where a user, or one of its tasks, is after a worker's step.
+pub(super) enum Step {
+    Ended(ProcessingStatus),
+    /// Waiting for a custom task extension's callback, off the queue.
+    Waiting,
+    /// Another worker holds it now (this one's lease ran out).
+    TakenOver,
 }
 
 impl Worker {
@@ -61,9 +75,9 @@ impl Worker {
         if work.run_started {
             run_changed(tenant, key, ProcessingStatus::InProgress);
         }
-        let Some(status) = self.run_tasks(tenant, key, &work).await? else {
-            // Another worker holds this user now (this one's lease ran out).
-            return Ok(());
+        let status = match self.run_tasks(tenant, key, &work).await? {
+            Step::Ended(status) => status,
+            Step::Waiting | Step::TakenOver => return Ok(()),
         };
         let settled = self
             .in_transaction(async |connection| {
@@ -76,24 +90,34 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs the user's tasks in order; the user's final status, or None when a
-    /// task was taken by another worker.
+    /// Runs the user's tasks in order, up to the end (the user's final status)
+    /// or to a task that waits or was taken by another worker.
     async fn run_tasks(
         &self,
         tenant: Tenant,
         key: UserProcessingResultKey,
         work: &UserWork,
-    ) -> Result<Option<ProcessingStatus>, sqlx::Error> {
+    ) -> Result<Step, sqlx::Error> {
         let (mut failures, mut stopped) = (0, false);
         for task in &work.tasks {
-            let outcome = match task.processing_status {
-                ProcessingStatus::Queued => match self.run_task(tenant, key, work, task).await? {
-                    Some(status) => status,
-                    None => return Ok(None),
-                },
-                ProcessingStatus::InProgress => self.fail_interrupted(tenant, key, task).await?,
-                // Ended by an earlier attempt.
-                status => status,
+            let step = match (task.processing_status, task.call()) {
+                (ProcessingStatus::Queued, _) => self.run_task(tenant, key, work, task).await?,
+                (ProcessingStatus::InProgress, Some(CallState::Sending)) => {
+                    self.call_extension(tenant, key, work.subject_id, task, false)
+                        .await?
+                }
+                (ProcessingStatus::InProgress, Some(CallState::Waiting { deadline })) => {
+                    self.callback_due(tenant, key, task, deadline).await?
+                }
+                (ProcessingStatus::InProgress, None) => {
+                    Step::Ended(self.fail_interrupted(tenant, key, task).await?)
+                }
+                // Ended by an earlier attempt, or by a callback.
+                (status, _) => Step::Ended(status),
+            };
+            let outcome = match step {
+                Step::Ended(status) => status,
+                waiting_or_taken => return Ok(waiting_or_taken),
             };
             if outcome == ProcessingStatus::Failed {
                 failures += 1;
@@ -103,23 +127,28 @@ impl Worker {
                 }
             }
         }
-        Ok(Some(match (failures, stopped) {
+        Ok(Step::Ended(match (failures, stopped) {
             (0, _) => ProcessingStatus::Completed,
             (_, true) => ProcessingStatus::Failed,
             (_, false) => ProcessingStatus::CompletedWithErrors,
         }))
     }
 
-    /// Runs one queued task; its status, or None when another worker began it.
+    /// Runs one queued task.
     async fn run_task(
         &self,
         tenant: Tenant,
         key: UserProcessingResultKey,
         work: &UserWork,
         task: &TaskWork,
-    ) -> Result<Option<ProcessingStatus>, sqlx::Error> {
+    ) -> Result<Step, sqlx::Error> {
         let action = tasks::action(task.task_definition_id);
         let outcome = match action {
+            Action::CallExtension => {
+                return self
+                    .call_extension(tenant, key, work.subject_id, task, true)
+                    .await
+            }
             Action::Email(kind) => self.send_email(tenant, key, work, task, kind).await?,
             action => {
                 self.in_transaction(async |connection| {
@@ -141,9 +170,9 @@ impl Worker {
                 .await?
             }
         };
-        Ok(outcome.map(|outcome| {
+        Ok(outcome.map_or(Step::TakenOver, |outcome| {
             metrics::engine_task(task.task_definition_id.to_string(), outcome.status.as_str());
-            outcome.status
+            Step::Ended(outcome.status)
         }))
     }
 
@@ -210,7 +239,7 @@ impl Worker {
         Ok(outcome.status)
     }
 
-    async fn in_transaction<T>(
+    pub(super) async fn in_transaction<T>(
         &self,
         work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {

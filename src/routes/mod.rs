@@ -13,6 +13,7 @@ mod groups;
 pub mod idempotency;
 mod insights;
 mod operational;
+mod resume;
 mod runs;
 mod settings;
 mod summary;

@@ -6,6 +6,7 @@
 use super::body::IdRef;
 use super::collection::{self, CollectionPath, ItemPath, Served, Updated};
 use super::create::{self, Creates};
+use super::resume;
 use super::tasks;
 use super::tree::Node;
 use super::users::{self, Subjects};
@@ -171,9 +172,15 @@ where
     List: CollectionPath<TaskProcessingResults>,
     One: ItemPath<TaskProcessingResults>,
 {
-    collection::node::<TaskProcessingResults, List>("/taskProcessingResults", [list, count]).child(
-        collection::item::<TaskProcessingResults, One>("/{taskProcessingResultId}", get),
-    )
+    collection::node::<TaskProcessingResults, List>("/taskProcessingResults", [list, count])
+        .child(item::<One>("/{taskProcessingResultId}", get))
+}
+
+/// One result at `P`, with the `resume` beneath every address of a result.
+fn item<P: ItemPath<TaskProcessingResults>>(pattern: &str, summary: &'static str) -> Node {
+    resume::routes::<P>()
+        .into_iter()
+        .fold(collection::item::<TaskProcessingResults, P>(pattern, summary), Node::child)
 }
 
 /// The results of a userProcessingResult addressed with or without its run;
@@ -207,22 +214,17 @@ pub fn under_user(creates: bool) -> Node {
         );
     }
     let result = collection::updated::<TaskProcessingResults>(
-        collection::item::<TaskProcessingResults, TaskProcessingResultRef>(
-            "/{taskProcessingResultId}",
-            "Get a taskProcessingResult",
-        ),
+        item::<TaskProcessingResultRef>("/{taskProcessingResultId}", "Get a taskProcessingResult"),
         "Update a taskProcessingResult's processing state",
     )
     .child(Node::at("/task").get(
         Operation::get::<TaskJson>("Get the task the result is of"),
         tasks::of_result,
     ))
-    .child(same_task.child(
-        collection::item::<TaskProcessingResults, SameTaskResultKey>(
-            "/{sameTaskResultId}",
-            "Get a result of the same task",
-        ),
-    ));
+    .child(same_task.child(item::<SameTaskResultKey>(
+        "/{sameTaskResultId}",
+        "Get a result of the same task",
+    )));
     results.child(result)
 }
 

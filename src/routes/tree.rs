@@ -168,3 +168,16 @@ impl<T: 'static> AppData for T {
         resource.app_data(*self)
     }
 }
+
+/// A bound action, by short and by namespace-qualified name.
+pub fn action<F, Args>(name: &str, operation: Operation, handler: F) -> [Node; 2]
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    [
+        Node::at(format!("/{name}")).post(operation, handler.clone()),
+        Node::at(format!("/{}{name}", super::NAMESPACE)).post(operation, handler),
+    ]
+}

@@ -4,7 +4,7 @@
 
 use super::body::{GraphJson, IdRef};
 use super::collection::{self, Listing, Updated};
-use super::tree::Node;
+use super::tree::{action, Node};
 use super::{not_found, runs, task_reports, tasks, user_processing_results, versions};
 use crate::auth::{ActivateWorkflows, Authorized, ReadWorkflows, WriteWorkflows};
 use crate::db;
@@ -30,7 +30,7 @@ use crate::openapi::Operation;
 use crate::state::AppState;
 use crate::tenant::Tenant;
 use crate::wire::{CollectionAddress, Wire, WorkflowJson};
-use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -209,19 +209,6 @@ pub fn routes(tree: Tree) -> Node {
                 restore,
             ))),
     }
-}
-
-/// A bound action, by short and by namespace-qualified name.
-fn action<F, Args>(name: &str, operation: Operation, handler: F) -> [Node; 2]
-where
-    F: Handler<Args> + Clone,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    [
-        Node::at(format!("/{name}")).post(operation, handler.clone()),
-        Node::at(format!("/microsoft.graph.identityGovernance.{name}")).post(operation, handler),
-    ]
 }
 
 /// A workflow and everything beneath it, the same in both trees apart from the

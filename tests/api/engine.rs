@@ -29,14 +29,14 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// A user of the test's tenant, written behind the API.
-struct NewUser<'a> {
-    name: &'a str,
-    department: &'a str,
-    leave: Option<&'a str>,
-    manager: Option<Uuid>,
+pub(crate) struct NewUser<'a> {
+    pub name: &'a str,
+    pub department: &'a str,
+    pub leave: Option<&'a str>,
+    pub manager: Option<Uuid>,
 }
 
-async fn add_user(app: &TestApp, user: NewUser<'_>) -> Uuid {
+pub(crate) async fn add_user(app: &TestApp, user: NewUser<'_>) -> Uuid {
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into users (tenant_id, id, display_name, given_name, user_principal_name, mail,
@@ -77,7 +77,7 @@ async fn add_group(app: &TestApp, members: &[Uuid]) -> Uuid {
     id
 }
 
-fn task(name: &str, definition: &str, arguments: Value) -> Value {
+pub(crate) fn task(name: &str, definition: &str, arguments: Value) -> Value {
     json!({"displayName": name, "taskDefinitionId": definition, "arguments": arguments})
 }
 
@@ -108,7 +108,7 @@ fn leavers_in(rule: &str) -> Value {
 }
 
 /// The binary with the test database and the engine settings the test needs.
-fn binary(app: &TestApp, smtp: Option<&SmtpSink>, settings: &[(&str, &str)]) -> Command {
+pub(crate) fn binary(app: &TestApp, smtp: Option<&SmtpSink>, settings: &[(&str, &str)]) -> Command {
     let mut command = Command::new(BINARY);
     command
         .env("DATABASE_URL", app.database_url())
@@ -138,13 +138,13 @@ fn work_until_idle(app: &TestApp, smtp: &SmtpSink) -> String {
     run_binary(binary(app, Some(smtp), &[]).args(["work", "--until-idle"]))
 }
 
-async fn json_of(app: &TestApp, path: &str) -> Value {
+pub(crate) async fn json_of(app: &TestApp, path: &str) -> Value {
     let response = app.get(path).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
     response.body
 }
 
-async fn account_enabled(app: &TestApp, user: Uuid) -> bool {
+pub(crate) async fn account_enabled(app: &TestApp, user: Uuid) -> bool {
     sqlx::query_scalar("select account_enabled from users where tenant_id = $1 and id = $2")
         .bind(app.tenant)
         .bind(user)
@@ -363,7 +363,7 @@ async fn a_leaver_workflow_runs_for_exactly_the_users_it_picks() {
     assert_eq!(app.count("engine_queue").await, 0);
 }
 
-async fn activate(app: &TestApp, workflow: &str, users: &[Uuid]) {
+pub(crate) async fn activate(app: &TestApp, workflow: &str, users: &[Uuid]) {
     let subjects: Vec<Value> = users.iter().map(|id| json!({"id": id})).collect();
     let response = app
         .post(

@@ -249,6 +249,16 @@ impl TestApp {
         mint(&self.auth, tenant, scopes, roles)
     }
 
+    /// A token of the test's tenant for application `app` (its `azp`), with
+    /// these delegated permissions only.
+    pub fn app_token(&self, app: Uuid, scopes: &[&str]) -> String {
+        let request = TokenRequest {
+            app: Some(app),
+            ..token_request(self.tenant, scopes, &[])
+        };
+        auth::mint(&self.auth, &request).expect("the test settings sign tokens")
+    }
+
     /// The URL of the application's database.
     pub fn database_url(&self) -> String {
         self.server_options
