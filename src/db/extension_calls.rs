@@ -285,7 +285,7 @@ pub async fn resume(
         || extension.as_ref().is_some_and(|extension| {
             callback
                 .app
-                .is_some_and(|app| extension.authorized_apps.contains(&app))
+                .is_some_and(|app| extension.authorized_apps().contains(&app))
         });
     if !authorized {
         return Ok(Resumption::Forbidden);

@@ -17,8 +17,7 @@ use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
 use crate::domain::user::{User, UserWithManager};
 use crate::metrics;
-use crate::outbound::client::{Answer, Outbound};
-use crate::outbound::signing::Signer;
+use crate::outbound::{Answer, Outbound, Signer};
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -40,7 +39,7 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// What calls go through, and the key their tokens are signed with.
 #[derive(Clone)]
 pub struct Callouts {
-    pub outbound: Arc<Outbound>,
+    pub outbound: Outbound,
     pub signer: Arc<Signer>,
 }
 
@@ -117,7 +116,7 @@ impl Worker {
             return self.end_call(tenant, key, task, outcome).await;
         };
         let payload = payload(tenant, key, task.result_id, subject_id, &context, subject);
-        let token = match extension.token_audience() {
+        let token = match extension.resource_id() {
             Some(audience) => match self.callouts.signer.token(tenant.id(), audience, Utc::now()) {
                 Ok(token) => Some(token),
                 Err(error) => {
@@ -185,10 +184,10 @@ impl Worker {
         token: Option<&str>,
     ) -> Result<Option<Verdict>, sqlx::Error> {
         let retries = extension
-            .maximum_retries
+            .maximum_retries()
             .map_or(DEFAULT_RETRIES, |retries| retries.max(0) as u32);
         let timeout = extension
-            .timeout_in_milliseconds
+            .timeout_in_milliseconds()
             .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_millis(ms.max(0) as u64));
         let mut attempt = 1;
         loop {
@@ -197,7 +196,7 @@ impl Worker {
             let answer = self
                 .callouts
                 .outbound
-                .post(&extension.endpoint, token, payload, timeout)
+                .post(extension.url(), token, payload, timeout)
                 .await;
             let line = describe(attempt, at, &answer, started.elapsed());
             metrics::extension_call(outcome_label(&answer));
