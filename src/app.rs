@@ -5,6 +5,7 @@ use crate::auth::{self, Admission, Authenticator};
 use crate::config::Settings;
 use crate::error::GraphError;
 use crate::middleware::{self, RequestTimeout};
+use crate::outbound::{Outbound, Signer, SigningError};
 use crate::rate_limit::{self, RateLimiter};
 use crate::shutdown::{self, StopSignals};
 use crate::state::{AppState, Loopback};
@@ -16,6 +17,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// A client has this long to send a request's head once it opens a connection or
 /// ends the previous request (then 408 and the connection closes), so slow
@@ -40,6 +42,10 @@ pub enum StartupError {
     Auth(#[from] auth::SetupError),
     #[error("could not set up the engine: {0}")]
     Engine(String),
+    #[error("could not set up the service's signing key: {0}")]
+    Signing(#[from] SigningError),
+    #[error("could not set up calls to custom task extensions: {0}")]
+    Outbound(String),
 }
 
 pub struct Application {
@@ -51,26 +57,34 @@ pub struct Application {
 
 impl Application {
     /// Checks the authentication settings, creates the database if it is missing,
-    /// applies the migrations, and binds the listener; the server runs once awaited.
+    /// applies the migrations, loads the signing key, and binds the listener; the
+    /// server runs once awaited.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
         db::ensure_database(&settings).await?;
         db::migrate(&settings).await?;
         let pool = db::pool(&settings);
-        Self::serve(settings, pool, authenticator)
+        let signer = Signer::load_or_create(&pool, settings.public_base_url.as_ref())
+            .instrument(tracing::info_span!("signing"))
+            .await?;
+        Self::serve(settings, pool, authenticator, signer)
     }
 
-    /// Binds the listener and builds the server over an existing pool.
+    /// Binds the listener and builds the server over an existing pool, touching
+    /// no database: the signing key is one of this process's own.
     pub fn with_pool(settings: Settings, pool: db::Pool) -> Result<Self, StartupError> {
         let authenticator = auth::authenticator(&settings.auth, settings.listen)?;
-        Self::serve(settings, pool, authenticator)
+        let signer = Signer::generate(settings.public_base_url.as_ref())?;
+        Self::serve(settings, pool, authenticator, signer)
     }
 
     fn serve(
         settings: Settings,
         pool: db::Pool,
         authenticator: Authenticator,
+        signer: Signer,
     ) -> Result<Self, StartupError> {
+        let outbound = Outbound::new(&settings.extensions).map_err(StartupError::Outbound)?;
         let listener = TcpListener::bind(settings.listen)?;
         let listening = listener.local_addr()?;
         let port = listening.port();
@@ -79,6 +93,8 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             metrics: metrics::handle(),
             loopback: Loopback::new(listening),
+            signer: Arc::new(signer),
+            outbound,
         });
         let admission = web::Data::new(Admission {
             authenticator,
@@ -98,7 +114,11 @@ impl Application {
             settings.deleted_retention,
             settings.purge_interval,
         ));
-        engine::spawn(&state.pool, &settings.engine).map_err(StartupError::Engine)?;
+        let callouts = engine::Callouts {
+            outbound: state.outbound.clone(),
+            signer: state.signer.clone(),
+        };
+        engine::spawn(&state.pool, &settings.engine, callouts).map_err(StartupError::Engine)?;
         let pool = state.pool.clone();
         let server = HttpServer::new(move || {
             App::new()

@@ -28,6 +28,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `LCW_PUBLIC_BASE_URL`: the scheme and host clients reach the service at, for
     /// `Location` and `@odata.*` URLs behind a proxy; otherwise taken from each request.
+    /// Also the issuer of the tokens the service signs (`outbound::signing`).
     pub public_base_url: Option<Url>,
     /// `LCW_MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,

@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use lifecycle_workflows::app::Application;
 use lifecycle_workflows::auth::{self, TokenRequest};
 use lifecycle_workflows::config::{EngineSettings, Settings};
-use lifecycle_workflows::engine::{self, scheduler};
+use lifecycle_workflows::engine::{self, scheduler, Callouts};
 use lifecycle_workflows::shutdown::StopSignals;
 use lifecycle_workflows::tenant::Tenant;
 use lifecycle_workflows::{db, import, seed, telemetry};
@@ -273,12 +273,13 @@ async fn schedule(
             .engine
             .scheduler_tick
             .ok_or("LCW_SCHEDULER_TICK_SECS is 0: no passes to run (use --once)")?;
+        let callouts = Callouts::load(&pool, &settings).await?;
         let engine = EngineSettings {
             workers: 0,
             scheduler_tick: Some(tick),
             ..settings.engine
         };
-        engine::spawn(&pool, &engine)?;
+        engine::spawn(&pool, &engine, callouts)?;
         StopSignals::catch()?.received().await;
         return Ok(());
     }
@@ -317,8 +318,9 @@ async fn schedule(
 async fn work(settings: Settings, until_idle: bool) -> Result<(), Box<dyn std::error::Error>> {
     migrate(&settings).await?;
     let pool = db::pool(&settings);
+    let callouts = Callouts::load(&pool, &settings).await?;
     if until_idle {
-        let worker = engine::worker(&pool, &settings.engine)?;
+        let worker = engine::worker(&pool, &settings.engine, callouts)?;
         let processed = engine::work_until_idle(&worker, settings.engine.workers).await?;
         println!("processed {processed} users");
         return Ok(());
@@ -328,7 +330,7 @@ async fn work(settings: Settings, until_idle: bool) -> Result<(), Box<dyn std::e
         scheduler_tick: None,
         ..settings.engine
     };
-    engine::spawn(&pool, &engine)?;
+    engine::spawn(&pool, &engine, callouts)?;
     StopSignals::catch()?.received().await;
     Ok(())
 }

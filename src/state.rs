@@ -4,8 +4,10 @@
 //! no module below `routes` depends on this one.
 
 use crate::db;
+use crate::outbound::{Outbound, Signer};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 pub struct AppState {
     pub pool: db::Pool,
@@ -13,6 +15,11 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The service itself, for the inner requests of a `$batch`.
     pub loopback: Loopback,
+    /// Signs the tokens of calls to custom task extensions; its key set is
+    /// published at `/.well-known/jwks.json`.
+    pub signer: Arc<Signer>,
+    /// The client every call to a custom task extension goes through.
+    pub outbound: Outbound,
 }
 
 pub struct Loopback {

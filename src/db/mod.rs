@@ -16,6 +16,7 @@ pub mod pool;
 pub mod runs;
 pub mod schedule;
 pub mod settings;
+pub mod signing_keys;
 pub mod task_definitions;
 pub mod task_processing_results;
 pub mod task_reports;

@@ -8,10 +8,11 @@
 
 use super::tasks;
 use super::worker::{Step, Worker};
+use crate::config::Settings;
 use crate::db::custom_task_extensions;
 use crate::db::engine::{self, TaskOutcome, TaskWork};
 use crate::db::extension_calls::{self, CallContext};
-use crate::db::users;
+use crate::db::{users, Pool};
 use crate::domain::custom_task_extension::CustomTaskExtension;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
@@ -41,6 +42,20 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 pub struct Callouts {
     pub outbound: Outbound,
     pub signer: Arc<Signer>,
+}
+
+impl Callouts {
+    /// For a process without the server's state: the client, and the shared
+    /// key from the database.
+    pub async fn load(pool: &Pool, settings: &Settings) -> Result<Self, String> {
+        let signer = Signer::load_or_create(pool, settings.public_base_url.as_ref())
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(Self {
+            outbound: Outbound::new(&settings.extensions)?,
+            signer: Arc::new(signer),
+        })
+    }
 }
 
 /// How an attempt went, for the next step.

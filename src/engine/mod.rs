@@ -9,6 +9,8 @@ pub mod scheduler;
 pub mod tasks;
 pub mod worker;
 
+pub use callout::Callouts;
+
 use crate::config::EngineSettings;
 use crate::db::{self, Pool};
 use crate::metrics;
@@ -21,11 +23,13 @@ use worker::Worker;
 /// worker runs out of work).
 const QUEUE_GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
-/// A worker for these settings; fails only on an SMTP URL it cannot use.
-pub fn worker(pool: &Pool, settings: &EngineSettings) -> Result<Worker, String> {
+/// A worker for these settings, calling extensions through `callouts`; fails
+/// only on an SMTP URL it cannot use.
+pub fn worker(pool: &Pool, settings: &EngineSettings, callouts: Callouts) -> Result<Worker, String> {
     Ok(Worker {
         pool: pool.clone(),
         mailer: email::Mailer::new(settings.smtp_url.as_deref(), settings.smtp_from.clone())?,
+        callouts,
         lease: settings.lease,
         batch: settings.batch,
     })
@@ -34,8 +38,8 @@ pub fn worker(pool: &Pool, settings: &EngineSettings) -> Result<Worker, String> 
 /// Starts this process's workers, scheduler and queue gauge, as the settings
 /// say; they run for as long as the runtime does. Work cut off by a stop is
 /// taken over when its lease runs out.
-pub fn spawn(pool: &Pool, settings: &EngineSettings) -> Result<(), String> {
-    let worker = worker(pool, settings)?;
+pub fn spawn(pool: &Pool, settings: &EngineSettings, callouts: Callouts) -> Result<(), String> {
+    let worker = worker(pool, settings, callouts)?;
     for index in 0..settings.workers {
         let worker = worker.clone();
         let poll = settings.poll;

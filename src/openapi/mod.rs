@@ -245,12 +245,20 @@ fn describe(
                 ),
             )
         }
-        Kind::Document { media_type } => builder.response(
-            "200",
-            ResponseBuilder::new()
-                .description("The document")
-                .content(media_type, Content::new(Some(string()))),
-        ),
+        Kind::Document { media_type } => {
+            // A JSON document is an object; the others are text.
+            let schema = if media_type == JSON {
+                ObjectBuilder::new().schema_type(Type::Object)
+            } else {
+                string()
+            };
+            builder.response(
+                "200",
+                ResponseBuilder::new()
+                    .description("The document")
+                    .content(media_type, Content::new(Some(schema))),
+            )
+        }
         Kind::Redirect => builder.response(
             "308",
             ResponseBuilder::new()

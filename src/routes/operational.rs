@@ -1,19 +1,22 @@
 //! The routes that describe or watch the service rather than serve its data:
-//! health probes, metrics, the OpenAPI document and its browsable page, and
-//! `$metadata`. All are open: none of them shows a tenant's data.
+//! health probes, metrics, the OpenAPI document and its browsable page,
+//! `$metadata`, and the key set that verifies the tokens the service signs. All
+//! are open: none of them shows a tenant's data.
 
 use super::tree::Node;
 use crate::db;
 use crate::error::GraphError;
 use crate::openapi::Operation;
 use crate::state::AppState;
+use crate::wire;
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 use std::sync::{Arc, LazyLock};
 use utoipa_swagger_ui::Config;
 
 const DOCUMENT_PATH: &str = "/openapi.json";
+const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 pub fn routes() -> Vec<Node> {
     vec![
@@ -49,6 +52,20 @@ pub fn routes() -> Vec<Node> {
                 "text/html",
             ),
             docs_file,
+        ),
+        Node::at(JWKS_PATH).get(
+            Operation::document(
+                "The key set (JWKS) that verifies the bearer tokens the service sends to custom task extensions",
+                "application/json",
+            ),
+            jwks,
+        ),
+        Node::at("/.well-known/openid-configuration").get(
+            Operation::document(
+                "The issuer of the service's tokens and where its key set is (OpenID discovery)",
+                "application/json",
+            ),
+            openid_configuration,
         ),
     ]
 }
@@ -100,6 +117,20 @@ async fn document() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(DOCUMENT.as_str())
+}
+
+async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.signer.jwks())
+}
+
+/// What a receiver needs to verify the service's tokens from its issuer alone.
+/// The key set's address is built as the service's other URLs are.
+async fn openid_configuration(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "issuer": state.signer.issuer(),
+        "jwks_uri": format!("{}{JWKS_PATH}", wire::service_base(&request)),
+        "id_token_signing_alg_values_supported": ["ES256"],
+    }))
 }
 
 /// Swagger UI's files use relative paths, so its page lives at `/docs/`; the

@@ -74,16 +74,7 @@ impl FromRequest for Wire {
         let version = request
             .app_data::<ApiVersion>()
             .map_or("", |version| version.0);
-        let base = match request
-            .app_data::<web::Data<PublicBaseUrl>>()
-            .and_then(|url| url.0.as_ref())
-        {
-            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
-            None => {
-                let connection = request.connection_info();
-                format!("{}://{}", connection.scheme(), connection.host())
-            }
-        };
+        let base = service_base(request);
         ready(
             Projection::from_query(request.query_string()).and_then(|projection| {
                 Ok(Self {
@@ -100,6 +91,22 @@ impl FromRequest for Wire {
                 })
             }),
         )
+    }
+}
+
+/// The root of the URLs the service writes in answer to `request`:
+/// `LCW_PUBLIC_BASE_URL` without its trailing slash, or the scheme and host the
+/// request reached.
+pub fn service_base(request: &HttpRequest) -> String {
+    match request
+        .app_data::<web::Data<PublicBaseUrl>>()
+        .and_then(|url| url.0.as_ref())
+    {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => {
+            let connection = request.connection_info();
+            format!("{}://{}", connection.scheme(), connection.host())
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::engine::{account_enabled, activate, add_user, binary, json_of, task, NewUser};
 use crate::helpers::{run_binary, TestApp, LIVE};
-use crate::receiver::{Receiver, Reply};
+use crate::receiver::{Received, Receiver, Reply};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
 use reqwest::StatusCode;
@@ -19,6 +19,28 @@ const CALL_EXTENSION: &str = "4262b724-8dba-4fad-afc3-43fcbb497a0e";
 const DISABLE_ACCOUNT: &str = "1dfdfcc7-52fa-4c2e-bf3a-e3919cc12950";
 const RESOURCE: &str = "api://lifecycle-receiver";
 const ALLOW_PRIVATE: (&str, &str) = ("LCW_EXTENSIONS_ALLOW_PRIVATE", "true");
+
+/// A receiver that answers `script` in order, then `otherwise`.
+fn scripted(script: Vec<Reply>, otherwise: Reply) -> Receiver {
+    Receiver::start(move |before, _| script.get(before).cloned().unwrap_or_else(|| otherwise.clone()))
+}
+
+/// No answer for a minute: a caller's time limit, or a crash before the answer.
+fn hang() -> Reply {
+    Reply::status(202).after(Duration::from_secs(60))
+}
+
+/// Waits up to ten seconds for the receiver's `count`th request.
+async fn wait_for_calls(receiver: &Receiver, count: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        let received = receiver.received();
+        if received.len() >= count {
+            return received;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the receiver got {} requests, not {count}", receiver.received().len());
+}
 
 /// An application whose tokens may create extensions at local addresses.
 async fn local_app() -> TestApp {
@@ -163,9 +185,9 @@ async fn resume(app: &TestApp, url: &str, token: Option<&str>, status: &str) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify() {
     let app = local_app().await;
-    let receiver = Receiver::start(&[], Reply::Status(202)).await;
+    let receiver = Receiver::always(Reply::status(202));
     let user = a_user(&app).await;
-    let extension = create_extension(&app, &receiver.url(), client(0, 5000), None).await;
+    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
 
@@ -175,10 +197,11 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     let received = receiver.received();
     assert_eq!(received.len(), 1);
     let call = &received[0];
-    assert_eq!((call.method.as_str(), call.path.as_str()), ("POST", "/lifecycle"));
+    assert_eq!((call.method.as_str(), call.target.as_str()), ("POST", "/lifecycle"));
+    let body = call.json();
     let results = task_results(&app, &workflow).await;
-    let data = &call.body["data"];
-    assert_eq!(call.body["type"], "lifecycleEvent");
+    let data = &body["data"];
+    assert_eq!(body["type"], "lifecycleEvent");
     assert_eq!(
         data["@odata.type"],
         "microsoft.graph.identityGovernance.customTaskExtensionCalloutData"
@@ -206,8 +229,7 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     // The token verifies with the key set the service publishes, for the
     // extension's resource and the call's tenant, and for nothing else.
     let token = call
-        .authorization
-        .as_deref()
+        .header("authorization")
         .and_then(|value| value.strip_prefix("Bearer "))
         .expect("a bearer token");
     let keys: JwkSet = app
@@ -245,18 +267,18 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
 async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     let app = local_app().await;
     // A 500, then no answer within the second allowed, then accepted.
-    let receiver = Receiver::start(&[Reply::Status(500), Reply::Hang], Reply::Status(200)).await;
+    let receiver = scripted(vec![Reply::status(500), hang()], Reply::status(200));
     let user = a_user(&app).await;
-    let extension = create_extension(&app, &receiver.url(), client(2, 1000), None).await;
+    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(2, 1000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
 
     let received = receiver.received();
     assert_eq!(received.len(), 3);
-    let ids: Vec<&Value> = received
+    let ids: Vec<Value> = received
         .iter()
-        .map(|call| &call.body["data"]["taskProcessingResult"]["id"])
+        .map(|call| call.json()["data"]["taskProcessingResult"]["id"].clone())
         .collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "one result: {ids:?}");
     let results = task_results(&app, &workflow).await;
@@ -269,12 +291,12 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
 
     // A 4xx is final; retries that run out fail the task, and the user stops.
     for (replies, retries, expected_calls, reason) in [
-        (vec![Reply::Status(404)], 3, 1, "answered HTTP 404"),
-        (vec![Reply::Status(503), Reply::Status(503)], 1, 2, "answered HTTP 503"),
+        (vec![Reply::status(404)], 3, 1, "answered HTTP 404"),
+        (vec![Reply::status(503), Reply::status(503)], 1, 2, "answered HTTP 503"),
     ] {
-        let receiver = Receiver::start(&replies, Reply::Status(200)).await;
+        let receiver = scripted(replies, Reply::status(200));
         let user = a_user(&app).await;
-        let extension = create_extension(&app, &receiver.url(), client(retries, 1000), None).await;
+        let extension = create_extension(&app, &receiver.url("/lifecycle"), client(retries, 1000), None).await;
         let workflow = workflow_calling(&app, &extension, false).await;
         activate(&app, &workflow, &[user]).await;
         work_until_idle(&app, &[ALLOW_PRIVATE]);
@@ -291,11 +313,11 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     let app = local_app().await;
-    let receiver = Receiver::start(&[], Reply::Status(202)).await;
+    let receiver = Receiver::always(Reply::status(202));
     let authorized = Uuid::new_v4();
     let extension = create_extension(
         &app,
-        &receiver.url(),
+        &receiver.url("/lifecycle"),
         client(0, 5000),
         Some(waiting_for(&[authorized])),
     )
@@ -316,7 +338,7 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     let idle = work_until_idle(&app, &[ALLOW_PRIVATE]);
     assert!(idle.contains("processed 0 users"), "{idle}");
 
-    let url = callback_url(&app, &receiver.received()[0].body);
+    let url = callback_url(&app, &receiver.received()[0].json());
     let stranger = app.app_token(Uuid::new_v4(), &["User.Read.All"]);
     let (status, body) = resume(&app, &url, Some(&stranger), "completed").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
@@ -376,8 +398,8 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_result_that_waits_can_be_resumed() {
     let app = local_app().await;
-    let receiver = Receiver::start(&[], Reply::Status(202)).await;
-    let extension = create_extension(&app, &receiver.url(), client(0, 5000), None).await;
+    let receiver = Receiver::always(Reply::status(202));
+    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
     let user = a_user(&app).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
@@ -410,10 +432,10 @@ async fn only_a_result_that_waits_can_be_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
     let app = local_app().await;
-    let receiver = Receiver::start(&[], Reply::Status(202)).await;
+    let receiver = Receiver::always(Reply::status(202));
     let extension = create_extension(
         &app,
-        &receiver.url(),
+        &receiver.url("/lifecycle"),
         client(0, 5000),
         Some(waiting_for(&[])),
     )
@@ -451,7 +473,7 @@ async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
     assert!(failure.contains("callback did not arrive in time"), "{failure}");
     assert_eq!(results[1]["processingStatus"], "completed");
     assert_eq!(user_status(&app, &workflow).await, "completedWithErrors");
-    let url = callback_url(&app, &receiver.received()[0].body);
+    let url = callback_url(&app, &receiver.received()[0].json());
     let (status, _) = resume(&app, &url, None, "completed").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a late callback finds it failed");
 }
@@ -476,8 +498,8 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
     }
 
     // A name is stored; what it resolves to is checked at the call.
-    let receiver = Receiver::start(&[], Reply::Status(202)).await;
-    let url = receiver.url_at("localhost").replace("http://", "https://");
+    let receiver = Receiver::always(Reply::status(202));
+    let url = format!("https://localhost:{}/lifecycle", receiver.port());
     let extension = create_extension(&app, &url, client(3, 1000), None).await;
     let user = a_user(&app).await;
     let workflow = workflow_calling(&app, &extension, false).await;
@@ -496,8 +518,8 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
 async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     let app = local_app().await;
     // The first delivery is never answered; the process is killed meanwhile.
-    let receiver = Receiver::start(&[Reply::Hang], Reply::Status(202)).await;
-    let extension = create_extension(&app, &receiver.url(), client(0, 30000), None).await;
+    let receiver = scripted(vec![hang()], Reply::status(202));
+    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 30000), None).await;
     let user = a_user(&app).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
@@ -509,7 +531,7 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
         .stderr(Stdio::null())
         .spawn()
         .expect("the worker starts");
-    receiver.wait_for(1).await;
+    wait_for_calls(&receiver, 1).await;
     doomed.kill().unwrap();
     doomed.wait().unwrap();
     let recorded: (String, i64) = sqlx::query_as(
@@ -528,8 +550,8 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     let received = receiver.received();
     assert_eq!(received.len(), 2);
     assert_eq!(
-        received[0].body["data"]["taskProcessingResult"]["id"],
-        received[1].body["data"]["taskProcessingResult"]["id"],
+        received[0].json()["data"]["taskProcessingResult"]["id"],
+        received[1].json()["data"]["taskProcessingResult"]["id"],
         "the receiver can drop the duplicate"
     );
     let results = task_results(&app, &workflow).await;

@@ -10,7 +10,8 @@
 //! On a Citus cluster each statement is then explained on the coordinator with
 //! values for its parameters: every statement of a request runs on one shard,
 //! sent there whole (but activate's, in steps: `STEPWISE`). Only the purge spans
-//! tenants (`BACKGROUND`).
+//! tenants (`BACKGROUND`); the signing key, read as every application starts,
+//! belongs to none (`STARTUP`).
 
 use crate::helpers::{
     builder_with_token, citus, run_body, seed_body, user_result_body, workflow_body, Chain,
@@ -33,6 +34,17 @@ const BACKGROUND: [&str; 3] = [
     "set local statement_timeout = 0",
     "delete from workflows where deleted_date_time < $1",
     "delete from idempotency_keys where created_at < $1",
+];
+
+/// The statements every application sends as it starts, to read the service's
+/// signing key (and store it, when it is the first): of no tenant, on a
+/// reference table, under an advisory lock.
+const STARTUP: [&str; 3] = [
+    "select pg_advisory_xact_lock($1)",
+    "select kid, private_key_pem from signing_keys
+     order by created_date_time, kid
+     limit 1",
+    "insert into signing_keys (kid, private_key_pem) values ($1, $2)",
 ];
 
 /// The engine's statements that span tenants: finding the tenants with work,
@@ -588,9 +600,21 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
     let background: BTreeSet<String> = BACKGROUND.iter().map(|s| words(s)).collect();
     assert_eq!(purged, background, "the purge sends only what is listed");
 
+    let signing: BTreeSet<String> = statements::statements_of(statements::SIGNING)
+        .iter()
+        .map(|statement| words(statement))
+        .filter(|statement| !is_control(statement))
+        .collect();
+    let startup: BTreeSet<String> = STARTUP.iter().map(|s| words(s)).collect();
+    assert_eq!(signing, startup, "starting sends only what is listed");
+
     let unsent: Vec<String> = checked_statements()
         .into_iter()
-        .filter(|statement| !sent.contains_key(statement) && !background.contains(statement))
+        .filter(|statement| {
+            !sent.contains_key(statement)
+                && !background.contains(statement)
+                && !startup.contains(statement)
+        })
         .collect();
     assert!(unsent.is_empty(), "the tour never sent: {unsent:#?}");
 
@@ -730,7 +754,8 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
         };
         let scheduled = scheduler::pass(&pool, pass).await.unwrap();
         assert!(scheduled.iter().any(|workflow| workflow.picks.len() == 1));
-        let worker = engine::worker(&pool, &settings.engine).unwrap();
+        let callouts = engine::Callouts::load(&pool, &settings).await.unwrap();
+        let worker = engine::worker(&pool, &settings.engine, callouts).unwrap();
         engine::work_until_idle(&worker, 1).await.unwrap();
         db::engine::depth(&pool).await.unwrap();
     }

@@ -1,149 +1,170 @@
-//! A custom task extension's endpoint for the tests: a tiny HTTP/1.1 server on
-//! a local port that records every request and answers as the test scripts it
-//! (a status, or no answer at all until the connection is dropped).
+//! An HTTP endpoint for the tests of calls out of the service: it keeps every
+//! request it receives and answers each as the test says (a status, headers, a
+//! body, late, or a body that never ends).
 
-use serde_json::Value;
-use std::collections::VecDeque;
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
-/// How the receiver answers a request.
-#[derive(Debug, Clone, Copy)]
-pub enum Reply {
-    Status(u16),
-    /// Reads the request and never answers (the connection stays open for a
-    /// minute): a caller's time limit, or a crash before the answer.
-    Hang,
-}
-
-/// A request the receiver got.
+/// A request as the receiver got it.
 #[derive(Debug, Clone)]
 pub struct Received {
     pub method: String,
-    pub path: String,
-    pub authorization: Option<String>,
-    pub body: Value,
+    /// The path and query.
+    pub target: String,
+    /// Lower-case names.
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
-struct State {
-    script: VecDeque<Reply>,
-    otherwise: Reply,
-    received: Vec<Received>,
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
 }
+
+/// How to answer one request.
+#[derive(Clone)]
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+    delay: Duration,
+}
+
+#[derive(Clone)]
+enum Body {
+    Fixed(Vec<u8>),
+    /// 1 KiB chunks, one every `pause`, until the client goes away.
+    Endless {
+        pause: Duration,
+    },
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Body::Fixed(Vec::new()),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Body::Fixed(body.into());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Answers only after `delay`.
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    /// A body that never ends, a chunk every `pause`.
+    pub fn endless(mut self, pause: Duration) -> Self {
+        self.body = Body::Endless { pause };
+        self
+    }
+
+    fn respond(self) -> HttpResponse {
+        let mut response =
+            HttpResponse::build(StatusCode::from_u16(self.status).expect("a valid status"));
+        for (name, value) in &self.headers {
+            response.insert_header((name.as_str(), value.as_str()));
+        }
+        match self.body {
+            Body::Fixed(body) => response.body(body),
+            Body::Endless { pause } => response.streaming(async_stream::stream! {
+                loop {
+                    tokio::time::sleep(pause).await;
+                    yield Ok::<_, Infallible>(Bytes::from_static(&[b'x'; 1024]));
+                }
+            }),
+        }
+    }
+}
+
+type Answer = dyn Fn(usize, &Received) -> Reply + Send + Sync;
 
 pub struct Receiver {
     port: u16,
-    state: Arc<Mutex<State>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    /// Starts answering `script` in order, then `otherwise` to every request.
-    pub async fn start(script: &[Reply], otherwise: Reply) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(State {
-            script: script.iter().copied().collect(),
-            otherwise,
-            received: Vec::new(),
-        }));
-        let shared = state.clone();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, shared.clone()));
-            }
-        });
-        Self { port, state }
+    /// Listens on a free port of 127.0.0.1; `answer` gets each request with
+    /// the number of those before it.
+    pub fn start(answer: impl Fn(usize, &Received) -> Reply + Send + Sync + 'static) -> Self {
+        let answer: Arc<Answer> = Arc::new(answer);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let kept = received.clone();
+        let server = HttpServer::new(move || {
+            let (answer, kept) = (answer.clone(), kept.clone());
+            App::new().default_service(web::to(move |request: HttpRequest, body: Bytes| {
+                let (answer, kept) = (answer.clone(), kept.clone());
+                async move {
+                    let request = Received {
+                        method: request.method().to_string(),
+                        target: request.uri().to_string(),
+                        headers: request
+                            .headers()
+                            .iter()
+                            .map(|(name, value)| {
+                                let value = String::from_utf8_lossy(value.as_bytes());
+                                (name.as_str().to_owned(), value.into_owned())
+                            })
+                            .collect(),
+                        body: body.to_vec(),
+                    };
+                    let reply = {
+                        let mut kept = kept.lock().expect("the receiver's lock");
+                        let reply = answer(kept.len(), &request);
+                        kept.push(request);
+                        reply
+                    };
+                    tokio::time::sleep(reply.delay).await;
+                    reply.respond()
+                }
+            }))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .expect("a free port");
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        Self { port, received }
     }
 
-    /// The endpoint's URL at `host` (an address or a name of this machine).
-    pub fn url_at(&self, host: &str) -> String {
-        format!("http://{host}:{}/lifecycle", self.port)
+    /// A receiver that answers every request the same way.
+    pub fn always(reply: Reply) -> Self {
+        Self::start(move |_, _| reply.clone())
     }
 
-    pub fn url(&self) -> String {
-        self.url_at("127.0.0.1")
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:{port}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.state.lock().unwrap().received.clone()
+        self.received.lock().expect("the receiver's lock").clone()
     }
-
-    /// Waits up to ten seconds for the `count`th request.
-    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let received = self.received();
-            if received.len() >= count {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the receiver got {} requests, not {count}", self.received().len());
-    }
-}
-
-async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
-    let Some(received) = read_request(&mut stream).await else {
-        return;
-    };
-    let reply = {
-        let mut state = state.lock().unwrap();
-        state.received.push(received);
-        let otherwise = state.otherwise;
-        state.script.pop_front().unwrap_or(otherwise)
-    };
-    match reply {
-        Reply::Status(status) => {
-            let answer = format!(
-                "HTTP/1.1 {status} Answer\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
-            );
-            let _ = stream.write_all(answer.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        }
-        Reply::Hang => tokio::time::sleep(Duration::from_secs(60)).await,
-    }
-}
-
-async fn read_request(stream: &mut TcpStream) -> Option<Received> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-            break end + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let mut lines = head.lines();
-    let mut request_line = lines.next()?.split_whitespace();
-    let method = request_line.next()?.to_owned();
-    let path = request_line.next()?.to_owned();
-    let header = |name: &str| {
-        head.lines().find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim().to_owned())
-        })
-    };
-    let length: usize = header("content-length")?.parse().ok()?;
-    while buffer.len() < head_end + length {
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-    let body = serde_json::from_slice(&buffer[head_end..head_end + length]).unwrap_or(Value::Null);
-    Some(Received {
-        method,
-        path,
-        authorization: header("authorization"),
-        body,
-    })
 }

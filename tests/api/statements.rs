@@ -1,6 +1,7 @@
 //! The SQL statements each request sends, by request id, from the `sqlx::query`
 //! events that sqlx emits inside the request's span; and those of the
-//! background purge, under `PURGE`.
+//! background purge, under `PURGE`, and of the signing key's loading at start,
+//! under `SIGNING`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -22,6 +23,9 @@ pub const PURGE: &str = "purge";
 /// The key of the statements sent inside a span named `engine` (the engine's
 /// work, as a test drives it).
 pub const ENGINE: &str = "engine";
+/// The key of the statements that read (or store) the signing key as an
+/// application starts (from every application).
+pub const SIGNING: &str = "signing";
 
 /// Installs the counting subscriber for this test process (once).
 pub fn install() {
@@ -43,8 +47,8 @@ pub fn sent_by(request_id: &str) -> usize {
     statements_of(request_id).len()
 }
 
-/// The statements the request with this id sent (or, with `PURGE`, the purge),
-/// in order.
+/// The statements the request with this id sent (or, with `PURGE`, the purge;
+/// with `SIGNING`, the loading of the signing key), in order.
 pub fn statements_of(work: &str) -> Vec<String> {
     sent()
         .lock()
@@ -54,7 +58,8 @@ pub fn statements_of(work: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What a span is the work of: a request, by its id, or the purge.
+/// What a span is the work of: a request, by its id, or the work named by one
+/// of the keys above.
 struct Work(String);
 
 struct StatementCounter;
@@ -65,7 +70,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StatementCounter {
         attributes.record(&mut visitor);
         let work = match visitor.0 {
             Some(request_id) => request_id,
-            None if [PURGE, ENGINE].contains(&attributes.metadata().name()) => {
+            None if [PURGE, ENGINE, SIGNING].contains(&attributes.metadata().name()) => {
                 attributes.metadata().name().to_owned()
             }
             None => return,
