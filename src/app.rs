@@ -79,6 +79,7 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             metrics: metrics::handle(),
             loopback: Loopback::new(listening),
+            extensions: settings.extensions.clone(),
         });
         let admission = web::Data::new(Admission {
             authenticator,

@@ -3,6 +3,7 @@
 //! (`auth::Admission`, `wire::PublicBaseUrl`, `middleware::RequestTimeout`), so
 //! no module below `routes` depends on this one.
 
+use crate::config::ExtensionSettings;
 use crate::db;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -13,6 +14,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The service itself, for the inner requests of a `$batch`.
     pub loopback: Loopback,
+    /// What custom task extensions may be: how many, and where they call.
+    pub extensions: ExtensionSettings,
 }
 
 pub struct Loopback {

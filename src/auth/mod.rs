@@ -11,9 +11,9 @@ mod token;
 
 pub use mint::{mint, MintError, TokenRequest};
 pub use permissions::{
-    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadGroups, ReadReports,
-    ReadSettings, ReadUsers, ReadWorkflows, WriteGroups, WriteReports, WriteSettings, WriteUsers,
-    WriteWorkflows,
+    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadCustomTaskExtensions,
+    ReadGroups, ReadReports, ReadSettings, ReadUsers, ReadWorkflows, WriteCustomTaskExtensions,
+    WriteGroups, WriteReports, WriteSettings, WriteUsers, WriteWorkflows,
 };
 pub use token::{AuthError, Authenticator};
 
@@ -157,9 +157,11 @@ impl From<AuthError> for GraphError {
     }
 }
 
-/// The tenant of a caller allowed to do what `N` names.
+/// The tenant of a caller allowed to do what `N` names, and its signed-in
+/// user when the token names one.
 pub struct Authorized<N: Need> {
     pub tenant: Tenant,
+    pub user: Option<uuid::Uuid>,
     need: PhantomData<N>,
 }
 
@@ -175,6 +177,7 @@ impl<N: Need> FromRequest for Authorized<N> {
             )),
             Some(caller) if caller.permissions.grant_any(N::ACCEPTED) => Ok(Self {
                 tenant: caller.tenant,
+                user: caller.user,
                 need: PhantomData,
             }),
             Some(_) => Err(GraphError::access_denied(format!(

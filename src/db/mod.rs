@@ -2,6 +2,7 @@
 //! connection, one SQL statement per operation where the operation allows.
 
 pub mod counters;
+pub mod custom_task_extensions;
 pub mod directory_changes;
 pub mod engine;
 pub mod enums;

@@ -8,6 +8,7 @@ mod batch;
 mod catalog;
 mod census;
 mod constraints;
+mod custom_task_extensions;
 mod demo_data;
 mod directory;
 mod engine;
