@@ -165,7 +165,9 @@ pub async fn create_version(
     match current {
         None => return Ok(NewVersion::NoWorkflow),
         Some(category) if category != workflow.category => {
-            return Ok(NewVersion::CategoryIs(category))
+            // Released now, not when the connection is next used.
+            transaction.rollback().await?;
+            return Ok(NewVersion::CategoryIs(category));
         }
         Some(_) => {}
     }

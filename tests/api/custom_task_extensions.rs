@@ -564,6 +564,8 @@ async fn a_tenant_has_at_most_its_limit_even_under_concurrent_creates() {
         message.contains("has 3 custom task extensions"),
         "{message}"
     );
+    // The refusal released the count it locked.
+    assert_eq!(app.open_transactions().await, 0);
 
     let local_id = local.id();
     let deleted = app.delete(&format!("{EXTENSIONS}/{local_id}")).await;
@@ -658,6 +660,11 @@ async fn tasks_name_extensions_of_the_tenant_and_keep_them_from_deletion() {
     assert!(
         message.contains(&format!("'Onboard' ({onboard})")),
         "{message}"
+    );
+    assert_eq!(
+        app.open_transactions().await,
+        0,
+        "the refusal keeps no lock"
     );
     let offboard = app.create_workflow("Offboard").await["id"]
         .as_str()

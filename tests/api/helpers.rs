@@ -372,6 +372,18 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
     }
 
+    /// How many of the service's sessions sit in a transaction they have not
+    /// ended: none once a request is answered, or its locks stay held.
+    pub async fn open_transactions(&self) -> i64 {
+        sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and state like 'idle in transaction%'",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("select count(*) from {table}"))
             .fetch_one(&self.db)
