@@ -95,6 +95,7 @@ impl Application {
             loopback: Loopback::new(listening),
             signer: Arc::new(signer),
             outbound,
+            extensions: settings.extensions.clone(),
         });
         let admission = web::Data::new(Admission {
             authenticator,

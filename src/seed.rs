@@ -76,7 +76,7 @@ pub async fn seed(pool: &Pool, plan: &Plan, progress: &dyn Fn(u64)) -> Result<Se
             .run(async |connection| {
                 db::workflows::create(connection, tenant, workflow_id, &workflow).await
             })
-            .await?;
+            .await??;
         seeded.workflows += 1;
         for (chunk, subjects) in users.chunks(SUBJECTS_PER_RUN).enumerate() {
             let run = RunKey {

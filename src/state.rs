@@ -3,6 +3,7 @@
 //! (`auth::Admission`, `wire::PublicBaseUrl`, `middleware::RequestTimeout`), so
 //! no module below `routes` depends on this one.
 
+use crate::config::ExtensionSettings;
 use crate::db;
 use crate::outbound::{Outbound, Signer};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     /// The client every call to a custom task extension goes through.
     pub outbound: Outbound,
+    /// What custom task extensions may be: how many, and where they call.
+    pub extensions: ExtensionSettings,
 }
 
 pub struct Loopback {

@@ -11,8 +11,9 @@ mod token;
 
 pub use mint::{mint, MintError, TokenRequest};
 pub use permissions::{
-    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadGroups, ReadReports,
-    ReadSettings, ReadUsers, ReadWorkflows, WriteGroups, WriteReports, WriteSettings, WriteUsers,
+    ActivateWorkflows, Need, Permission, Permissions, ReadCatalog, ReadCustomTaskExtensions,
+    ReadGroups, ReadReports, ReadSettings, ReadUsers, ReadWorkflows, ResumeTasks,
+    WriteCustomTaskExtensions, WriteGroups, WriteReports, WriteSettings, WriteUsers,
     WriteWorkflows,
 };
 pub use token::{AuthError, Authenticator};
@@ -164,15 +165,25 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, GraphError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(request.extensions().get::<Caller>().copied().ok_or_else(|| {
-            GraphError::internal(&"a handler outside the authentication middleware asked for its caller")
-        }))
+        ready(
+            request
+                .extensions()
+                .get::<Caller>()
+                .copied()
+                .ok_or_else(|| {
+                    GraphError::internal(
+                        &"a handler outside the authentication middleware asked for its caller",
+                    )
+                }),
+        )
     }
 }
 
-/// The tenant of a caller allowed to do what `N` names.
+/// The tenant of a caller allowed to do what `N` names, and its signed-in
+/// user when the token names one.
 pub struct Authorized<N: Need> {
     pub tenant: Tenant,
+    pub user: Option<uuid::Uuid>,
     need: PhantomData<N>,
 }
 
@@ -188,6 +199,7 @@ impl<N: Need> FromRequest for Authorized<N> {
             )),
             Some(caller) if caller.permissions.grant_any(N::ACCEPTED) => Ok(Self {
                 tenant: caller.tenant,
+                user: caller.user,
                 need: PhantomData,
             }),
             Some(_) => Err(GraphError::access_denied(format!(

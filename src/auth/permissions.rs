@@ -4,9 +4,11 @@
 //! tokens in `roles`; both name the same permissions. The meanings are Graph's:
 //! the `Workflow` permissions cover workflows and their tasks (`Activate` only
 //! running them), the `Reports` permission covers runs and processing results,
-//! and the two broad permissions cover everything. As the API contract says, a
-//! write permission also reads everything. The write side of runs and results,
-//! which Graph keeps internal, needs the broad write permission.
+//! the `CustomExt` permissions cover custom task extensions, and the two broad
+//! permissions cover everything. As the API contract says, a write permission
+//! also reads everything, but for custom task extensions, which take their own
+//! permissions or the broad ones only, as in Graph. The write side of runs and
+//! results, which Graph keeps internal, needs the broad write permission.
 //!
 //! The directory (users and groups) takes Graph's directory permissions, which
 //! no Lifecycle Workflows permission grants: `User.*` for users and their
@@ -21,6 +23,8 @@ pub enum Permission {
     WorkflowReadWrite,
     WorkflowActivate,
     ReportsRead,
+    CustomExtRead,
+    CustomExtReadWrite,
     UserRead,
     UserReadWrite,
     GroupRead,
@@ -30,13 +34,15 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadAll,
         Permission::ReadWriteAll,
         Permission::WorkflowRead,
         Permission::WorkflowReadWrite,
         Permission::WorkflowActivate,
         Permission::ReportsRead,
+        Permission::CustomExtRead,
+        Permission::CustomExtReadWrite,
         Permission::UserRead,
         Permission::UserReadWrite,
         Permission::GroupRead,
@@ -53,6 +59,8 @@ impl Permission {
             Permission::WorkflowReadWrite => "LifecycleWorkflows-Workflow.ReadWrite.All",
             Permission::WorkflowActivate => "LifecycleWorkflows-Workflow.Activate",
             Permission::ReportsRead => "LifecycleWorkflows-Reports.Read.All",
+            Permission::CustomExtRead => "LifecycleWorkflows-CustomExt.Read.All",
+            Permission::CustomExtReadWrite => "LifecycleWorkflows-CustomExt.ReadWrite.All",
             Permission::UserRead => "User.Read.All",
             Permission::UserReadWrite => "User.ReadWrite.All",
             Permission::GroupRead => "Group.Read.All",
@@ -122,6 +130,10 @@ pub enum ReadCatalog {}
 pub enum ReadSettings {}
 /// Changing the tenant's settings, which Graph leaves to the broad permission.
 pub enum WriteSettings {}
+/// Reading custom task extensions and who wrote them.
+pub enum ReadCustomTaskExtensions {}
+/// Creating, updating and deleting custom task extensions.
+pub enum WriteCustomTaskExtensions {}
 /// Reading the directory's users and their managers.
 pub enum ReadUsers {}
 /// Creating, updating and deleting users, and setting their managers.
@@ -172,6 +184,8 @@ impl Need for ReadCatalog {
         Permission::WorkflowRead,
         Permission::WorkflowReadWrite,
         Permission::ReportsRead,
+        Permission::CustomExtRead,
+        Permission::CustomExtReadWrite,
         Permission::ReadAll,
         Permission::ReadWriteAll,
     ];
@@ -203,6 +217,22 @@ impl Need for WriteReports {
 impl Need for ResumeTasks {
     const ACCEPTED: &'static [Permission] = &[Permission::ReadWriteAll];
     const ACTION: &'static str = "resume a task waiting for its custom task extension";
+}
+
+impl Need for ReadCustomTaskExtensions {
+    const ACCEPTED: &'static [Permission] = &[
+        Permission::CustomExtRead,
+        Permission::CustomExtReadWrite,
+        Permission::ReadAll,
+        Permission::ReadWriteAll,
+    ];
+    const ACTION: &'static str = "read custom task extensions";
+}
+
+impl Need for WriteCustomTaskExtensions {
+    const ACCEPTED: &'static [Permission] =
+        &[Permission::CustomExtReadWrite, Permission::ReadWriteAll];
+    const ACTION: &'static str = "change custom task extensions";
 }
 
 impl Need for ReadUsers {
@@ -294,11 +324,44 @@ mod tests {
     }
 
     #[test]
+    fn custom_task_extensions_take_their_own_permissions_or_the_broad_ones() {
+        let reader = Permissions::from_claims(Some("LifecycleWorkflows-CustomExt.Read.All"), &[]);
+        assert!(reader.grant_any(ReadCustomTaskExtensions::ACCEPTED));
+        assert!(!reader.grant_any(WriteCustomTaskExtensions::ACCEPTED));
+        let writer = Permissions::from_claims(
+            None,
+            &["LifecycleWorkflows-CustomExt.ReadWrite.All".to_owned()],
+        );
+        assert!(writer.grant_any(ReadCustomTaskExtensions::ACCEPTED));
+        assert!(writer.grant_any(WriteCustomTaskExtensions::ACCEPTED));
+        for other in [
+            ReadWorkflows::ACCEPTED,
+            WriteWorkflows::ACCEPTED,
+            ReadReports::ACCEPTED,
+            WriteSettings::ACCEPTED,
+        ] {
+            assert!(!writer.grant_any(other));
+        }
+        let broad_reader = Permissions::from_claims(Some("LifecycleWorkflows.Read.All"), &[]);
+        assert!(broad_reader.grant_any(ReadCustomTaskExtensions::ACCEPTED));
+        assert!(!broad_reader.grant_any(WriteCustomTaskExtensions::ACCEPTED));
+        let broad_writer = Permissions::from_claims(Some("LifecycleWorkflows.ReadWrite.All"), &[]);
+        assert!(broad_writer.grant_any(WriteCustomTaskExtensions::ACCEPTED));
+        let workflows = Permissions::from_claims(
+            Some("LifecycleWorkflows-Workflow.ReadWrite.All LifecycleWorkflows-Reports.Read.All"),
+            &[],
+        );
+        assert!(!workflows.grant_any(ReadCustomTaskExtensions::ACCEPTED));
+        assert!(!workflows.grant_any(WriteCustomTaskExtensions::ACCEPTED));
+    }
+
+    #[test]
     fn a_read_permission_never_writes() {
         for read in [
             Permission::ReadAll,
             Permission::WorkflowRead,
             Permission::ReportsRead,
+            Permission::CustomExtRead,
             Permission::UserRead,
             Permission::GroupRead,
             Permission::DirectoryRead,
@@ -309,6 +372,10 @@ mod tests {
             assert!(!granted.grant_any(ActivateWorkflows::ACCEPTED), "{read:?}");
             assert!(!granted.grant_any(WriteUsers::ACCEPTED), "{read:?}");
             assert!(!granted.grant_any(WriteGroups::ACCEPTED), "{read:?}");
+            assert!(
+                !granted.grant_any(WriteCustomTaskExtensions::ACCEPTED),
+                "{read:?}"
+            );
         }
     }
 }

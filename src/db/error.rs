@@ -143,6 +143,11 @@ pub const CLIENT_ERRORS: &[(&str, MakeError)] = &[
             "Invalid value for property 'userPrincipalName': another user of the tenant has it (compared without regard to case).",
         )
     }),
+    ("custom_task_extensions_display_name_key", || {
+        GraphError::conflict(
+            "Invalid value for property 'displayName': another custom task extension of the tenant has it.",
+        )
+    }),
     // The backstop of domain::user's own check, which names the value; the
     // database's white space may be wider than Rust's.
     ("users_user_principal_name_check", || {
@@ -246,6 +251,12 @@ pub const UNVIOLATABLE: &[&str] = &[
     "users_display_name_length_check",
     "groups_display_name_length_check",
     "groups_group_types_check",
+    // Refused first: a custom task extension's displayName that is blank or
+    // longer than 256 characters (domain::custom_task_extension).
+    "custom_task_extensions_display_name_length_check",
+    // A tenant's count of extensions goes down only with the delete of one of
+    // them, in the transaction that took it up with its create.
+    "custom_task_extension_counts_extensions_check",
     // Changes are recorded by the service, with a kind it names and the
     // property or group that kind needs (domain::directory).
     "directory_changes_kind_check",

@@ -278,7 +278,9 @@ pub async fn resume(
         return Ok(Resumption::Gone);
     };
     let extension = match &call {
-        Some(call) => custom_task_extensions::get(&mut *transaction, tenant, call.extension_id).await?,
+        Some(call) => {
+            custom_task_extensions::get(&mut *transaction, tenant, call.extension_id).await?
+        }
         None => None,
     };
     let authorized = callback.may_resume_any
@@ -298,13 +300,22 @@ pub async fn resume(
         _ => return Ok(Resumption::NotWaiting(status)),
     };
     let user = key.user_processing_result();
-    end(&mut transaction, tenant, user, key.task_processing_result_id, &callback.outcome).await?;
+    end(
+        &mut transaction,
+        tenant,
+        user,
+        key.task_processing_result_id,
+        &callback.outcome,
+    )
+    .await?;
     if matches!(call.state, CallState::Waiting { .. }) {
         engine::park(&mut *transaction, tenant, user, Utc::now()).await?;
     }
     transaction.commit().await?;
     Ok(Resumption::Resumed {
-        waited: call.answered_date_time.map(|answered| Utc::now() - answered),
+        waited: call
+            .answered_date_time
+            .map(|answered| Utc::now() - answered),
     })
 }
 

@@ -2,11 +2,12 @@
 //! connection, one SQL statement per operation where the operation allows.
 
 pub mod counters;
+pub mod custom_task_extensions;
 pub mod directory_changes;
 pub mod engine;
-pub mod extension_calls;
 pub mod enums;
 pub mod error;
+pub mod extension_calls;
 pub mod groups;
 pub mod idempotency;
 pub mod insights;

@@ -267,6 +267,7 @@ macro_rules! identified {
 }
 
 identified!(
+    crate::domain::custom_task_extension::CustomTaskExtension,
     crate::domain::user::User,
     crate::domain::group::Group,
     crate::domain::workflow::Workflow,

@@ -1,10 +1,13 @@
 //! Workflows and their tasks.
 
+use super::custom_task_extensions;
 use super::engine;
 use super::page::{self, Collection};
 use super::tasks;
 use super::transaction::WriteConnection;
+use crate::domain::custom_task_extension;
 use crate::domain::enums::{TaskCategory, WorkflowCategory};
+use crate::domain::validation::ValidationError;
 use crate::domain::workflow::{
     ExecutionConditions, NewWorkflow, TaskArgument, Tree, Workflow, WorkflowUpdate,
 };
@@ -15,14 +18,20 @@ use sqlx::types::Json;
 use sqlx::{Acquire, PgConnection, PgExecutor, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-/// Inserts a workflow with its tasks in one transaction and returns it as stored.
+/// Inserts a workflow with its tasks in one transaction and returns it as
+/// stored; the refusal when a task names a custom task extension the tenant
+/// does not have.
 pub async fn create(
     connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     id: Uuid,
     workflow: &NewWorkflow,
-) -> Result<Workflow, sqlx::Error> {
+) -> Result<Result<Workflow, ValidationError>, sqlx::Error> {
     let mut transaction = connection.get().begin().await?;
+    if let Err(refused) = share_extensions(&mut transaction, tenant, workflow).await? {
+        transaction.rollback().await?;
+        return Ok(Err(refused));
+    }
     sqlx::query!(
         "insert into workflows (tenant_id, id, category, display_name, description, is_enabled,
                                 is_scheduling_enabled, execution_conditions)
@@ -42,7 +51,27 @@ pub async fn create(
     insert_tasks(&mut transaction, tenant, id, workflow).await?;
     let created = find(&mut transaction, tenant, Tree::Live, id).await?;
     transaction.commit().await?;
-    created.ok_or(sqlx::Error::RowNotFound)
+    created.map(Ok).ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Locks the custom task extensions `workflow`'s tasks name against their
+/// deletion until the transaction ends (`custom_task_extensions::delete`
+/// waits for it, then sees the tasks); the refusal when the tenant lacks one,
+/// after which the caller rolls back, releasing the locks at once.
+async fn share_extensions(
+    connection: &mut PgConnection,
+    tenant: Tenant,
+    workflow: &NewWorkflow,
+) -> Result<Result<(), ValidationError>, sqlx::Error> {
+    let ids = custom_task_extension::referenced(&workflow.tasks);
+    if ids.is_empty() {
+        return Ok(Ok(()));
+    }
+    let existing = custom_task_extensions::share(connection, tenant, &ids).await?;
+    Ok(custom_task_extension::check_references(
+        &workflow.tasks,
+        &existing,
+    ))
 }
 
 /// Inserts `workflow`'s tasks as those of the workflow's current version.
@@ -109,6 +138,8 @@ pub enum NewVersion {
     NoWorkflow,
     /// The workflow's category, which a version cannot change.
     CategoryIs(WorkflowCategory),
+    /// A task names a custom task extension the tenant does not have.
+    Refused(ValidationError),
 }
 
 /// Makes `workflow` the next version of a live workflow, in one transaction: the
@@ -134,9 +165,15 @@ pub async fn create_version(
     match current {
         None => return Ok(NewVersion::NoWorkflow),
         Some(category) if category != workflow.category => {
-            return Ok(NewVersion::CategoryIs(category))
+            // Released now, not when the connection is next used.
+            transaction.rollback().await?;
+            return Ok(NewVersion::CategoryIs(category));
         }
         Some(_) => {}
+    }
+    if let Err(refused) = share_extensions(&mut transaction, tenant, workflow).await? {
+        transaction.rollback().await?;
+        return Ok(NewVersion::Refused(refused));
     }
     sqlx::query!(
         "insert into past_workflow_versions

@@ -66,6 +66,13 @@ pub struct GroupKey {
     pub group_id: Uuid,
 }
 
+/// A custom task extension: `{base}/customTaskExtensions/{customTaskExtensionId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomTaskExtensionKey {
+    pub custom_task_extension_id: Uuid,
+}
+
 /// A member of a group: `/groups/{groupId}/members/{directoryObjectId}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -343,6 +350,14 @@ pub const TASK_PROCESSING_RESULTS: EntitySet = hierarchy(
     "task_processing_result_id",
 );
 
+/// The tenant's custom task extensions, beside `workflows` in the container.
+pub const CUSTOM_TASK_EXTENSIONS: EntitySet = hierarchy(
+    "customTaskExtension",
+    "customTaskExtensions",
+    "custom_task_extensions",
+    "custom_task_extension_id",
+);
+
 /// The users of the tenant's directory, at the service root.
 pub const USERS: EntitySet = hierarchy("user", "users", "users", "user_id");
 /// The groups of the tenant's directory, at the service root.
@@ -511,6 +526,12 @@ impl Addressed for TaskKey {
             None => &TASKS,
         };
         self.version().address(tree).then_id(tasks, self.task_id)
+    }
+}
+
+impl Addressed for CustomTaskExtensionKey {
+    fn address(self, _: Tree) -> Address {
+        Address::root().then_id(&CUSTOM_TASK_EXTENSIONS, self.custom_task_extension_id)
     }
 }
 

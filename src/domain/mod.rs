@@ -1,6 +1,9 @@
 //! Validated domain values and records: no HTTP, no SQL.
 
+pub mod callout_configuration;
+pub mod custom_task_extension;
 pub mod directory;
+pub mod duration;
 pub mod enums;
 pub mod group;
 pub mod insights;

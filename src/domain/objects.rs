@@ -9,7 +9,9 @@
 //!
 //! Polymorphic objects, told apart by `@odata.type`, are decoded by
 //! [`tagged!`]: serde's own tagged enums decode the variant from a buffer and
-//! lose the path to a bad value inside it, which [`variant`] keeps.
+//! lose the path to a bad value inside it, which [`variant`] keeps. Objects of
+//! one type that carry their `@odata.type` all the same, as Graph writes them,
+//! hold it in an [`OdataType`].
 
 use super::patch::Patch;
 use serde::de::value::MapAccessDeserializer;
@@ -219,6 +221,60 @@ macro_rules! tagged {
     };
 }
 pub(crate) use tagged;
+
+/// A type of an object that is not told apart by `@odata.type` but carries it,
+/// as Graph writes it: `T`'s [`OdataType`] field.
+pub trait Typed {
+    /// The qualified name, without the `#`.
+    const ODATA_TYPE: &'static str;
+}
+
+/// The `@odata.type` of a `T`: optional on input, where it must name `T` (with
+/// or without its `#`), and always written. Use with `#[serde(default)]`.
+pub struct OdataType<T>(PhantomData<T>);
+
+impl<T> Default for OdataType<T> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Clone for OdataType<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for OdataType<T> {}
+
+impl<T> PartialEq for OdataType<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for OdataType<T> {}
+
+impl<T: Typed> fmt::Debug for OdataType<T> {
+    fn fmt(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        write!(formatter, "#{}", T::ODATA_TYPE)
+    }
+}
+
+impl<T: Typed> serde::Serialize for OdataType<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("#{}", T::ODATA_TYPE))
+    }
+}
+
+impl<'de, T: Typed> Deserialize<'de> for OdataType<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        super::validation::check_odata_type(Some(&name), T::ODATA_TYPE)
+            .map(|()| Self::default())
+            .map_err(|error| serde::de::Error::custom(error.message))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! Workflows and their tasks.
 
+use super::custom_task_extension;
 use super::enums::{TaskCategory, WorkflowCategory};
 use super::keys::WorkflowKey;
 use super::objects;
@@ -309,8 +310,9 @@ pub struct NewWorkflow {
 
 impl NewWorkflow {
     /// Checks the rules that span properties: a displayName of 1..=256 characters,
-    /// 1..=25 tasks, and scheduling only on an enabled workflow.
-    pub fn validate(self) -> Result<Self, ValidationError> {
+    /// 1..=25 tasks, and scheduling only on an enabled workflow; and writes the
+    /// ids of the custom task extensions its tasks name as ids are written.
+    pub fn validate(mut self) -> Result<Self, ValidationError> {
         check_text("displayName", &self.display_name, MAX_DISPLAY_NAME_CHARS)?;
         if self.tasks.is_empty() || self.tasks.len() > MAX_TASKS {
             return Err(ValidationError::new(
@@ -335,6 +337,7 @@ impl NewWorkflow {
                 usize::MAX,
             )?;
         }
+        custom_task_extension::canonicalize_references(&mut self.tasks)?;
         Ok(self)
     }
 

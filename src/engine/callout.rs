@@ -13,7 +13,7 @@ use crate::db::custom_task_extensions;
 use crate::db::engine::{self, TaskOutcome, TaskWork};
 use crate::db::extension_calls::{self, CallContext};
 use crate::db::{users, Pool};
-use crate::domain::custom_task_extension::CustomTaskExtension;
+use crate::domain::custom_task_extension::{CustomTaskExtension, EXTENSION_ARGUMENT};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
 use crate::domain::user::{User, UserWithManager};
@@ -25,9 +25,6 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-
-/// The argument of a task that names its extension.
-pub const EXTENSION_ARGUMENT: &str = "customTaskExtensionID";
 
 /// Without a clientConfiguration: one retry, and the longest time limit Graph
 /// allows, so that a slow endpoint is not cut off by a default.
@@ -118,8 +115,7 @@ impl Worker {
                 let extension =
                     custom_task_extensions::get(&mut *connection, tenant, extension_id).await?;
                 let context =
-                    extension_calls::context(&mut *connection, tenant, key, task.result_id)
-                        .await?;
+                    extension_calls::context(&mut *connection, tenant, key, task.result_id).await?;
                 let subject = users::with_manager(&mut *connection, tenant, subject_id).await?;
                 Ok((extension, context, subject))
             })
@@ -132,7 +128,11 @@ impl Worker {
         };
         let payload = payload(tenant, key, task.result_id, subject_id, &context, subject);
         let token = match extension.resource_id() {
-            Some(audience) => match self.callouts.signer.token(tenant.id(), audience, Utc::now()) {
+            Some(audience) => match self
+                .callouts
+                .signer
+                .token(tenant.id(), audience, Utc::now())
+            {
                 Ok(token) => Some(token),
                 Err(error) => {
                     let outcome = tasks::failed(format!("The call's token: {error}"));
@@ -203,7 +203,10 @@ impl Worker {
             .map_or(DEFAULT_RETRIES, |retries| retries.max(0) as u32);
         let timeout = extension
             .timeout_in_milliseconds()
-            .map_or(DEFAULT_TIMEOUT, |ms| Duration::from_millis(ms.max(0) as u64));
+            .map_or(
+                DEFAULT_TIMEOUT,
+                |ms| Duration::from_millis(ms.max(0) as u64),
+            );
         let mut attempt = 1;
         loop {
             let at = Utc::now();

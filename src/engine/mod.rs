@@ -25,7 +25,11 @@ const QUEUE_GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
 /// A worker for these settings, calling extensions through `callouts`; fails
 /// only on an SMTP URL it cannot use.
-pub fn worker(pool: &Pool, settings: &EngineSettings, callouts: Callouts) -> Result<Worker, String> {
+pub fn worker(
+    pool: &Pool,
+    settings: &EngineSettings,
+    callouts: Callouts,
+) -> Result<Worker, String> {
     Ok(Worker {
         pool: pool.clone(),
         mailer: email::Mailer::new(settings.smtp_url.as_deref(), settings.smtp_from.clone())?,

@@ -8,6 +8,7 @@ use crate::db::groups::{self, Groups, Membership};
 use crate::db::page;
 use crate::db::transaction::WriteConnection;
 use crate::db::users;
+use crate::domain::custom_task_extension::RUN_CUSTOM_TASK_EXTENSION;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::user::UserUpdate;
 use crate::domain::workflow::{TaskArgument, Tree};
@@ -56,7 +57,6 @@ pub fn action(definition: Uuid) -> Action {
     ];
     const TEMPORARY_ACCESS_PASS: Uuid = uuid!("1b555e50-7f65-41d5-b514-5894a026d10d");
     const REFRESH_TOKENS: Uuid = uuid!("509589a4-0466-4471-829e-49c5e502bdee");
-    const CUSTOM_TASK_EXTENSION: Uuid = uuid!("4262b724-8dba-4fad-afc3-43fcbb497a0e");
     match definition {
         ENABLE => Action::SetAccountEnabled(true),
         DISABLE => Action::SetAccountEnabled(false),
@@ -69,7 +69,7 @@ pub fn action(definition: Uuid) -> Action {
         id if ACCESS_PACKAGES.contains(&id) => Action::NoExecutor("access packages"),
         TEMPORARY_ACCESS_PASS => Action::NoExecutor("temporary access passes"),
         REFRESH_TOKENS => Action::NoExecutor("sign-in sessions or refresh tokens"),
-        CUSTOM_TASK_EXTENSION => Action::CallExtension,
+        RUN_CUSTOM_TASK_EXTENSION => Action::CallExtension,
         id => EmailKind::of(id).map_or(Action::NoExecutor("an executor for it"), Action::Email),
     }
 }

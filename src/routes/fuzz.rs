@@ -10,11 +10,13 @@
 
 use super::batch::BatchBody;
 use super::body::Reference;
+use super::custom_task_extensions::check_endpoint;
 use super::runs::{ProcessingPatchBody, RunBody};
 use super::task_processing_results::{TaskProcessingResultBody, TaskProcessingResultPatchBody};
 use super::tasks::TaskPatchBody;
 use super::user_processing_results::UserProcessingResultBody;
 use super::workflows::{ActivateBody, WorkflowBody, WorkflowPatchBody};
+use crate::domain::custom_task_extension::{CustomTaskExtensionBody, CustomTaskExtensionPatchBody};
 use crate::domain::group::{GroupBody, GroupPatchBody};
 use crate::domain::json::decode;
 use crate::domain::user::{UserBody, UserPatchBody};
@@ -234,6 +236,36 @@ const BODIES: &[BodyKind] = &[
         valid: || vec![json!({"displayName": "B", "description": null, "groupTypes": []})],
     },
     BodyKind {
+        name: "customTaskExtension create",
+        check: |bytes| {
+            checked(bytes, |body: CustomTaskExtensionBody| {
+                let extension = body.into_domain()?;
+                Ok(check_endpoint(&extension.endpoint_configuration, false)?)
+            })
+        },
+        valid: || vec![custom_task_extension(), minimal_custom_task_extension()],
+    },
+    BodyKind {
+        name: "customTaskExtension update",
+        check: |bytes| {
+            checked(bytes, |body: CustomTaskExtensionPatchBody| {
+                let update = body.into_domain()?;
+                match &update.endpoint_configuration {
+                    Some(endpoint) => Ok(check_endpoint(endpoint, false)?),
+                    None => Ok(()),
+                }
+            })
+        },
+        valid: || {
+            vec![
+                json!({"description": null, "callbackConfiguration": null, "clientConfiguration": null}),
+                json!({"endpointConfiguration": {"@odata.type": "#microsoft.graph.httpRequestEndpoint",
+                                                 "targetUrl": "https://contoso.example/run"},
+                       "authenticationConfiguration": {"@odata.type": "#microsoft.graph.azureAdPopTokenAuthentication"}}),
+            ]
+        },
+    },
+    BodyKind {
         name: "$ref",
         check: |bytes| checked(bytes, |body: Reference| Ok(body.directory_object()?)),
         valid: || {
@@ -263,6 +295,41 @@ fn workflow() -> Value {
              "id": "ignored", "executionSequence": 4}
         ],
         "id": "ignored", "version": 7, "createdDateTime": "not even a date"
+    })
+}
+
+/// As the Python SDK writes one: every object with its `@odata.type`, the
+/// callback's timeout as Python writes a timedelta.
+fn custom_task_extension() -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtension",
+        "displayName": "Grant manager access",
+        "description": "Grant manager access to mailbox and OneDrive",
+        "endpointConfiguration": {
+            "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+            "subscriptionId": ID, "resourceGroupName": "RG-LCM", "logicAppWorkflowName": "ManagerAccess",
+            "url": "https://prod-1.westus.logic.azure.com/workflows/1/triggers/manual/run"
+        },
+        "authenticationConfiguration": {
+            "@odata.type": "#microsoft.graph.azureAdTokenAuthentication", "resourceId": ID
+        },
+        "clientConfiguration": {
+            "@odata.type": "#microsoft.graph.customExtensionClientConfiguration",
+            "maximumRetries": 1, "timeoutInMilliseconds": 1000
+        },
+        "callbackConfiguration": {
+            "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+            "timeoutDuration": "0:20:00",
+            "authorizedApps": [{"@odata.type": "#microsoft.graph.application", "id": ID}]
+        },
+        "id": "ignored", "createdDateTime": null
+    })
+}
+
+fn minimal_custom_task_extension() -> Value {
+    json!({
+        "displayName": "x",
+        "endpointConfiguration": {"@odata.type": "microsoft.graph.httpRequestEndpoint", "targetUrl": "https://a.example"}
     })
 }
 

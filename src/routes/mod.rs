@@ -9,6 +9,7 @@ mod batch;
 mod body;
 mod collection;
 mod create;
+mod custom_task_extensions;
 mod groups;
 pub mod idempotency;
 mod insights;
@@ -107,6 +108,7 @@ fn versioned(version: &'static str) -> Vec<Node> {
             .child(settings::routes())
             .child(insights::routes())
             .child(workflow_templates::routes())
+            .child(custom_task_extensions::routes())
             .child(workflows::routes(Tree::Live))
             .child(workflows::routes(Tree::Deleted)),
         directory(users::routes(version), version),

@@ -8,11 +8,11 @@ use super::collection::ItemPath;
 use super::not_found_beneath;
 use super::tree::{action, Node};
 use crate::auth::{Caller, Need, ResumeTasks};
+use crate::db::engine::TaskOutcome;
 use crate::db::extension_calls::{self, Callback, Resumption};
 use crate::db::page;
 use crate::db::task_processing_results::TaskProcessingResults;
 use crate::db::transaction::Writer;
-use crate::db::engine::TaskOutcome;
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::validation::check_odata_type;
 use crate::domain::workflow::Tree;
@@ -79,7 +79,12 @@ impl ResumeBody {
         };
         let from = self
             .source
-            .map(|source| format!(" (source: {})", source.chars().take(200).collect::<String>()))
+            .map(|source| {
+                format!(
+                    " (source: {})",
+                    source.chars().take(200).collect::<String>()
+                )
+            })
             .unwrap_or_default();
         let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         Ok(match self.data.operation_status {
@@ -132,7 +137,9 @@ async fn resume<P: ItemPath<TaskProcessingResults>>(
     let Some(result) = found else {
         let parent = path.parent(tree);
         let message = path.missing(&parent);
-        return Err(not_found_beneath(&state, tenant, parent, || GraphError::not_found(message)).await);
+        return Err(
+            not_found_beneath(&state, tenant, parent, || GraphError::not_found(message)).await,
+        );
     };
     let status = outcome.status;
     let callback = Callback {

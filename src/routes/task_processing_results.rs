@@ -178,9 +178,10 @@ where
 
 /// One result at `P`, with the `resume` beneath every address of a result.
 fn item<P: ItemPath<TaskProcessingResults>>(pattern: &str, summary: &'static str) -> Node {
-    resume::routes::<P>()
-        .into_iter()
-        .fold(collection::item::<TaskProcessingResults, P>(pattern, summary), Node::child)
+    resume::routes::<P>().into_iter().fold(
+        collection::item::<TaskProcessingResults, P>(pattern, summary),
+        Node::child,
+    )
 }
 
 /// The results of a userProcessingResult addressed with or without its run;

@@ -250,7 +250,8 @@ async fn create(
         .run(async |connection| {
             db::workflows::create(connection, tenant, Uuid::now_v7(), &workflow).await
         })
-        .await?;
+        .await?
+        .map_err(GraphError::from)?;
     metrics::rows_created("task", created.tasks.len() as u64);
     wire.created(
         &created.key().address(Tree::Live),
@@ -317,6 +318,7 @@ async fn create_new_version(
             )
         }
         NewVersion::NoWorkflow => Err(not_found(&state, tenant, key.address(Tree::Live)).await),
+        NewVersion::Refused(refused) => Err(in_body(refused)),
         NewVersion::CategoryIs(category) => Err(in_body(ValidationError::new(
             "category",
             format!(

@@ -2,6 +2,7 @@
 //! the headers every entity response carries.
 
 mod address;
+mod custom_task_extension;
 mod directory;
 mod entities;
 mod projection;
@@ -11,6 +12,7 @@ mod projection;
 pub const METADATA: &str = include_str!("metadata.xml");
 
 pub use address::{CollectionAddress, CONTAINER};
+pub use custom_task_extension::CustomTaskExtensionJson;
 
 use address::EntityAddress;
 pub use directory::{GroupJson, UserJson};

@@ -22,7 +22,12 @@ const ALLOW_PRIVATE: (&str, &str) = ("LCW_EXTENSIONS_ALLOW_PRIVATE", "true");
 
 /// A receiver that answers `script` in order, then `otherwise`.
 fn scripted(script: Vec<Reply>, otherwise: Reply) -> Receiver {
-    Receiver::start(move |before, _| script.get(before).cloned().unwrap_or_else(|| otherwise.clone()))
+    Receiver::start(move |before, _| {
+        script
+            .get(before)
+            .cloned()
+            .unwrap_or_else(|| otherwise.clone())
+    })
 }
 
 /// No answer for a minute: a caller's time limit, or a crash before the answer.
@@ -39,7 +44,10 @@ async fn wait_for_calls(receiver: &Receiver, count: usize) -> Vec<Received> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the receiver got {} requests, not {count}", receiver.received().len());
+    panic!(
+        "the receiver got {} requests, not {count}",
+        receiver.received().len()
+    );
 }
 
 /// An application whose tokens may create extensions at local addresses.
@@ -48,7 +56,12 @@ async fn local_app() -> TestApp {
 }
 
 /// Creates an extension calling `url`; its id.
-async fn create_extension(app: &TestApp, url: &str, client: Value, callback: Option<Value>) -> String {
+async fn create_extension(
+    app: &TestApp,
+    url: &str,
+    client: Value,
+    callback: Option<Value>,
+) -> String {
     let mut body = json!({
         "displayName": format!("Receiver {}", Uuid::new_v4()),
         "endpointConfiguration": {
@@ -137,7 +150,11 @@ fn work_until_idle(app: &TestApp, settings: &[(&str, &str)]) -> String {
 async fn task_results(app: &TestApp, workflow: &str) -> Vec<Value> {
     let runs = json_of(app, &format!("/{LIVE}/{workflow}/runs")).await;
     let run = runs["value"][0]["id"].as_str().unwrap().to_owned();
-    let users = json_of(app, &format!("/{LIVE}/{workflow}/runs/{run}/userProcessingResults")).await;
+    let users = json_of(
+        app,
+        &format!("/{LIVE}/{workflow}/runs/{run}/userProcessingResults"),
+    )
+    .await;
     let user = users["value"][0]["id"].as_str().unwrap().to_owned();
     let results = json_of(
         app,
@@ -153,7 +170,10 @@ async fn task_results(app: &TestApp, workflow: &str) -> Vec<Value> {
 
 async fn user_status(app: &TestApp, workflow: &str) -> String {
     let users = json_of(app, &format!("/{LIVE}/{workflow}/userProcessingResults")).await;
-    users["value"][0]["processingStatus"].as_str().unwrap().to_owned()
+    users["value"][0]["processingStatus"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The address a receiver calls back, under the documented version.
@@ -173,7 +193,12 @@ fn callback(status: &str) -> Value {
     })
 }
 
-async fn resume(app: &TestApp, url: &str, token: Option<&str>, status: &str) -> (StatusCode, Value) {
+async fn resume(
+    app: &TestApp,
+    url: &str,
+    token: Option<&str>,
+    status: &str,
+) -> (StatusCode, Value) {
     let mut request = app.client.post(url).json(&callback(status));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -187,7 +212,8 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     let app = local_app().await;
     let receiver = Receiver::always(Reply::status(202));
     let user = a_user(&app).await;
-    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
+    let extension =
+        create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
 
@@ -197,7 +223,10 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     let received = receiver.received();
     assert_eq!(received.len(), 1);
     let call = &received[0];
-    assert_eq!((call.method.as_str(), call.target.as_str()), ("POST", "/lifecycle"));
+    assert_eq!(
+        (call.method.as_str(), call.target.as_str()),
+        ("POST", "/lifecycle")
+    );
     let body = call.json();
     let results = task_results(&app, &workflow).await;
     let data = &body["data"];
@@ -218,11 +247,12 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     assert_eq!(data["workflow"]["workflowVersion"], 1);
     let path = data["callbackUriPath"].as_str().unwrap();
     assert!(
-        path.starts_with(&format!("/identityGovernance/lifecycleWorkflows/workflows/{workflow}/runs/"))
-            && path.ends_with(&format!(
-                "/taskProcessingResults/{}/microsoft.graph.identityGovernance.resume",
-                results[0]["id"].as_str().unwrap()
-            )),
+        path.starts_with(&format!(
+            "/identityGovernance/lifecycleWorkflows/workflows/{workflow}/runs/"
+        )) && path.ends_with(&format!(
+            "/taskProcessingResults/{}/microsoft.graph.identityGovernance.resume",
+            results[0]["id"].as_str().unwrap()
+        )),
         "{path}"
     );
 
@@ -242,7 +272,9 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
         .await
         .unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
-    let key = keys.find(header.kid.as_deref().unwrap()).expect("the token's key is published");
+    let key = keys
+        .find(header.kid.as_deref().unwrap())
+        .expect("the token's key is published");
     let decoding = DecodingKey::from_jwk(key).unwrap();
     let mut validation = Validation::new(header.alg);
     validation.set_audience(&[RESOURCE]);
@@ -257,7 +289,10 @@ async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify()
     // goes on to the next.
     assert_eq!(results[0]["processingStatus"], "completed");
     let info = results[0]["processingInfo"].as_str().unwrap();
-    assert!(info.starts_with("Attempt 1 at ") && info.contains(": HTTP 202 in "), "{info}");
+    assert!(
+        info.starts_with("Attempt 1 at ") && info.contains(": HTTP 202 in "),
+        "{info}"
+    );
     assert_eq!(results[1]["processingStatus"], "completed");
     assert!(!account_enabled(&app, user).await);
     assert_eq!(user_status(&app, &workflow).await, "completed");
@@ -269,7 +304,8 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     // A 500, then no answer within the second allowed, then accepted.
     let receiver = scripted(vec![Reply::status(500), hang()], Reply::status(200));
     let user = a_user(&app).await;
-    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(2, 1000), None).await;
+    let extension =
+        create_extension(&app, &receiver.url("/lifecycle"), client(2, 1000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
@@ -283,7 +319,11 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     assert!(ids.iter().all(|id| *id == ids[0]), "one result: {ids:?}");
     let results = task_results(&app, &workflow).await;
     assert_eq!(results[0]["processingStatus"], "completed");
-    let info: Vec<&str> = results[0]["processingInfo"].as_str().unwrap().lines().collect();
+    let info: Vec<&str> = results[0]["processingInfo"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .collect();
     assert_eq!(info.len(), 3, "{info:?}");
     assert!(info[0].contains("HTTP 500"), "{info:?}");
     assert!(info[1].contains("timed out"), "{info:?}");
@@ -292,11 +332,22 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     // A 4xx is final; retries that run out fail the task, and the user stops.
     for (replies, retries, expected_calls, reason) in [
         (vec![Reply::status(404)], 3, 1, "answered HTTP 404"),
-        (vec![Reply::status(503), Reply::status(503)], 1, 2, "answered HTTP 503"),
+        (
+            vec![Reply::status(503), Reply::status(503)],
+            1,
+            2,
+            "answered HTTP 503",
+        ),
     ] {
         let receiver = scripted(replies, Reply::status(200));
         let user = a_user(&app).await;
-        let extension = create_extension(&app, &receiver.url("/lifecycle"), client(retries, 1000), None).await;
+        let extension = create_extension(
+            &app,
+            &receiver.url("/lifecycle"),
+            client(retries, 1000),
+            None,
+        )
+        .await;
         let workflow = workflow_calling(&app, &extension, false).await;
         activate(&app, &workflow, &[user]).await;
         work_until_idle(&app, &[ALLOW_PRIVATE]);
@@ -331,7 +382,10 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     let results = task_results(&app, &workflow).await;
     assert_eq!(results[0]["processingStatus"], "inProgress");
     let info = results[0]["processingInfo"].as_str().unwrap();
-    assert!(info.contains("Waiting for the callback (resume) until "), "{info}");
+    assert!(
+        info.contains("Waiting for the callback (resume) until "),
+        "{info}"
+    );
     assert_eq!(results[1]["processingStatus"], "queued");
     assert_eq!(user_status(&app, &workflow).await, "inProgress");
     // Nothing is left to claim until the callback comes.
@@ -339,14 +393,14 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     assert!(idle.contains("processed 0 users"), "{idle}");
 
     let url = callback_url(&app, &receiver.received()[0].json());
-    let stranger = app.app_token(Uuid::new_v4(), &["User.Read.All"]);
+    let stranger = app.caller_token(None, Some(Uuid::new_v4()), &["User.Read.All"]);
     let (status, body) = resume(&app, &url, Some(&stranger), "completed").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"]["code"], "accessDenied");
     let reader = app.token(app.tenant, &["LifecycleWorkflows.Read.All"], &[]);
     let (status, _) = resume(&app, &url, Some(&reader), "completed").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let token = app.app_token(authorized, &["User.Read.All"]);
+    let token = app.caller_token(None, Some(authorized), &["User.Read.All"]);
     let (status, body) = resume(&app, &url, Some(&token), "completed").await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     // A second callback finds nothing waiting.
@@ -399,7 +453,8 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
 async fn only_a_result_that_waits_can_be_resumed() {
     let app = local_app().await;
     let receiver = Receiver::always(Reply::status(202));
-    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
+    let extension =
+        create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
     let user = a_user(&app).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
@@ -413,20 +468,50 @@ async fn only_a_result_that_waits_can_be_resumed() {
         results[0]["id"].as_str().unwrap()
     );
     let response = app.post(&path, &callback("completed")).await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text);
-    assert!(response.text.contains("is queued, not waiting"), "{}", response.text);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    assert!(
+        response.text.contains("is queued, not waiting"),
+        "{}",
+        response.text
+    );
 
     work_until_idle(&app, &[ALLOW_PRIVATE]);
     let response = app.post(&path, &callback("completed")).await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text);
-    assert!(response.text.contains("is completed, not waiting"), "{}", response.text);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    assert!(
+        response.text.contains("is completed, not waiting"),
+        "{}",
+        response.text
+    );
 
     // A callback the service cannot read is refused before anything else.
     let response = app
-        .post(&path, &json!({"type": "lifecycleEvent", "data": {"operationStatus": "done"}}))
+        .post(
+            &path,
+            &json!({"type": "lifecycleEvent", "data": {"operationStatus": "done"}}),
+        )
         .await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text);
-    assert!(response.text.contains("operationStatus"), "{}", response.text);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text
+    );
+    assert!(
+        response.text.contains("operationStatus"),
+        "{}",
+        response.text
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,7 +530,10 @@ async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
     let workflow = workflow_calling(&app, &extension, true).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
-    assert_eq!(task_results(&app, &workflow).await[0]["processingStatus"], "inProgress");
+    assert_eq!(
+        task_results(&app, &workflow).await[0]["processingStatus"],
+        "inProgress"
+    );
 
     // Five minutes pass: the deadline, and the user's return to the queue with
     // it, are moved to the past rather than waited for.
@@ -470,12 +558,19 @@ async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
     let results = task_results(&app, &workflow).await;
     assert_eq!(results[0]["processingStatus"], "failed");
     let failure = results[0]["failureReason"].as_str().unwrap();
-    assert!(failure.contains("callback did not arrive in time"), "{failure}");
+    assert!(
+        failure.contains("callback did not arrive in time"),
+        "{failure}"
+    );
     assert_eq!(results[1]["processingStatus"], "completed");
     assert_eq!(user_status(&app, &workflow).await, "completedWithErrors");
     let url = callback_url(&app, &receiver.received()[0].json());
     let (status, _) = resume(&app, &url, None, "completed").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "a late callback finds it failed");
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a late callback finds it failed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -483,7 +578,10 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
     let app = TestApp::spawn().await;
     for (url, reason) in [
         ("https://127.0.0.1/run", "127.0.0.1 is a loopback address"),
-        ("https://169.254.169.254/latest", "169.254.169.254 is a link-local address"),
+        (
+            "https://169.254.169.254/latest",
+            "169.254.169.254 is a link-local address",
+        ),
         ("https://[fd00::1]/run", "a private (unique local) address"),
         ("http://receiver.example/run", "must use https"),
     ] {
@@ -493,7 +591,12 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
             "authenticationConfiguration": {"@odata.type": "#microsoft.graph.azureAdTokenAuthentication", "resourceId": RESOURCE},
         });
         let response = app.post("/customTaskExtensions", &body).await;
-        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{url}: {}", response.text);
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{url}: {}",
+            response.text
+        );
         assert!(response.text.contains(reason), "{url}: {}", response.text);
     }
 
@@ -519,18 +622,23 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     let app = local_app().await;
     // The first delivery is never answered; the process is killed meanwhile.
     let receiver = scripted(vec![hang()], Reply::status(202));
-    let extension = create_extension(&app, &receiver.url("/lifecycle"), client(0, 30000), None).await;
+    let extension =
+        create_extension(&app, &receiver.url("/lifecycle"), client(0, 30000), None).await;
     let user = a_user(&app).await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
 
     let lease = ("LCW_ENGINE_LEASE_SECS", "1");
-    let mut doomed = binary(&app, None, &[ALLOW_PRIVATE, lease, ("LCW_ENGINE_WORKERS", "1")])
-        .arg("work")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the worker starts");
+    let mut doomed = binary(
+        &app,
+        None,
+        &[ALLOW_PRIVATE, lease, ("LCW_ENGINE_WORKERS", "1")],
+    )
+    .arg("work")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("the worker starts");
     wait_for_calls(&receiver, 1).await;
     doomed.kill().unwrap();
     doomed.wait().unwrap();
@@ -542,7 +650,11 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     .fetch_one(&app.db)
     .await
     .unwrap();
-    assert_eq!(recorded, ("sending".to_owned(), 1), "the call was recorded before it was sent");
+    assert_eq!(
+        recorded,
+        ("sending".to_owned(), 1),
+        "the call was recorded before it was sent"
+    );
 
     // The dead worker's lease runs out; the next one sends the call again.
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -14,8 +14,9 @@
 //! belongs to none (`STARTUP`).
 
 use crate::helpers::{
-    builder_with_token, citus, run_body, seed_body, user_result_body, workflow_body, Chain,
-    Response, TestApp, BASE, SUBJECT_ID, TASK_DEFINITION_ID,
+    builder_with_token, citus, extension_body, extension_task, run_body, seed_body,
+    user_result_body, workflow_body, Chain, Response, TestApp, BASE, SUBJECT_ID,
+    TASK_DEFINITION_ID,
 };
 use crate::openapi::operations;
 use crate::statements::{self, PURGE};
@@ -160,12 +161,13 @@ impl Directory {
 }
 
 /// The path of an operation for `chain` (a template's task being
-/// `template_task`, the chain's task report `report`) and `directory`, with
-/// the summary's window.
+/// `template_task`, the chain's task report `report`), `directory` and the
+/// custom task extension `extension`, with the summary's window.
 fn address(
     template: &str,
     chain: &Chain,
     directory: &Directory,
+    extension: &str,
     template_task: &str,
     report: &str,
 ) -> String {
@@ -192,7 +194,8 @@ fn address(
         .replace("{file}", "index.html")
         .replace("{userId}", &directory.user)
         .replace("{groupId}", &directory.group)
-        .replace("{directoryObjectId}", &directory.user);
+        .replace("{directoryObjectId}", &directory.user)
+        .replace("{customTaskExtensionId}", extension);
     assert!(
         !path.contains('{'),
         "{template} has a parameter the tour cannot fill"
@@ -200,8 +203,15 @@ fn address(
     path
 }
 
-/// A valid body for a write, by what it writes (none for restore).
-fn body(method: &str, template: &str, chain: &Chain, directory: &Directory) -> Option<Value> {
+/// A valid body for a write, by what it writes (none for restore); a new
+/// version runs the custom task extension `extension`.
+fn body(
+    method: &str,
+    template: &str,
+    chain: &Chain,
+    directory: &Directory,
+    extension: &str,
+) -> Option<Value> {
     let last = template.rsplit('/').next().unwrap();
     let reference =
         |id: &str| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{id}")});
@@ -232,8 +242,15 @@ fn body(method: &str, template: &str, chain: &Chain, directory: &Directory) -> O
             json!({"subjects": [{"id": SUBJECT_ID}]})
         }
         ("post", action) if action.ends_with("createNewVersion") => {
-            json!({"workflow": workflow_body("Toured")})
+            let mut workflow = workflow_body("Toured");
+            workflow["tasks"]
+                .as_array_mut()
+                .unwrap()
+                .push(extension_task(extension));
+            json!({ "workflow": workflow })
         }
+        ("post", "customTaskExtensions") => extension_body("Toured"),
+        ("patch", "{customTaskExtensionId}") => json!({"description": "Toured"}),
         ("post", action) if action.ends_with("restore") => return None,
         ("patch", "{workflowId}") => json!({"description": "Toured"}),
         ("patch", "{taskId}") => json!({"displayName": "Toured"}),
@@ -366,10 +383,21 @@ impl Tour<'_> {
             } else {
                 Directory::default()
             };
+        // Made by the tour's user, so that its authors are found.
+        let extension = if template.contains("/customTaskExtensions")
+            || template.ends_with("createNewVersion")
+        {
+            let body = extension_body(&format!("Extension {}", Uuid::new_v4()));
+            let url = app.url("/customTaskExtensions");
+            app.send(client.post(url).json(&body)).await.id()
+        } else {
+            String::new()
+        };
         let path = address(
             template,
             &chain,
             &directory,
+            &extension,
             &self.template_task,
             &report.to_string(),
         );
@@ -406,13 +434,13 @@ impl Tour<'_> {
             }
             // $batch takes its keys in the inner requests.
             "post" if template.ends_with("$batch") => {
-                let body = body(method, template, &chain, &directory).unwrap();
+                let body = body(method, template, &chain, &directory, &extension).unwrap();
                 let response = self.send(&what, client.post(&url).json(&body)).await;
                 documented(operation, &response, &what);
             }
             "post" => {
                 let key = Uuid::new_v4().to_string();
-                let body = body(method, template, &chain, &directory);
+                let body = body(method, template, &chain, &directory, &extension);
                 let request = || {
                     let request = client.post(&url).header("Idempotency-Key", &key);
                     match &body {
@@ -430,12 +458,12 @@ impl Tour<'_> {
                 );
             }
             "put" => {
-                let body = body(method, template, &chain, &directory).unwrap();
+                let body = body(method, template, &chain, &directory, &extension).unwrap();
                 let response = self.send(&what, client.put(&url).json(&body)).await;
                 documented(operation, &response, &what);
             }
             "patch" => {
-                let body = body(method, template, &chain, &directory).unwrap();
+                let body = body(method, template, &chain, &directory, &extension).unwrap();
                 let response = self.send(&what, client.patch(&url).json(&body)).await;
                 documented(operation, &response, &what);
             }
@@ -564,9 +592,20 @@ async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
     let app = TestApp::spawn().await;
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
+    // The tour signs in as a user of the directory, who writes the custom task
+    // extensions and is found as their author.
+    let user = json!({"displayName": "Tour", "userPrincipalName": "tour@contoso.com"});
+    let user = app
+        .send(
+            app.client
+                .post(format!("{}/beta/users", app.address))
+                .json(&user),
+        )
+        .await
+        .id();
     let mut tour = Tour {
         app: &app,
-        client: builder_with_token(&app.token(app.tenant, &[], &[]))
+        client: builder_with_token(&app.caller_token(Some(Uuid::parse_str(&user).unwrap()), None, &[]))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

@@ -19,6 +19,8 @@ use uuid::Uuid;
 pub const BASE: &str = "/beta/identityGovernance/lifecycleWorkflows";
 pub const TASK_DEFINITION_ID: &str = "8fa97d28-3e52-4985-b3a9-a1126f9b8b4e";
 pub const SUBJECT_ID: &str = "2b9c4f3e-6d1a-4c8e-9f70-1a2b3c4d5e6f";
+/// "Run a Custom Task Extension".
+pub const RUN_CUSTOM_TASK_EXTENSION: &str = "4262b724-8dba-4fad-afc3-43fcbb497a0e";
 /// The service's binary, for the subcommands.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_lifecycle-workflows");
 
@@ -249,14 +251,25 @@ impl TestApp {
         mint(&self.auth, tenant, scopes, roles)
     }
 
-    /// A token of the test's tenant for application `app` (its `azp`), with
-    /// these delegated permissions only.
-    pub fn app_token(&self, app: Uuid, scopes: &[&str]) -> String {
+    /// A token of the application's tenant naming its user (`oid`) and its
+    /// application (`azp`), with these delegated permissions (with none: read
+    /// and write).
+    pub fn caller_token(&self, user: Option<Uuid>, app: Option<Uuid>, scopes: &[&str]) -> String {
         let request = TokenRequest {
-            app: Some(app),
+            user,
+            app,
             ..token_request(self.tenant, scopes, &[])
         };
         auth::mint(&self.auth, &request).expect("the test settings sign tokens")
+    }
+
+    /// Creates a custom task extension through the API; its id.
+    pub async fn create_extension(&self, display_name: &str) -> String {
+        let response = self
+            .post("/customTaskExtensions", &extension_body(display_name))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.id()
     }
 
     /// The URL of the application's database.
@@ -359,6 +372,18 @@ impl TestApp {
     pub async fn soft_delete(&self, workflow_id: &str) {
         let response = self.delete(&format!("/{LIVE}/{workflow_id}")).await;
         assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
+    }
+
+    /// How many of the service's sessions sit in a transaction they have not
+    /// ended: none once a request is answered, or its locks stay held.
+    pub async fn open_transactions(&self) -> i64 {
+        sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and state like 'idle in transaction%'",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap()
     }
 
     pub async fn count(&self, table: &str) -> i64 {
@@ -500,6 +525,37 @@ pub fn workflow_body(display_name: &str) -> Value {
                 "arguments": [{"name": "cc", "value": "hr@example.com"}]
             }
         ]
+    })
+}
+
+/// A custom task extension that calls a Logic App and waits for its callback.
+pub fn extension_body(display_name: &str) -> Value {
+    json!({
+        "displayName": display_name,
+        "endpointConfiguration": {
+            "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+            "subscriptionId": "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
+            "resourceGroupName": "RG-LCM",
+            "logicAppWorkflowName": "ManagerAccess",
+            "url": "https://prod-1.westus.logic.azure.com/workflows/1/triggers/manual/run"
+        },
+        "authenticationConfiguration": {
+            "@odata.type": "#microsoft.graph.azureAdTokenAuthentication",
+            "resourceId": "542dc01a-0b5d-4edc-b3f9-5cfe6393f557"
+        },
+        "callbackConfiguration": {
+            "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+            "timeoutDuration": "PT20M"
+        }
+    })
+}
+
+/// A task that runs the custom task extension `extension`.
+pub fn extension_task(extension: &str) -> Value {
+    json!({
+        "displayName": "Call the extension",
+        "taskDefinitionId": RUN_CUSTOM_TASK_EXTENSION,
+        "arguments": [{"name": "customTaskExtensionID", "value": extension}]
     })
 }
 

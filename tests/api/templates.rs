@@ -134,16 +134,25 @@ async fn a_workflow_can_be_made_from_every_template() {
                 .header("Prefer", "include-unknown-enum-members"),
         )
         .await;
+    let extension = app.create_extension("Job change").await;
     for template in items(&all.body) {
         let tasks: Vec<Value> = template["tasks"]
             .as_array()
             .unwrap()
             .iter()
             .map(|task| {
+                let mut arguments = task["arguments"].clone();
+                // A template names no extension: its user picks one, as it
+                // picks groups.
+                for argument in arguments.as_array_mut().unwrap() {
+                    if argument["name"] == "customTaskExtensionID" {
+                        argument["value"] = json!(extension);
+                    }
+                }
                 json!({
                     "displayName": task["displayName"],
                     "taskDefinitionId": task["taskDefinitionId"],
-                    "arguments": task["arguments"]
+                    "arguments": arguments
                 })
             })
             .collect();

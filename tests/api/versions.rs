@@ -373,6 +373,8 @@ async fn a_new_version_is_validated_as_a_create_is_and_refused_whole() {
         assert_eq!(refused.body["error"]["code"], "invalidRequest");
         let message = refused.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(names), "{names}: {message}");
+        // A refusal after the workflow's row was locked released the lock.
+        assert_eq!(app.open_transactions().await, 0, "{names}");
     }
 
     // Another live workflow's name: 409, and nothing of the version is written.
