@@ -3,14 +3,14 @@
 -- that finds one still 'sending' (its sender died) sends it again, with the
 -- same taskProcessingResult id for the receiver to drop a duplicate. A call
 -- that was answered and expects a callback is 'waiting' until resume arrives
--- or its deadline passes. The row goes when its task ends.
+-- or its deadline passes. The row goes when its task ends. The extension is
+-- the one the task's customTaskExtensionID argument names.
 create table extension_calls (
     tenant_id                 uuid        not null,
     workflow_id               uuid        not null,
     run_id                    uuid        not null,
     user_processing_result_id uuid        not null,
     task_processing_result_id uuid        not null,
-    extension_id              uuid        not null,
     state                     text        not null,
     recorded_date_time        timestamptz not null,
     -- When the endpoint accepted the call, and until when the callback may come.

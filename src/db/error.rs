@@ -215,6 +215,12 @@ pub const UNVIOLATABLE: &[&str] = &[
     // its workflow's row locked.
     "engine_queue_user_processing_result_fkey",
     "scheduled_subjects_workflow_fkey",
+    // An extension call is recorded in the transaction whose update began its
+    // taskProcessingResult, which holds that row locked; its state is a
+    // literal, and only `wait` makes it waiting, with its deadline.
+    "extension_calls_task_processing_result_fkey",
+    "extension_calls_state_check",
+    "extension_calls_waiting_check",
     // Refused first: the Idempotency-Key header is 1 to 255 ASCII characters
     // (routes::idempotency::parse_key).
     "idempotency_keys_key_length_check",

@@ -5,10 +5,13 @@
 use super::custom_task_extensions;
 use super::engine::{self, TaskOutcome};
 use super::transaction::WriteConnection;
+use crate::domain::custom_task_extension::{EXTENSION_ARGUMENT, RUN_CUSTOM_TASK_EXTENSION};
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::{TaskProcessingResultKey, UserProcessingResultKey};
+use crate::domain::workflow::TaskArgument;
 use crate::tenant::Tenant;
 use chrono::{DateTime, Utc};
+use sqlx::types::Json;
 use sqlx::{Connection, PgConnection, PgExecutor};
 use uuid::Uuid;
 
@@ -37,19 +40,17 @@ pub async fn record(
     tenant: Tenant,
     key: UserProcessingResultKey,
     result_id: Uuid,
-    extension_id: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "insert into extension_calls
              (tenant_id, workflow_id, run_id, user_processing_result_id, task_processing_result_id,
-              extension_id, state, recorded_date_time)
-         values ($1, $2, $3, $4, $5, $6, 'sending', $7)",
+              state, recorded_date_time)
+         values ($1, $2, $3, $4, $5, 'sending', $6)",
         tenant.id(),
         key.workflow_id,
         key.run_id,
         key.user_processing_result_id,
         result_id,
-        extension_id,
         Utc::now(),
     )
     .execute(connection)
@@ -168,44 +169,29 @@ async fn forget(
     Ok(deadline.flatten())
 }
 
-/// A task's status, read after a step found it ended by someone else.
-pub async fn task_status(
-    executor: impl PgExecutor<'_>,
-    tenant: Tenant,
-    key: UserProcessingResultKey,
-    result_id: Uuid,
-) -> Result<ProcessingStatus, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select processing_status as "processing_status: ProcessingStatus"
-           from task_processing_results
-           where tenant_id = $1 and workflow_id = $2 and run_id = $3
-             and user_processing_result_id = $4 and id = $5"#,
-        tenant.id(),
-        key.workflow_id,
-        key.run_id,
-        key.user_processing_result_id,
-        result_id,
-    )
-    .fetch_one(executor)
-    .await
-}
-
 /// A result's call, locked for a resume.
 struct LockedCall {
-    extension_id: Uuid,
     state: CallState,
     answered_date_time: Option<DateTime<Utc>>,
 }
 
-/// The result's status and its call, if it has one, locked until the
-/// transaction ends; None when there is no such result.
+/// A result as a resume finds it: its status, the extension its task calls
+/// (which authorizes callers), and its call, locked until the transaction
+/// ends, while it has one.
+struct Found {
+    status: ProcessingStatus,
+    extension_id: Option<Uuid>,
+    call: Option<LockedCall>,
+}
+
+/// The result at `key`, None when there is no such result.
 async fn lock(
     connection: &mut PgConnection,
     tenant: Tenant,
     key: TaskProcessingResultKey,
-) -> Result<Option<(ProcessingStatus, Option<LockedCall>)>, sqlx::Error> {
+) -> Result<Option<Found>, sqlx::Error> {
     let call = sqlx::query!(
-        "select extension_id, state, answered_date_time, deadline_date_time from extension_calls
+        "select state, answered_date_time, deadline_date_time from extension_calls
          where tenant_id = $1 and workflow_id = $2 and run_id = $3
            and user_processing_result_id = $4 and task_processing_result_id = $5
          for update",
@@ -217,11 +203,13 @@ async fn lock(
     )
     .fetch_optional(&mut *connection)
     .await?;
-    let status = sqlx::query_scalar!(
-        r#"select processing_status as "processing_status: ProcessingStatus"
-           from task_processing_results
-           where tenant_id = $1 and workflow_id = $2 and run_id = $3
-             and user_processing_result_id = $4 and id = $5"#,
+    let result = sqlx::query!(
+        r#"select p.processing_status as "processing_status: ProcessingStatus",
+                  k.task_definition_id, k.arguments as "arguments: Json<Vec<TaskArgument>>"
+           from task_processing_results p
+           join tasks k on k.tenant_id = p.tenant_id and k.workflow_id = p.workflow_id and k.id = p.task_id
+           where p.tenant_id = $1 and p.workflow_id = $2 and p.run_id = $3
+             and p.user_processing_result_id = $4 and p.id = $5"#,
         tenant.id(),
         key.workflow_id,
         key.run_id,
@@ -230,15 +218,18 @@ async fn lock(
     )
     .fetch_optional(&mut *connection)
     .await?;
-    Ok(status.map(|status| {
-        let call = call.and_then(|call| {
+    Ok(result.map(|result| Found {
+        status: result.processing_status,
+        extension_id: (result.task_definition_id == RUN_CUSTOM_TASK_EXTENSION)
+            .then(|| TaskArgument::find(&result.arguments, EXTENSION_ARGUMENT))
+            .flatten()
+            .and_then(|id| Uuid::parse_str(id).ok()),
+        call: call.and_then(|call| {
             Some(LockedCall {
-                extension_id: call.extension_id,
                 state: CallState::from_row(Some(&call.state), call.deadline_date_time)?,
                 answered_date_time: call.answered_date_time,
             })
-        });
-        (status, call)
+        }),
     }))
 }
 
@@ -274,13 +265,16 @@ pub async fn resume(
     callback: &Callback,
 ) -> Result<Resumption, sqlx::Error> {
     let mut transaction = connection.get().begin().await?;
-    let Some((status, call)) = lock(&mut transaction, tenant, key).await? else {
+    let Some(Found {
+        status,
+        extension_id,
+        call,
+    }) = lock(&mut transaction, tenant, key).await?
+    else {
         return Ok(Resumption::Gone);
     };
-    let extension = match &call {
-        Some(call) => {
-            custom_task_extensions::get(&mut *transaction, tenant, call.extension_id).await?
-        }
+    let extension = match extension_id {
+        Some(id) => custom_task_extensions::get(&mut *transaction, tenant, id).await?,
         None => None,
     };
     let authorized = callback.may_resume_any

@@ -296,6 +296,19 @@ pub struct TaskArgument {
     pub value: Option<String>,
 }
 
+impl TaskArgument {
+    /// The value of the argument named `name` (in any case) among `arguments`,
+    /// trimmed; None when it is missing or empty.
+    pub fn find<'a>(arguments: &'a [TaskArgument], name: &str) -> Option<&'a str> {
+        arguments
+            .iter()
+            .find(|argument| argument.name.eq_ignore_ascii_case(name))
+            .and_then(|argument| argument.value.as_deref())
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+    }
+}
+
 /// A validated workflow to create, with its tasks in execution order.
 #[derive(Debug, Clone)]
 pub struct NewWorkflow {

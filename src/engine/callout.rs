@@ -17,6 +17,7 @@ use crate::domain::custom_task_extension::{CustomTaskExtension, EXTENSION_ARGUME
 use crate::domain::enums::ProcessingStatus;
 use crate::domain::keys::UserProcessingResultKey;
 use crate::domain::user::{User, UserWithManager};
+use crate::domain::workflow::TaskArgument;
 use crate::metrics;
 use crate::outbound::{Answer, Outbound, Signer};
 use crate::tenant::Tenant;
@@ -75,7 +76,7 @@ impl Worker {
         task: &TaskWork,
         begin: bool,
     ) -> Result<Step, sqlx::Error> {
-        let extension_id = tasks::argument(&task.arguments, EXTENSION_ARGUMENT)
+        let extension_id = TaskArgument::find(&task.arguments, EXTENSION_ARGUMENT)
             .and_then(|value| Uuid::parse_str(value).ok());
         if begin {
             let begun = self
@@ -83,15 +84,8 @@ impl Worker {
                     if !engine::begin_task(connection, tenant, key, task.result_id).await? {
                         return Ok(false);
                     }
-                    if let Some(extension_id) = extension_id {
-                        extension_calls::record(
-                            connection,
-                            tenant,
-                            key,
-                            task.result_id,
-                            extension_id,
-                        )
-                        .await?;
+                    if extension_id.is_some() {
+                        extension_calls::record(connection, tenant, key, task.result_id).await?;
                     }
                     Ok(true)
                 })
@@ -146,8 +140,8 @@ impl Worker {
             .await?
         {
             Some(verdict) => verdict,
-            // A resume ended the task while it was being called.
-            None => return self.status_now(tenant, key, task).await,
+            // A callback ended the task while it was being called.
+            None => return self.later(tenant, key).await,
         };
         match (verdict, extension.callback_timeout()) {
             (Verdict::Accepted, Some(timeout)) => {
@@ -164,9 +158,9 @@ impl Worker {
                         deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                     );
                     extension_calls::note(pool, tenant, key, task.result_id, &line).await?;
-                    Ok(Step::Waiting)
+                    Ok(Step::Parked)
                 } else {
-                    self.status_now(tenant, key, task).await
+                    self.later(tenant, key).await
                 }
             }
             (Verdict::Accepted, None) => {
@@ -247,7 +241,7 @@ impl Worker {
             let pool = &self.pool;
             pool.run(async |connection| engine::park(connection, tenant, key, deadline).await)
                 .await?;
-            return Ok(Step::Waiting);
+            return Ok(Step::Parked);
         }
         let outcome = tasks::failed(format!(
             "The custom task extension's callback did not arrive in time: it was due by {}.",
@@ -270,7 +264,7 @@ impl Worker {
                 metrics::engine_task(task.task_definition_id.to_string(), "failed");
                 Ok(Step::Ended(ProcessingStatus::Failed))
             }
-            None => self.status_now(tenant, key, task).await,
+            None => self.later(tenant, key).await,
         }
     }
 
@@ -289,15 +283,18 @@ impl Worker {
         Ok(Step::Ended(outcome.status))
     }
 
-    /// The task's status as someone else (a resume) left it.
-    async fn status_now(
+    /// A callback ended the task while this worker was at it: the user goes
+    /// back on the queue now, and whoever claims it reads the task as the
+    /// callback left it.
+    async fn later(
         &self,
         tenant: Tenant,
         key: UserProcessingResultKey,
-        task: &TaskWork,
     ) -> Result<Step, sqlx::Error> {
-        let status = extension_calls::task_status(&self.pool, tenant, key, task.result_id).await?;
-        Ok(Step::Ended(status))
+        let pool = &self.pool;
+        pool.run(async |connection| engine::park(connection, tenant, key, Utc::now()).await)
+            .await?;
+        Ok(Step::Parked)
     }
 }
 
@@ -374,9 +371,13 @@ fn describe(attempt: u32, at: DateTime<Utc>, answer: &Answer, took: Duration) ->
         Answer::Answered { status, .. } => {
             format!("Attempt {attempt} at {at}: HTTP {status} in {took} ms.")
         }
-        Answer::Failed { reason, .. } => {
-            format!("Attempt {attempt} at {at}: {reason} (after {took} ms).")
-        }
+        Answer::Failed {
+            timed_out: true, ..
+        } => format!("Attempt {attempt} at {at}: timed out after {took} ms."),
+        Answer::Failed { reason, .. } => format!(
+            "Attempt {attempt} at {at}: {} (after {took} ms).",
+            reason.trim_end_matches('.')
+        ),
         Answer::Refused(reason) => format!("Attempt {attempt} at {at}: not sent: {reason}"),
     }
 }

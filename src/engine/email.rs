@@ -1,7 +1,7 @@
 //! The email tasks: to whom each sends by default, what it says, Graph's
 //! `{{…}}` placeholders, and sending through SMTP.
 
-use super::tasks::{self, completed, failed};
+use super::tasks::{completed, failed};
 use crate::db::engine::TaskOutcome;
 use crate::domain::user::{User, UserWithManager};
 use crate::domain::workflow::TaskArgument;
@@ -116,7 +116,7 @@ pub fn compose(
     user: &UserWithManager,
     arguments: &[TaskArgument],
 ) -> Result<Email, TaskOutcome> {
-    let argument = |name: &str| tasks::argument(arguments, name);
+    let argument = |name: &str| TaskArgument::find(arguments, name);
     let to = match argument("to") {
         None => kind.default_to(),
         Some(to) if to.eq_ignore_ascii_case("user") => To::User,

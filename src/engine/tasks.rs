@@ -197,7 +197,7 @@ fn no_group(group: Uuid) -> TaskOutcome {
 
 /// The `groupID` argument: one group id, or several separated by commas.
 fn group_ids(arguments: &[TaskArgument]) -> Result<Vec<Uuid>, TaskOutcome> {
-    let value = argument(arguments, "groupID").unwrap_or_default();
+    let value = TaskArgument::find(arguments, "groupID").unwrap_or_default();
     let ids: Vec<&str> = value
         .split(',')
         .map(str::trim)
@@ -229,17 +229,6 @@ pub fn completed(info: String) -> TaskOutcome {
         processing_info: Some(info),
         failure_reason: None,
     }
-}
-
-/// A task's argument by name (in any case), trimmed; None when it is missing
-/// or empty.
-pub fn argument<'a>(arguments: &'a [TaskArgument], name: &str) -> Option<&'a str> {
-    arguments
-        .iter()
-        .find(|argument| argument.name.eq_ignore_ascii_case(name))
-        .and_then(|argument| argument.value.as_deref())
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
 }
 
 pub fn failed(reason: String) -> TaskOutcome {

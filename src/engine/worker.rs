@@ -32,8 +32,9 @@ pub struct Worker {
 /// Where a user, or one of its tasks, is after a worker's step.
 pub(super) enum Step {
     Ended(ProcessingStatus),
-    /// Waiting for a custom task extension's callback, off the queue.
-    Waiting,
+    /// Back on the queue for later: waiting for a custom task extension's
+    /// callback (until it comes or its deadline), or for the next claim.
+    Parked,
     /// Another worker holds it now (this one's lease ran out).
     TakenOver,
 }
@@ -77,7 +78,7 @@ impl Worker {
         }
         let status = match self.run_tasks(tenant, key, &work).await? {
             Step::Ended(status) => status,
-            Step::Waiting | Step::TakenOver => return Ok(()),
+            Step::Parked | Step::TakenOver => return Ok(()),
         };
         let settled = self
             .in_transaction(async |connection| {
@@ -117,7 +118,7 @@ impl Worker {
             };
             let outcome = match step {
                 Step::Ended(status) => status,
-                waiting_or_taken => return Ok(waiting_or_taken),
+                parked_or_taken => return Ok(parked_or_taken),
             };
             if outcome == ProcessingStatus::Failed {
                 failures += 1;

@@ -119,11 +119,12 @@ async fn workflow_calling(app: &TestApp, extension: &str, continue_on_error: boo
     response.id()
 }
 
-async fn a_user(app: &TestApp) -> Uuid {
+/// A user and its manager, by their (unique) first names.
+async fn a_user(app: &TestApp, name: &str, manager: &str) -> Uuid {
     let manager = add_user(
         app,
         NewUser {
-            name: "Grace",
+            name: manager,
             department: "Board",
             leave: None,
             manager: None,
@@ -133,7 +134,7 @@ async fn a_user(app: &TestApp) -> Uuid {
     add_user(
         app,
         NewUser {
-            name: "Ada",
+            name,
             department: "Sales",
             leave: None,
             manager: Some(manager),
@@ -211,7 +212,7 @@ async fn resume(
 async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify() {
     let app = local_app().await;
     let receiver = Receiver::always(Reply::status(202));
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Ada", "Grace").await;
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
@@ -303,7 +304,7 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     let app = local_app().await;
     // A 500, then no answer within the second allowed, then accepted.
     let receiver = scripted(vec![Reply::status(500), hang()], Reply::status(200));
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Alan", "Joan").await;
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(2, 1000), None).await;
     let workflow = workflow_calling(&app, &extension, false).await;
@@ -330,17 +331,24 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     assert!(info[2].contains("HTTP 200"), "{info:?}");
 
     // A 4xx is final; retries that run out fail the task, and the user stops.
-    for (replies, retries, expected_calls, reason) in [
-        (vec![Reply::status(404)], 3, 1, "answered HTTP 404"),
+    for (replies, retries, expected_calls, reason, (name, manager)) in [
+        (
+            vec![Reply::status(404)],
+            3,
+            1,
+            "answered HTTP 404",
+            ("Barbara", "Frances"),
+        ),
         (
             vec![Reply::status(503), Reply::status(503)],
             1,
             2,
             "answered HTTP 503",
+            ("Dennis", "Ken"),
         ),
     ] {
         let receiver = scripted(replies, Reply::status(200));
-        let user = a_user(&app).await;
+        let user = a_user(&app, name, manager).await;
         let extension = create_extension(
             &app,
             &receiver.url("/lifecycle"),
@@ -375,7 +383,7 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     .await;
 
     // Completed by an authorized application that holds no permission.
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Dennis", "Ken").await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
@@ -421,7 +429,7 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
 
     // Failed by a callback at another of the result's addresses, with the
     // broad permission: the user stops there.
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Edsger", "Tony").await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
@@ -455,7 +463,7 @@ async fn only_a_result_that_waits_can_be_resumed() {
     let receiver = Receiver::always(Reply::status(202));
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
-    let user = a_user(&app).await;
+    let user = a_user(&app, "John", "Margaret").await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
 
@@ -525,7 +533,7 @@ async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
         Some(waiting_for(&[])),
     )
     .await;
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Niklaus", "Kristen").await;
     // The user goes on after the failure: continueOnError.
     let workflow = workflow_calling(&app, &extension, true).await;
     activate(&app, &workflow, &[user]).await;
@@ -604,7 +612,7 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
     let receiver = Receiver::always(Reply::status(202));
     let url = format!("https://localhost:{}/lifecycle", receiver.port());
     let extension = create_extension(&app, &url, client(3, 1000), None).await;
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Radia", "Sophie").await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
     work_until_idle(&app, &[]);
@@ -624,7 +632,7 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     let receiver = scripted(vec![hang()], Reply::status(202));
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 30000), None).await;
-    let user = a_user(&app).await;
+    let user = a_user(&app, "Shafi", "Silvio").await;
     let workflow = workflow_calling(&app, &extension, false).await;
     activate(&app, &workflow, &[user]).await;
 

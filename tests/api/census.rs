@@ -19,10 +19,17 @@ use crate::helpers::{
     TASK_DEFINITION_ID,
 };
 use crate::openapi::operations;
+use crate::receiver::{Receiver, Reply};
 use crate::statements::{self, PURGE};
 use lifecycle_workflows::config::Settings;
 use lifecycle_workflows::db;
+use lifecycle_workflows::db::engine::TaskOutcome;
+use lifecycle_workflows::db::extension_calls::{Callback, Resumption};
+use lifecycle_workflows::db::transaction::WriteConnection;
+use lifecycle_workflows::domain::enums::ProcessingStatus;
+use lifecycle_workflows::domain::keys::TaskProcessingResultKey;
 use lifecycle_workflows::engine::{self, scheduler};
+use lifecycle_workflows::tenant::Tenant;
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
 use std::collections::{BTreeMap, BTreeSet};
@@ -252,6 +259,10 @@ fn body(
         ("post", "customTaskExtensions") => extension_body("Toured"),
         ("patch", "{customTaskExtensionId}") => json!({"description": "Toured"}),
         ("post", action) if action.ends_with("restore") => return None,
+        // The tour's results wait for no callback: refused, after the lookups.
+        ("post", action) if action.ends_with("resume") => {
+            json!({"type": "lifecycleEvent", "data": {"operationStatus": "completed"}})
+        }
         ("patch", "{workflowId}") => json!({"description": "Toured"}),
         ("patch", "{taskId}") => json!({"displayName": "Toured"}),
         ("patch", "settings") => json!({"workflowScheduleIntervalInHours": 4}),
@@ -589,7 +600,8 @@ fn is_control(statement: &str) -> bool {
 
 #[tokio::test]
 async fn every_statement_is_sent_and_a_requests_run_on_one_shard() {
-    let app = TestApp::spawn().await;
+    // The engine calls a custom task extension at a local receiver.
+    let app = TestApp::spawn_with(&[("LCW_EXTENSIONS_ALLOW_PRIVATE", "true")]).await;
     let document: Value =
         serde_json::from_str(&lifecycle_workflows::routes::openapi_json()).unwrap();
     // The tour signs in as a user of the directory, who writes the custom task
@@ -751,11 +763,30 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
     );
     let disabled = workflow(
         "Disabled",
-        on_demand,
+        on_demand.clone(),
         json!([{"displayName": "Enable", "taskDefinitionId": "6fc52c9d-398b-4305-9763-15f42c1676fc"}]),
     );
+    // A call that waits for its callback, which comes; then the next task.
+    let receiver = Receiver::always(Reply::status(202));
+    let mut extension = extension_body("Called");
+    extension["endpointConfiguration"]["url"] = json!(receiver.url("/called"));
+    extension["callbackConfiguration"] = json!({
+        "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
+        "timeoutDuration": "PT5M",
+    });
+    let extension = app.post("/customTaskExtensions", &extension).await;
+    assert_eq!(extension.status, 201, "{}", extension.text);
+    let calling = workflow(
+        "Calling",
+        on_demand,
+        json!([
+            continuing("Call", "4262b724-8dba-4fad-afc3-43fcbb497a0e",
+                       json!([{"name": "customTaskExtensionID", "value": extension.id()}])),
+            {"displayName": "Enable", "taskDefinitionId": "6fc52c9d-398b-4305-9763-15f42c1676fc"},
+        ]),
+    );
     let mut ids = Vec::new();
-    for body in [scheduled, deleting, disabled] {
+    for body in [scheduled, deleting, disabled, calling] {
         let response = app.post("/workflows", &body).await;
         assert_eq!(response.status, 201, "{}", response.text);
         ids.push(response.id());
@@ -781,6 +812,7 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
     let settings = Settings::from_lookup(|name| match name {
         "DATABASE_URL" => Some(app.database_url()),
         "LCW_DB_POOL_SIZE" => Some("2".to_owned()),
+        "LCW_EXTENSIONS_ALLOW_PRIVATE" => Some("true".to_owned()),
         _ => None,
     })
     .unwrap();
@@ -795,6 +827,9 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
         assert!(scheduled.iter().any(|workflow| workflow.picks.len() == 1));
         let callouts = engine::Callouts::load(&pool, &settings).await.unwrap();
         let worker = engine::worker(&pool, &settings.engine, callouts).unwrap();
+        engine::work_until_idle(&worker, 1).await.unwrap();
+        assert_eq!(receiver.received().len(), 1);
+        resume_the_waiting_call(app).await;
         engine::work_until_idle(&worker, 1).await.unwrap();
         db::engine::depth(&pool).await.unwrap();
     }
@@ -811,4 +846,42 @@ async fn drive_the_engine(app: &TestApp) -> Vec<String> {
         assert!(statuses.iter().any(|s| s == status), "{statuses:?}");
     }
     statements::statements_of(statements::ENGINE)
+}
+
+/// Ends the one call that waits for its callback as `resume` does, on a
+/// connection of the engine's span.
+async fn resume_the_waiting_call(app: &TestApp) {
+    let row = sqlx::query(
+        "select workflow_id, run_id, user_processing_result_id, task_processing_result_id
+         from extension_calls where tenant_id = $1 and state = 'waiting'",
+    )
+    .bind(app.tenant)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let key = TaskProcessingResultKey {
+        workflow_id: row.get(0),
+        run_id: row.get(1),
+        user_processing_result_id: row.get(2),
+        task_processing_result_id: row.get(3),
+    };
+    let callback = Callback {
+        may_resume_any: true,
+        app: None,
+        outcome: TaskOutcome {
+            status: ProcessingStatus::Completed,
+            processing_info: None,
+            failure_reason: None,
+        },
+    };
+    let mut connection = PgConnection::connect(&app.database_url()).await.unwrap();
+    let resumed = db::extension_calls::resume(
+        &mut WriteConnection::dedicated(&mut connection),
+        Tenant::new(app.tenant),
+        key,
+        &callback,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(resumed, Resumption::Resumed { .. }));
 }
