@@ -147,6 +147,20 @@ fn work_until_idle(app: &TestApp, settings: &[(&str, &str)]) -> String {
     run_binary(binary(app, None, settings).args(["work", "--until-idle"]))
 }
 
+/// A new user (with a manager) for whom a new workflow that calls `extension`
+/// is activated: the workflow and the user.
+async fn activated(
+    app: &TestApp,
+    extension: &str,
+    continue_on_error: bool,
+    (name, manager): (&str, &str),
+) -> (String, Uuid) {
+    let user = a_user(app, name, manager).await;
+    let workflow = workflow_calling(app, extension, continue_on_error).await;
+    activate(app, &workflow, &[user]).await;
+    (workflow, user)
+}
+
 /// The user's taskProcessingResults, in execution order.
 async fn task_results(app: &TestApp, workflow: &str) -> Vec<Value> {
     let runs = json_of(app, &format!("/{LIVE}/{workflow}/runs")).await;
@@ -212,11 +226,9 @@ async fn resume(
 async fn the_call_carries_graphs_payload_and_a_token_the_published_keys_verify() {
     let app = local_app().await;
     let receiver = Receiver::always(Reply::status(202));
-    let user = a_user(&app, "Ada", "Grace").await;
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, user) = activated(&app, &extension, false, ("Ada", "Grace")).await;
 
     let worked = work_until_idle(&app, &[ALLOW_PRIVATE]);
     assert!(worked.contains("processed 1 users"), "{worked}");
@@ -304,11 +316,9 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
     let app = local_app().await;
     // A 500, then no answer within the second allowed, then accepted.
     let receiver = scripted(vec![Reply::status(500), hang()], Reply::status(200));
-    let user = a_user(&app, "Alan", "Joan").await;
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(2, 1000), None).await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("Alan", "Joan")).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
 
     let received = receiver.received();
@@ -348,7 +358,6 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
         ),
     ] {
         let receiver = scripted(replies, Reply::status(200));
-        let user = a_user(&app, name, manager).await;
         let extension = create_extension(
             &app,
             &receiver.url("/lifecycle"),
@@ -356,8 +365,7 @@ async fn calls_are_retried_on_5xx_and_time_outs_and_failures_are_explained() {
             None,
         )
         .await;
-        let workflow = workflow_calling(&app, &extension, false).await;
-        activate(&app, &workflow, &[user]).await;
+        let (workflow, _) = activated(&app, &extension, false, (name, manager)).await;
         work_until_idle(&app, &[ALLOW_PRIVATE]);
         assert_eq!(receiver.received().len(), expected_calls);
         let results = task_results(&app, &workflow).await;
@@ -383,9 +391,7 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
     .await;
 
     // Completed by an authorized application that holds no permission.
-    let user = a_user(&app, "Dennis", "Ken").await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("Dennis", "Ken")).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
     let results = task_results(&app, &workflow).await;
     assert_eq!(results[0]["processingStatus"], "inProgress");
@@ -429,9 +435,7 @@ async fn a_waiting_task_is_ended_by_resume_and_the_user_goes_on() {
 
     // Failed by a callback at another of the result's addresses, with the
     // broad permission: the user stops there.
-    let user = a_user(&app, "Edsger", "Tony").await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("Edsger", "Tony")).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
     let results = task_results(&app, &workflow).await;
     let received = receiver.received();
@@ -463,9 +467,7 @@ async fn only_a_result_that_waits_can_be_resumed() {
     let receiver = Receiver::always(Reply::status(202));
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 5000), None).await;
-    let user = a_user(&app, "John", "Margaret").await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("John", "Margaret")).await;
 
     // Queued (the engine has not run yet), then completed without a callback.
     let results = task_results(&app, &workflow).await;
@@ -533,10 +535,8 @@ async fn a_callback_that_never_comes_fails_the_task_at_its_deadline() {
         Some(waiting_for(&[])),
     )
     .await;
-    let user = a_user(&app, "Niklaus", "Kristen").await;
     // The user goes on after the failure: continueOnError.
-    let workflow = workflow_calling(&app, &extension, true).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, true, ("Niklaus", "Kristen")).await;
     work_until_idle(&app, &[ALLOW_PRIVATE]);
     assert_eq!(
         task_results(&app, &workflow).await[0]["processingStatus"],
@@ -612,9 +612,7 @@ async fn inward_addresses_are_refused_when_stored_and_when_called() {
     let receiver = Receiver::always(Reply::status(202));
     let url = format!("https://localhost:{}/lifecycle", receiver.port());
     let extension = create_extension(&app, &url, client(3, 1000), None).await;
-    let user = a_user(&app, "Radia", "Sophie").await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("Radia", "Sophie")).await;
     work_until_idle(&app, &[]);
     let results = task_results(&app, &workflow).await;
     assert_eq!(results[0]["processingStatus"], "failed");
@@ -632,9 +630,7 @@ async fn a_call_cut_off_by_a_crash_is_delivered_again_and_completes_once() {
     let receiver = scripted(vec![hang()], Reply::status(202));
     let extension =
         create_extension(&app, &receiver.url("/lifecycle"), client(0, 30000), None).await;
-    let user = a_user(&app, "Shafi", "Silvio").await;
-    let workflow = workflow_calling(&app, &extension, false).await;
-    activate(&app, &workflow, &[user]).await;
+    let (workflow, _) = activated(&app, &extension, false, ("Shafi", "Silvio")).await;
 
     let lease = ("LCW_ENGINE_LEASE_SECS", "1");
     let mut doomed = binary(

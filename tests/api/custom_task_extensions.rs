@@ -52,32 +52,19 @@ impl TestApp {
 /// A body as the Python SDK writes it: every object with its `@odata.type`,
 /// the callback's timeout as Python writes a `timedelta`.
 fn sdk_body(display_name: &str) -> Value {
-    json!({
-        "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtension",
-        "displayName": display_name,
-        "description": "Grant manager access to mailbox and OneDrive",
-        "endpointConfiguration": {
-            "@odata.type": "#microsoft.graph.logicAppTriggerEndpointConfiguration",
-            "subscriptionId": "c500b67c-e9b7-4ad2-a90d-77d41385ae55",
-            "resourceGroupName": "RG-LCM",
-            "logicAppWorkflowName": "ManagerAccess",
-            "url": "https://prod-1.westus.logic.azure.com/workflows/1/triggers/manual/run"
-        },
-        "authenticationConfiguration": {
-            "@odata.type": "#microsoft.graph.azureAdTokenAuthentication",
-            "resourceId": "542dc01a-0b5d-4edc-b3f9-5cfe6393f557"
-        },
-        "clientConfiguration": {
-            "@odata.type": "#microsoft.graph.customExtensionClientConfiguration",
-            "maximumRetries": 1,
-            "timeoutInMilliseconds": 1000
-        },
-        "callbackConfiguration": {
-            "@odata.type": "#microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
-            "timeoutDuration": "0:20:00",
-            "authorizedApps": [{"@odata.type": "#microsoft.graph.application", "id": APP_ID}]
-        }
-    })
+    let mut body = extension_body(display_name);
+    body["@odata.type"] = json!("#microsoft.graph.identityGovernance.customTaskExtension");
+    body["description"] = json!("Grant manager access to mailbox and OneDrive");
+    body["clientConfiguration"] = json!({
+        "@odata.type": "#microsoft.graph.customExtensionClientConfiguration",
+        "maximumRetries": 1,
+        "timeoutInMilliseconds": 1000
+    });
+    let callback = &mut body["callbackConfiguration"];
+    callback["timeoutDuration"] = json!("0:20:00");
+    callback["authorizedApps"] =
+        json!([{"@odata.type": "#microsoft.graph.application", "id": APP_ID}]);
+    body
 }
 
 fn http_endpoint(url: &str) -> Value {
