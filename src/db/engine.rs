@@ -298,20 +298,22 @@ pub async fn drop_user(
 
 /// Ends a run whose queue is empty: completed when every user completed, failed
 /// when every user failed, canceled when every user was canceled, otherwise
-/// completedWithErrors. The run row is locked first, so that of two users
-/// ending at once the later one sees the other's end; while the queue holds a
-/// user of the run (read by its key, whatever the run's size) nothing more is
-/// read, and the users are counted once, when the last one ends.
+/// completedWithErrors. The run row is locked first, in a statement of its
+/// own, so that of two users ending at once the later one reads the queue
+/// after the other committed (a check in the locking statement would read it
+/// as it was before the wait, and neither would settle the run); while the
+/// queue holds a user of the run (read by its key, whatever the run's size)
+/// nothing more is read, and the users are counted once, when the last one
+/// ends.
 async fn settle_run(
     connection: &mut PgConnection,
     tenant: Tenant,
     workflow_id: Uuid,
     run_id: Uuid,
 ) -> Result<Option<ProcessingStatus>, sqlx::Error> {
-    let pending = sqlx::query_scalar!(
-        r#"select exists (select 1 from engine_queue q
-                          where q.tenant_id = $1 and q.workflow_id = $2 and q.run_id = $3) as "pending!"
-           from runs where tenant_id = $1 and workflow_id = $2 and id = $3
+    let locked = sqlx::query_scalar!(
+        r#"select true as "locked!" from runs
+           where tenant_id = $1 and workflow_id = $2 and id = $3
            for update"#,
         tenant.id(),
         workflow_id,
@@ -319,7 +321,19 @@ async fn settle_run(
     )
     .fetch_optional(&mut *connection)
     .await?;
-    if pending != Some(false) {
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let pending = sqlx::query_scalar!(
+        r#"select exists (select 1 from engine_queue
+                          where tenant_id = $1 and workflow_id = $2 and run_id = $3) as "pending!""#,
+        tenant.id(),
+        workflow_id,
+        run_id,
+    )
+    .fetch_one(&mut *connection)
+    .await?;
+    if pending {
         return Ok(None);
     }
     let settled = sqlx::query_scalar!(
