@@ -146,18 +146,24 @@ impl Worker {
         match (verdict, extension.callback_timeout()) {
             (Verdict::Accepted, Some(timeout)) => {
                 let deadline = Utc::now() + timeout;
+                let line = format!(
+                    "Waiting for the callback (resume) until {}.",
+                    deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
                 let waiting = self
                     .in_transaction(async |connection| {
-                        extension_calls::wait(connection, tenant, key, task.result_id, deadline)
-                            .await
+                        let result = task.result_id;
+                        let waiting =
+                            extension_calls::wait(connection, tenant, key, result, deadline)
+                                .await?;
+                        if waiting {
+                            extension_calls::note(&mut *connection, tenant, key, result, &line)
+                                .await?;
+                        }
+                        Ok(waiting)
                     })
                     .await?;
                 if waiting {
-                    let line = format!(
-                        "Waiting for the callback (resume) until {}.",
-                        deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                    );
-                    extension_calls::note(pool, tenant, key, task.result_id, &line).await?;
                     Ok(Step::Parked)
                 } else {
                     self.later(tenant, key).await
