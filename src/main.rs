@@ -273,13 +273,7 @@ async fn schedule(
             .engine
             .scheduler_tick
             .ok_or("LCW_SCHEDULER_TICK_SECS is 0: no passes to run (use --once)")?;
-        let callouts = Callouts::load(&pool, &settings).await?;
-        let engine = EngineSettings {
-            workers: 0,
-            scheduler_tick: Some(tick),
-            ..settings.engine
-        };
-        engine::spawn(&pool, &engine, callouts)?;
+        engine::spawn_scheduler(&pool, tick);
         StopSignals::catch()?.received().await;
         return Ok(());
     }

@@ -187,11 +187,11 @@ pub enum Deletion {
 /// Deletes an extension, unless a live workflow's current tasks run it, in
 /// one transaction that takes it off the tenant's count.
 pub async fn delete(
-    connection: &mut PgConnection,
+    connection: &mut WriteConnection<'_>,
     tenant: Tenant,
     id: Uuid,
 ) -> Result<Deletion, sqlx::Error> {
-    let mut transaction = connection.begin().await?;
+    let mut transaction = connection.get().begin().await?;
     // Locked first: a write of tasks naming it waits for the delete, then
     // finds it gone ([`share`]); one that came first has committed its tasks,
     // which the next statement sees.

@@ -53,11 +53,7 @@ pub fn spawn(pool: &Pool, settings: &EngineSettings, callouts: Callouts) -> Resu
         );
     }
     if let Some(tick) = settings.scheduler_tick {
-        let pool = pool.clone();
-        tokio::spawn(
-            async move { schedule_forever(&pool, tick).await }
-                .instrument(tracing::info_span!("scheduler")),
-        );
+        spawn_scheduler(pool, tick);
     }
     if settings.workers > 0 {
         let pool = pool.clone();
@@ -119,6 +115,16 @@ pub async fn work_until_idle(worker: &Worker, workers: usize) -> Result<usize, s
         processed += done.map_err(|error| sqlx::Error::Protocol(error.to_string()))??;
     }
     Ok(processed)
+}
+
+/// Starts a scheduling pass every `tick`, for as long as the runtime runs: the
+/// scheduler alone, for a process that runs no workers.
+pub fn spawn_scheduler(pool: &Pool, tick: Duration) {
+    let pool = pool.clone();
+    tokio::spawn(
+        async move { schedule_forever(&pool, tick).await }
+            .instrument(tracing::info_span!("scheduler")),
+    );
 }
 
 async fn schedule_forever(pool: &Pool, tick: Duration) {

@@ -250,13 +250,13 @@ async fn update(
 /// workflows whose tasks run it.
 async fn delete(
     state: web::Data<AppState>,
+    writer: Writer,
     Authorized { tenant, .. }: Authorized<WriteCustomTaskExtensions>,
     key: web::Path<CustomTaskExtensionKey>,
 ) -> Result<HttpResponse, GraphError> {
     let key = key.into_inner();
     let id = key.custom_task_extension_id;
-    let deletion = state
-        .pool
+    let deletion = writer
         .run(async |connection| db::custom_task_extensions::delete(connection, tenant, id).await)
         .await?;
     match deletion {

@@ -775,9 +775,13 @@ async fn a_delete_and_a_write_of_tasks_naming_the_extension_wait_for_each_other(
     // The delete first: the write waits for it, then finds the extension gone.
     let second = Uuid::parse_str(&app.create_extension("Second").await).unwrap();
     let mut transaction = connection.begin().await.unwrap();
-    let deletion = custom_task_extensions::delete(&mut transaction, tenant, second)
-        .await
-        .unwrap();
+    let deletion = custom_task_extensions::delete(
+        &mut WriteConnection::dedicated(&mut transaction),
+        tenant,
+        second,
+    )
+    .await
+    .unwrap();
     assert_eq!(deletion, Deletion::Deleted);
     let body = workflow_running("Late", &second.to_string());
     let (client, url) = (app.client.clone(), app.url(&format!("/{LIVE}")));
