@@ -7,7 +7,7 @@ use super::callout_configuration::{
 };
 use super::objects;
 use super::patch::Patch;
-use super::validation::{check_odata_type, check_text, ValidationError};
+use super::validation::{check_display_name, check_odata_type, ValidationError};
 use super::workflow::{NewTask, TaskArgument};
 use chrono::{DateTime, Duration, Utc};
 use serde::de::IgnoredAny;
@@ -20,8 +20,6 @@ use uuid::{uuid, Uuid};
 pub const RUN_CUSTOM_TASK_EXTENSION: Uuid = uuid!("4262b724-8dba-4fad-afc3-43fcbb497a0e");
 /// Its argument that names the extension, by id.
 pub const EXTENSION_ARGUMENT: &str = "customTaskExtensionID";
-/// The longest displayName an extension may have, in characters.
-pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
 const ODATA_TYPE: &str = "microsoft.graph.identityGovernance.customTaskExtension";
 
 /// A custom task extension as stored.
@@ -213,10 +211,6 @@ impl CustomTaskExtensionPatchBody {
             callback_configuration: self.callback_configuration,
         })
     }
-}
-
-fn check_display_name(name: &str) -> Result<(), ValidationError> {
-    check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)
 }
 
 /// The path of a task's argument in a workflow's body.

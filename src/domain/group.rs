@@ -2,8 +2,7 @@
 //! the stored record.
 
 use super::patch::Patch;
-use super::user::MAX_DISPLAY_NAME_CHARS;
-use super::validation::{check_odata_type, check_text, ValidationError};
+use super::validation::{check_display_name, check_odata_type, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -153,10 +152,6 @@ impl GroupPatchBody {
                 .transpose()?,
         })
     }
-}
-
-fn check_display_name(name: &str) -> Result<(), ValidationError> {
-    check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)
 }
 
 /// The group types as stored: members of [`GROUP_TYPES`], each once.

@@ -5,15 +5,13 @@
 use super::objects;
 use super::patch::Patch;
 use super::timestamp::{self, Timestamp};
-use super::validation::{check_odata_type, check_text, ValidationError};
+use super::validation::{check_display_name, check_odata_type, ValidationError};
 use chrono::{DateTime, Utc};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The most characters a user's or a group's displayName has.
-pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
 const ODATA_TYPE: &str = "microsoft.graph.user";
 
 /// A user as stored.
@@ -376,10 +374,6 @@ fn replace<T: PartialEq>(slot: &mut T, value: Option<T>) -> bool {
         }
         _ => false,
     }
-}
-
-fn check_display_name(name: &str) -> Result<(), ValidationError> {
-    check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)
 }
 
 /// `alias@domain`: one `@`, something on each side, no white space, as

@@ -48,6 +48,14 @@ pub fn check_odata_type(given: Option<&str>, expected: &str) -> Result<(), Valid
     }
 }
 
+/// The longest displayName of anything the service stores, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
+
+/// Checks a displayName: not blank, at most [`MAX_DISPLAY_NAME_CHARS`].
+pub fn check_display_name(name: &str) -> Result<(), ValidationError> {
+    check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)
+}
+
 /// Checks a text that must not be blank and has at most `max_chars` characters.
 pub fn check_text(property: &str, text: &str, max_chars: usize) -> Result<(), ValidationError> {
     let chars = text.chars().count();

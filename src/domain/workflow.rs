@@ -5,7 +5,7 @@ use super::enums::{TaskCategory, WorkflowCategory};
 use super::keys::WorkflowKey;
 use super::objects;
 use super::patch::Patch;
-use super::validation::{check_text, ValidationError};
+use super::validation::{check_display_name, check_text, ValidationError};
 use crate::error::GraphError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -16,8 +16,6 @@ use uuid::Uuid;
 
 /// A workflow holds 1 to 25 tasks.
 pub const MAX_TASKS: usize = 25;
-/// The longest displayName a workflow may have, in characters.
-pub const MAX_DISPLAY_NAME_CHARS: usize = 256;
 
 /// Which of the two trees an address is in: a workflow is in exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,7 +324,7 @@ impl NewWorkflow {
     /// 1..=25 tasks, and scheduling only on an enabled workflow; and writes the
     /// ids of the custom task extensions its tasks name as ids are written.
     pub fn validate(mut self) -> Result<Self, ValidationError> {
-        check_text("displayName", &self.display_name, MAX_DISPLAY_NAME_CHARS)?;
+        check_display_name(&self.display_name)?;
         if self.tasks.is_empty() || self.tasks.len() > MAX_TASKS {
             return Err(ValidationError::new(
                 "tasks",
@@ -471,7 +469,7 @@ impl WorkflowUpdate {
     ) -> Result<Self, ValidationError> {
         let display_name = display_name.required("displayName")?;
         if let Some(name) = &display_name {
-            check_text("displayName", name, MAX_DISPLAY_NAME_CHARS)?;
+            check_display_name(name)?;
         }
         let is_enabled = is_enabled.required("isEnabled")?;
         let is_scheduling_enabled = is_scheduling_enabled.required("isSchedulingEnabled")?;
